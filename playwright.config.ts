@@ -1,0 +1,34 @@
+import { defineConfig } from '@playwright/test';
+
+const port = Number(process.env.OPSBOOK_TEST_PORT ?? 4399);
+const site = process.env.OPSBOOK_TEST_SITE ?? 'tests/.tmp/site';
+
+export default defineConfig({
+	testDir: 'tests/e2e',
+	timeout: 30_000,
+	forbidOnly: !!process.env.CI,
+	workers: 2,
+	reporter: process.env.CI ? 'list' : [['list']],
+	use: {
+		baseURL: `http://127.0.0.1:${port}/`,
+		launchOptions: {
+			// Debian's Chromium: Playwright never downloads a browser here.
+			executablePath: process.env.OPSBOOK_CHROMIUM ?? '/usr/bin/chromium',
+			args: [
+				'--no-sandbox',
+				'--disable-gpu',
+				'--disable-background-networking',
+				'--disable-component-update',
+				'--disable-sync',
+				'--no-first-run',
+			],
+		},
+	},
+	webServer: {
+		command: 'node scripts/serve.ts',
+		url: `http://127.0.0.1:${port}/`,
+		env: { PORT: String(port), HOST: '127.0.0.1', OPSBOOK_OUT_DIR: site },
+		reuseExistingServer: false,
+		stdout: 'ignore',
+	},
+});

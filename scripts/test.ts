@@ -1,0 +1,51 @@
+/**
+ * `npm test`: every test, in the order a failure is cheapest to read: unit tests, then a build of
+ * the site with its checks, then the browser tests against that build.
+ *
+ * Stops at once, with the one command that fixes it, when a system part is missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export const CHROMIUM = process.env.OPSBOOK_CHROMIUM ?? '/usr/bin/chromium';
+
+if (!existsSync(CHROMIUM)) {
+	console.error(`npm test needs Chromium at ${CHROMIUM}: install it with  sudo apt-get install -y chromium`);
+	process.exit(1);
+}
+
+function run(title: string, command: string, args: string[], env: Record<string, string> = {}) {
+	console.log(`\n▶ ${title}\n`);
+	const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+	if (result.status !== 0) {
+		console.error(`\n✖ ${title} failed`);
+		process.exit(result.status ?? 1);
+	}
+}
+
+async function freePort(): Promise<number> {
+	return new Promise((resolvePort, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+		});
+	});
+}
+
+const site = resolve('tests/.tmp/site');
+rmSync(site, { recursive: true, force: true });
+
+run('Unit tests', process.execPath, ['--test', 'tests/unit/**/*.test.ts']);
+run('Build the site', process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], { OPSBOOK_OUT_DIR: site });
+run('Build tests', process.execPath, ['--test', '--test-concurrency=1', 'tests/build/**/*.test.ts'], {
+	OPSBOOK_TEST_SITE: site,
+});
+run('Browser tests', process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], {
+	OPSBOOK_TEST_SITE: site,
+	OPSBOOK_TEST_PORT: String(await freePort()),
+});
+console.log('\n✔ all tests passed');

@@ -1,0 +1,1 @@
+export { default as Var } from './components/Var.astro';

@@ -1,0 +1,56 @@
+/**
+ * The runbook model as the site build sees it: the project's config and pages, read once and
+ * re-read when a page changes (so `astro dev` shows edits).
+ */
+import { stat, readFile } from 'node:fs/promises';
+import { relative, resolve, sep } from 'node:path';
+import type { OpsbookConfig } from '../runbook/config.ts';
+import { parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
+import { DEFAULT_CONTENT_DIR, loadConfig } from '../runbook/runbooks-fs.ts';
+import type { CommandBlock } from '../runbook/schema.ts';
+
+/** The project being built: the working directory, with the content folder tests may point elsewhere. */
+export function projectPaths() {
+	const root = process.cwd();
+	return { root, contentDir: process.env.OPSBOOK_CONTENT_DIR ?? DEFAULT_CONTENT_DIR };
+}
+
+let config: Promise<OpsbookConfig> | undefined;
+export function projectConfig(): Promise<OpsbookConfig> {
+	config ??= loadConfig(projectPaths());
+	return config;
+}
+
+const pages = new Map<string, { mtimeMs: number; parsed: ParsedRunbook }>();
+
+async function page(file: string): Promise<ParsedRunbook> {
+	const { mtimeMs } = await stat(file);
+	const cached = pages.get(file);
+	if (cached && cached.mtimeMs === mtimeMs) return cached.parsed;
+	const { root, contentDir } = projectPaths();
+	const parsed = parseRunbook(await readFile(file, 'utf8'), {
+		file: relative(root, file).split(sep).join('/'),
+		contentPath: relative(resolve(root, contentDir), file).split(sep).join('/'),
+		config: await projectConfig(),
+	});
+	pages.set(file, { mtimeMs, parsed });
+	return parsed;
+}
+
+const normalize = (code: string) => code.replace(/\s+/g, ' ').trim();
+
+/**
+ * The command block a rendered code block stands for, found by its page, meta and code.
+ * Undefined for a block the model did not accept (the build has reported it already).
+ */
+export async function blockForCode(file: string, meta: string, code: string): Promise<CommandBlock | undefined> {
+	const parsed = await page(file);
+	const key = normalize(code);
+	const matches = parsed.blocks.filter((b) => b.meta === meta && normalize(b.block.template) === key);
+	if (matches.length > 1) {
+		throw new Error(
+			`${parsed.file}: two command blocks have the same options and command (${matches.map((m) => `line ${m.block.source.line}`).join(', ')}); give each an id=`,
+		);
+	}
+	return matches[0]?.block;
+}

@@ -1,0 +1,345 @@
+/**
+ * Reads one runbook page (MDX or Markdown) into its command blocks.
+ *
+ * The page is parsed by Sätteri, the same parser Astro renders it with, so the blocks found here
+ * are the blocks the page shows. A shell fence (`bash`, `sh`, `shell`, `zsh`) is a command block
+ * unless its meta says `static`:
+ *
+ * ```md
+ * ## Kill a stuck query
+ * ```bash id=db.kill-query risk=destructive confirm=terminate
+ * docker compose exec db psql -c "SELECT pg_terminate_backend({{pid:int}});"
+ * ```
+ * ```
+ *
+ * Problems are collected with their line, never thrown, so an author sees all of them at once.
+ */
+import GithubSlugger from 'github-slugger';
+import { markdownToMdast, mdxToMdast, type MdastNode } from 'satteri';
+import { parse as parseYaml } from 'yaml';
+import type { OpsbookConfig } from './config.ts';
+import { parseMeta, type MetaOption } from './meta.ts';
+import {
+	BlockIdSchema,
+	RiskSchema,
+	RunbookFrontmatterSchema,
+	TimeoutSchema,
+	type CommandBlock,
+} from './schema.ts';
+import { parseTemplate } from './template.ts';
+
+export const SHELL_LANGS: ReadonlySet<string> = new Set(['bash', 'sh', 'shell', 'zsh']);
+
+/** Opsbook's fence options. */
+const OPTIONS = new Set([
+	'id',
+	'risk',
+	'target',
+	'timeout',
+	'title',
+	'confirm',
+	'expect-exit',
+	'expect-output',
+	'static',
+]);
+/** Expressive Code's own options, passed through untouched. */
+const EC_OPTIONS = new Set([
+	'frame',
+	'wrap',
+	'preserveIndent',
+	'hangingIndent',
+	'showLineNumbers',
+	'startLineNumber',
+	'collapse',
+	'collapseStyle',
+	'mark',
+	'ins',
+	'del',
+	'useDiffSyntax',
+]);
+
+export interface RunbookProblem {
+	/** Path relative to the project root. */
+	file: string;
+	line: number;
+	column: number;
+	message: string;
+}
+
+/** A command block found on a page, with what is needed to match it to the rendered page. */
+export interface FoundBlock {
+	block: CommandBlock;
+	/** The fence's position among all code fences of the page, from 0 (Expressive Code's `groupIndex`). */
+	fenceIndex: number;
+	/** Whether the id was written (`id=`) or derived from the page and heading. */
+	explicitId: boolean;
+	/** The fence's raw meta string. */
+	meta: string;
+}
+
+export interface ParsedRunbook {
+	file: string;
+	slug: string;
+	title: string;
+	blocks: FoundBlock[];
+	problems: RunbookProblem[];
+}
+
+/** The page slug Starlight gives `file` (relative to the content folder): `runbooks/api.mdx` → `runbooks/api`. */
+export function slugOf(relativeToContent: string): string {
+	return relativeToContent
+		.replace(/\.(mdx|md)$/, '')
+		.split('/')
+		.map((part) => new GithubSlugger().slug(part))
+		.join('/')
+		.replace(/(^|\/)index$/, '');
+}
+
+function textOf(node: MdastNode): string {
+	if ('value' in node && typeof node.value === 'string') return node.value;
+	if ('children' in node && Array.isArray(node.children)) {
+		return (node.children as MdastNode[]).map(textOf).join('');
+	}
+	return '';
+}
+
+/**
+ * Parses `source`, the text of the page at `file` (relative to the root), whose path inside the
+ * content folder is `contentPath`.
+ */
+export function parseRunbook(
+	source: string,
+	{ file, contentPath, config }: { file: string; contentPath: string; config: OpsbookConfig },
+): ParsedRunbook {
+	const problems: RunbookProblem[] = [];
+	const problem = (line: number, column: number, message: string) =>
+		problems.push({ file, line, column, message });
+
+	let tree: MdastNode;
+	try {
+		tree = (contentPath.endsWith('.mdx') ? mdxToMdast(source) : markdownToMdast(source)) as MdastNode;
+	} catch (error) {
+		problem(1, 1, `the page cannot be parsed: ${(error as Error).message}`);
+		return { file, slug: slugOf(contentPath), title: contentPath, blocks: [], problems };
+	}
+
+	// Frontmatter: the page title and its default target.
+	let frontmatter: Record<string, unknown> = {};
+	const children = 'children' in tree ? (tree.children as MdastNode[]) : [];
+	const yamlNode = children.find((n) => n.type === 'yaml');
+	if (yamlNode && 'value' in yamlNode) {
+		try {
+			frontmatter = (parseYaml(String(yamlNode.value)) as Record<string, unknown>) ?? {};
+		} catch (error) {
+			problem(1, 1, `frontmatter is not valid YAML: ${(error as Error).message}`);
+		}
+	}
+	const title = typeof frontmatter.title === 'string' ? frontmatter.title : slugOf(contentPath);
+	const slug = slugOf(contentPath) || 'index';
+	const pageOptions = RunbookFrontmatterSchema.safeParse(frontmatter);
+	if (!pageOptions.success) {
+		problem(1, 1, `frontmatter: ${pageOptions.error.issues[0]?.message}`);
+	}
+	const pageTarget = pageOptions.data?.opsbook?.target;
+	if (pageTarget !== undefined && !(pageTarget in config.targets)) {
+		problem(1, 1, unknownTarget(pageTarget, config, 'opsbook.target in the frontmatter'));
+	}
+
+	const blocks: FoundBlock[] = [];
+	const slugger = new GithubSlugger();
+	let heading: { text: string; slug: string } | undefined;
+	const perHeading = new Map<string, number>();
+	let fenceIndex = 0;
+
+	const visit = (node: MdastNode) => {
+		if (node.type === 'heading') {
+			const text = textOf(node).trim();
+			heading = { text, slug: slugger.slug(text) };
+			return;
+		}
+		if (node.type === 'code') {
+			const index = fenceIndex++;
+			const lang = ('lang' in node && typeof node.lang === 'string' ? node.lang : '') ?? '';
+			const meta = ('meta' in node && typeof node.meta === 'string' ? node.meta : '') ?? '';
+			const options = parseMeta(meta);
+			if (!SHELL_LANGS.has(lang) || options.some((o) => o.key === 'static')) return;
+			const line = node.position?.start.line ?? 1;
+			const column = node.position?.start.column ?? 1;
+			const value = 'value' in node && typeof node.value === 'string' ? node.value : '';
+			const found = readBlock({ lang, meta, options, value, line, column, fenceIndex: index });
+			if (found) blocks.push(found);
+			return;
+		}
+		if ('children' in node && Array.isArray(node.children)) {
+			for (const child of node.children as MdastNode[]) visit(child);
+		}
+	};
+
+	const readBlock = ({
+		lang,
+		meta,
+		options,
+		value,
+		line,
+		column,
+		fenceIndex,
+	}: {
+		lang: string;
+		meta: string;
+		options: MetaOption[];
+		value: string;
+		line: number;
+		column: number;
+		fenceIndex: number;
+	}): FoundBlock | undefined => {
+		const before = problems.length;
+		const at = (message: string, option?: MetaOption) =>
+			problem(line, column + (option ? 3 + lang.length + 1 + option.offset : 0), message);
+		const get = (key: string): { option: MetaOption; text: string } | undefined => {
+			const option = options.find((o) => o.key === key);
+			if (!option) return undefined;
+			if (option.value === true) {
+				at(`${key} needs a value, like ${key}=…`, option);
+				return undefined;
+			}
+			return { option, text: option.value };
+		};
+
+		for (const option of options) {
+			const isFlag = option.value === true && /^[{/"]/.test(option.key);
+			if (!OPTIONS.has(option.key) && !EC_OPTIONS.has(option.key) && !isFlag) {
+				at(
+					`unknown option "${option.key}"; command blocks take ${[...OPTIONS].join(', ')}`,
+					option,
+				);
+			}
+		}
+		const seen = new Set<string>();
+		for (const option of options) {
+			if (OPTIONS.has(option.key) && seen.has(option.key)) at(`option "${option.key}" is given twice`, option);
+			seen.add(option.key);
+		}
+
+		// Risk: required, no default, because guessing it wrong is how accidents happen.
+		const riskOption = get('risk');
+		let risk: CommandBlock['risk'] | undefined;
+		if (!riskOption) {
+			if (!options.some((o) => o.key === 'risk')) {
+				at(`command block has no risk; add risk=read, risk=change or risk=destructive to the fence (or "static" if it is not meant to run)`);
+			}
+		} else {
+			const parsed = RiskSchema.safeParse(riskOption.text);
+			if (parsed.success) risk = parsed.data;
+			else at(`${parsed.error.issues[0]?.message}`, riskOption.option);
+		}
+
+		// Target: the fence's, else the page's, else the config's default.
+		const targetOption = get('target');
+		const target = targetOption?.text ?? pageTarget ?? config.defaultTarget;
+		if (targetOption && !(targetOption.text in config.targets)) {
+			at(unknownTarget(targetOption.text, config, 'target='), targetOption.option);
+		}
+
+		const timeoutOption = get('timeout');
+		const timeout = TimeoutSchema.safeParse(timeoutOption?.text ?? config.defaultTimeout);
+		if (!timeout.success) {
+			at(
+				`timeout "${timeoutOption?.text ?? config.defaultTimeout}" ${timeout.error.issues[0]?.message}`,
+				timeoutOption?.option,
+			);
+		}
+
+		const confirmOption = get('confirm');
+		const confirm = confirmOption?.text.trim();
+		if (confirmOption && !/^[A-Za-z0-9._-]{1,40}$/.test(confirm ?? '')) {
+			at('confirm must be one word (letters, digits, . _ -), like confirm=prune', confirmOption.option);
+		}
+		if (risk === 'destructive' && !confirmOption) {
+			at(
+				'destructive block has no confirmation word; add confirm=WORD (the word a responder types before it runs, like confirm=prune)',
+				riskOption?.option,
+			);
+		}
+
+		let expect: CommandBlock['expect'];
+		const exitOption = get('expect-exit');
+		if (exitOption) {
+			const code = Number(exitOption.text);
+			if (!/^\d+$/.test(exitOption.text) || code > 255) {
+				at(`expect-exit must be an exit code from 0 to 255, not "${exitOption.text}"`, exitOption.option);
+			} else expect = { exitCode: code };
+		}
+		const outputOption = get('expect-output');
+		if (outputOption) {
+			try {
+				new RegExp(outputOption.text);
+				expect = { ...expect, output: outputOption.text };
+			} catch (error) {
+				at(`expect-output is not a valid regular expression: ${(error as Error).message}`, outputOption.option);
+			}
+		}
+
+		if (value.trim() === '') at('command block is empty');
+		const { template, problems: templateProblems } = parseTemplate(value, config.vars);
+		for (const p of templateProblems) {
+			const lineInBlock = value.slice(0, p.offset).split('\n').length;
+			const lineStart = value.lastIndexOf('\n', p.offset - 1) + 1;
+			problem(line + lineInBlock, column + (p.offset - lineStart), p.message);
+		}
+
+		// The id: explicit, or the page, the heading and the block's position under that heading.
+		const titleOption = get('title');
+		const idOption = get('id');
+		let id: string;
+		if (idOption) {
+			id = idOption.text;
+			const parsed = BlockIdSchema.safeParse(id);
+			if (!parsed.success) at(`id "${id}" ${parsed.error.issues[0]?.message}`, idOption.option);
+		} else {
+			const base = `${slug}/${heading?.slug ?? 'top'}`;
+			const n = (perHeading.get(base) ?? 0) + 1;
+			perHeading.set(base, n);
+			id = n === 1 ? base : `${base}-${n}`;
+		}
+
+		if (problems.length > before || risk === undefined) return undefined;
+		return {
+			fenceIndex,
+			explicitId: idOption !== undefined,
+			meta,
+			block: {
+				id,
+				title: titleOption?.text ?? heading?.text ?? title,
+				lang,
+				template: value,
+				segments: template.segments,
+				params: template.params,
+				risk,
+				target,
+				timeoutMs: timeout.data ?? 0,
+				...(confirm ? { confirm } : {}),
+				...(expect ? { expect } : {}),
+				page: { slug, title },
+				...(heading ? { heading } : {}),
+				source: { file, line, column },
+			},
+		};
+	};
+
+	visit(tree);
+	// The page shows blocks by their meta and code; two identical ones could not be told apart.
+	const seen = new Map<string, FoundBlock>();
+	for (const found of blocks) {
+		const key = `${found.meta}\u0000${found.block.template.replace(/\s+/g, ' ').trim()}`;
+		const first = seen.get(key);
+		if (first) {
+			const { line, column } = found.block.source;
+			problem(line, column, `this block repeats the one at line ${first.block.source.line} exactly; give each an id= so they can be told apart`);
+		} else seen.set(key, found);
+	}
+	return { file, slug, title, blocks, problems };
+}
+
+function unknownTarget(name: string, config: OpsbookConfig, where: string): string {
+	return `${where} names target "${name}", which opsbook.config.ts does not define (targets: ${Object.keys(config.targets).join(', ')})`;
+}

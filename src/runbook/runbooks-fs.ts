@@ -1,0 +1,125 @@
+/**
+ * Loads the configuration and every runbook of a project from disk: the one way the site build,
+ * the bridge, the CLI and the tests read runbooks.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigSchema, type OpsbookConfig } from './config.ts';
+import { parseRunbook, type FoundBlock, type ParsedRunbook, type RunbookProblem } from './parse.ts';
+import type { Registry } from './schema.ts';
+
+export interface ProjectPaths {
+	/** The project root (holds `opsbook.config.ts`). */
+	root: string;
+	/** The runbooks folder, relative to the root. */
+	contentDir?: string;
+	/** The config file, relative to the root. */
+	configFile?: string;
+}
+
+export const DEFAULT_CONTENT_DIR = 'content';
+export const DEFAULT_CONFIG_FILE = 'opsbook.config.ts';
+
+export class RunbookError extends Error {
+	readonly problems: RunbookProblem[];
+	constructor(problems: RunbookProblem[]) {
+		super(formatProblems(problems));
+		this.name = 'RunbookError';
+		this.problems = problems;
+	}
+}
+
+/** `content/a.mdx:12:3: message`, one problem a line, in file and line order. */
+export function formatProblems(problems: readonly RunbookProblem[]): string {
+	const sorted = [...problems].sort((a, b) =>
+		a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1,
+	);
+	const count = `${sorted.length} problem${sorted.length === 1 ? '' : 's'} in the runbooks:`;
+	return [count, ...sorted.map((p) => `  ${p.file}:${p.line}:${p.column}: ${p.message}`)].join('\n');
+}
+
+/** Loads and validates `opsbook.config.ts`. A missing file means an empty config (local only). */
+export async function loadConfig({ root, configFile = DEFAULT_CONFIG_FILE }: ProjectPaths): Promise<OpsbookConfig> {
+	const path = join(root, configFile);
+	let raw: unknown = {};
+	try {
+		raw = ((await import(pathToFileURL(path).href)) as { default: unknown }).default;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+	}
+	const parsed = ConfigSchema.safeParse(raw);
+	if (!parsed.success) {
+		throw new RunbookError(
+			parsed.error.issues.map((issue) => ({
+				file: configFile,
+				line: 1,
+				column: 1,
+				message: `${issue.path.join('.') || 'config'}: ${issue.message}`,
+			})),
+		);
+	}
+	return parsed.data;
+}
+
+async function findPages(dir: string): Promise<string[]> {
+	const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+	return entries
+		.filter((e) => e.isFile() && /\.mdx?$/.test(e.name) && !e.name.startsWith('_'))
+		.map((e) => join(e.parentPath, e.name))
+		.sort();
+}
+
+export interface LoadedRunbooks {
+	config: OpsbookConfig;
+	runbooks: ParsedRunbook[];
+	/** Every block of the site, in page and document order. */
+	blocks: FoundBlock[];
+	problems: RunbookProblem[];
+}
+
+/** Reads every runbook under the content folder. Problems are returned, not thrown. */
+export async function loadRunbooks(paths: ProjectPaths, config?: OpsbookConfig): Promise<LoadedRunbooks> {
+	const { root, contentDir = DEFAULT_CONTENT_DIR } = paths;
+	const resolvedConfig = config ?? (await loadConfig(paths));
+	const dir = join(root, contentDir);
+	const runbooks: ParsedRunbook[] = [];
+	for (const path of await findPages(dir)) {
+		const source = await readFile(path, 'utf8');
+		runbooks.push(
+			parseRunbook(source, {
+				file: relative(root, path).split(sep).join('/'),
+				contentPath: relative(dir, path).split(sep).join('/'),
+				config: resolvedConfig,
+			}),
+		);
+	}
+	const blocks = runbooks.flatMap((r) => r.blocks);
+	const problems = runbooks.flatMap((r) => r.problems);
+	const byId = new Map<string, FoundBlock>();
+	for (const found of blocks) {
+		const first = byId.get(found.block.id);
+		if (first) {
+			const { file, line, column } = found.block.source;
+			problems.push({
+				file,
+				line,
+				column,
+				message: `duplicate id "${found.block.id}": already used at ${first.block.source.file}:${first.block.source.line}; ids must be unique across the site`,
+			});
+		} else byId.set(found.block.id, found);
+	}
+	return { config: resolvedConfig, runbooks, blocks, problems };
+}
+
+/** Like `loadRunbooks`, but throws a `RunbookError` listing every problem. */
+export async function loadValidRunbooks(paths: ProjectPaths): Promise<LoadedRunbooks> {
+	const loaded = await loadRunbooks(paths);
+	if (loaded.problems.length > 0) throw new RunbookError(loaded.problems);
+	return loaded;
+}
+
+/** The registry the build emits: every block, in page and document order. */
+export function toRegistry(loaded: LoadedRunbooks): Registry {
+	return { version: 1, blocks: loaded.blocks.map((b) => b.block) };
+}

@@ -1,0 +1,83 @@
+/**
+ * The built site (built once by `npm test` into OPSBOOK_TEST_SITE) and builds that must fail.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { loadValidRunbooks } from '../../src/runbook/runbooks-fs.ts';
+import { RegistrySchema, type Registry } from '../../src/runbook/schema.ts';
+
+const site = process.env.OPSBOOK_TEST_SITE ?? resolve('tests/.tmp/site');
+const astro = resolve('node_modules/astro/bin/astro.mjs');
+
+function build(contentDir: string, outDir: string) {
+	return spawnSync(process.execPath, [astro, 'build'], {
+		encoding: 'utf8',
+		env: { ...process.env, OPSBOOK_CONTENT_DIR: contentDir, OPSBOOK_OUT_DIR: outDir, NO_COLOR: '1' },
+	});
+}
+
+const pageHtml = (slug: string) => readFile(join(site, slug === 'index' ? '' : slug, 'index.html'), 'utf8');
+
+describe('the runbook site', () => {
+	let registry: Registry;
+	before(async () => {
+		assert.ok(existsSync(join(site, 'index.html')), `the site is built in ${site}`);
+		registry = RegistrySchema.parse(JSON.parse(await readFile(join(site, 'opsbook/registry.json'), 'utf8')));
+	});
+
+	it('emits a registry of every command block of the runbooks', async () => {
+		const loaded = await loadValidRunbooks({ root: process.cwd() });
+		assert.ok(loaded.blocks.length > 100, `the Orion runbook has over 100 steps (${loaded.blocks.length})`);
+		assert.deepEqual(
+			registry.blocks.map((b) => b.id),
+			loaded.blocks.map((b) => b.block.id),
+		);
+	});
+
+	it('renders every block of the registry on its page, with its risk and target', async () => {
+		const pages = new Map<string, string>();
+		for (const block of registry.blocks) {
+			if (!pages.has(block.page.slug)) pages.set(block.page.slug, await pageHtml(block.page.slug));
+			const html = pages.get(block.page.slug)!;
+			const start = html.indexOf(`<opsbook-command id="cmd-${block.id}"`);
+			assert.ok(start >= 0, `${block.id} is on /${block.page.slug}/`);
+			const element = html.slice(start, html.indexOf('</opsbook-command>', start));
+			assert.match(element, new RegExp(`data-risk="${block.risk}"`));
+			assert.match(element, new RegExp(`risk: ${block.risk}`));
+			assert.match(element, /class="ob-target"/);
+		}
+	});
+
+	it('shows the real values of variables, and never a raw placeholder', async () => {
+		const html = await pageHtml('runbooks/database');
+		assert.doesNotMatch(html, /\{\{\s*vars\./);
+		assert.doesNotMatch(html, /\{\{[a-z_]+:[a-z]+/);
+		assert.match(html, /orion_user/);
+		assert.match(html, /&#x3C;pid>|&lt;pid&gt;/, 'the PID placeholder is visible without JavaScript');
+	});
+
+	it('loads no terminal code on runbook pages', async () => {
+		const html = await pageHtml('runbooks/database');
+		assert.doesNotMatch(html, /xterm/i);
+	});
+});
+
+describe('a broken runbook', () => {
+	it('fails the build and names the file, line and reason', async () => {
+		const out = resolve('tests/.tmp/broken-site');
+		try {
+			const result = build('tests/fixtures/broken', out);
+			assert.notEqual(result.status, 0, 'the build fails');
+			const output = result.stdout + result.stderr;
+			assert.match(output, /tests\/fixtures\/broken\/runbook\.mdx:7:\d+: risk "high" is not one of read, change, destructive/);
+			assert.match(output, /tests\/fixtures\/broken\/runbook\.mdx:8:\d+: placeholder "\{\{service\}\}" has no type/);
+			assert.ok(!existsSync(join(out, 'index.html')), 'nothing is published');
+		} finally {
+			await rm(out, { recursive: true, force: true });
+		}
+	});
+});

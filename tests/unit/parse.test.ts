@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigSchema } from '../../src/runbook/config.ts';
+import { parseRunbook } from '../../src/runbook/parse.ts';
+import { formatProblems, loadRunbooks } from '../../src/runbook/runbooks-fs.ts';
+
+const config = ConfigSchema.parse({
+	targets: { orion: { kind: 'ssh', host: 'orion.example', production: true } },
+	vars: { app_path: '~/apps/orion' },
+});
+
+const page = (body: string, frontmatter = 'title: Test page') => `---\n${frontmatter}\n---\n\n${body}`;
+const fence = (meta: string, code: string) => `\`\`\`bash ${meta}\n${code}\n\`\`\``;
+
+function parse(source: string, contentPath = 'runbooks/test.mdx') {
+	return parseRunbook(source, { file: `content/${contentPath}`, contentPath, config });
+}
+/** The single problem of a page, as `line: message`. */
+function problemOf(source: string): string {
+	const { problems } = parse(source);
+	assert.equal(problems.length, 1, `one problem, got: ${JSON.stringify(problems, null, 1)}`);
+	return `${problems[0]!.line}: ${problems[0]!.message}`;
+}
+
+describe('reading a runbook', () => {
+	it('yields typed blocks with their source line', () => {
+		const { blocks, problems } = parse(
+			page(
+				[
+					'## Kill a stuck query',
+					'',
+					fence(
+						'id=db.kill-query risk=destructive confirm=terminate timeout=30s title="Kill it" expect-exit=0 expect-output="^pg_terminate"',
+						'psql -c "SELECT pg_terminate_backend({{pid:int(1..4194304)}});"',
+					),
+				].join('\n'),
+				'title: Database\nopsbook:\n  target: orion',
+			),
+		);
+		assert.deepEqual(problems, []);
+		assert.equal(blocks.length, 1);
+		const { block } = blocks[0]!;
+		assert.equal(block.id, 'db.kill-query');
+		assert.equal(block.title, 'Kill it');
+		assert.equal(block.risk, 'destructive');
+		assert.equal(block.target, 'orion');
+		assert.equal(block.timeoutMs, 30_000);
+		assert.equal(block.confirm, 'terminate');
+		assert.deepEqual(block.expect, { exitCode: 0, output: '^pg_terminate' });
+		assert.deepEqual(block.params, [{ name: 'pid', type: 'int', min: 1, max: 4194304 }]);
+		assert.deepEqual(block.source, { file: "content/runbooks/test.mdx", line: 9, column: 1 });
+		assert.deepEqual(block.page, { slug: 'runbooks/test', title: 'Database' });
+	});
+
+	it('derives ids from the page and heading, stable under edits elsewhere', () => {
+		const before = parse(page(['## Check', fence('risk=read', 'uptime'), fence('risk=read', 'df -h'), '## Fix', fence('risk=change', 'reboot')].join('\n\n')));
+		assert.deepEqual(
+			before.blocks.map((b) => b.block.id),
+			['runbooks/test/check', 'runbooks/test/check-2', 'runbooks/test/fix'],
+		);
+		const after = parse(page(['Intro.', '## Check', fence('risk=read', 'uptime'), fence('risk=read', 'df -h'), '## New', fence('risk=read', 'ls'), '## Fix', fence('risk=change', 'reboot')].join('\n\n')));
+		assert.equal(after.blocks.find((b) => b.block.template === 'reboot')?.block.id, 'runbooks/test/fix');
+	});
+
+	it('finds blocks inside tabs and steps, and skips static and non-shell fences', () => {
+		const { blocks } = parse(
+			page(
+				[
+					"import { Tabs, TabItem } from '@astrojs/starlight/components';",
+					'<Tabs>\n<TabItem label="A">\n',
+					fence('id=in-tab risk=read', 'echo a'),
+					'\n</TabItem>\n</Tabs>',
+					'1. Step\n\n   ```bash id=in-step risk=read\n   echo b\n   ```',
+					fence('static', 'echo not a step'),
+					'```sql\nSELECT 1;\n```',
+				].join('\n\n'),
+			),
+			'runbooks/test.mdx',
+		);
+		assert.deepEqual(
+			blocks.map((b) => b.block.id),
+			['in-tab', 'in-step'],
+		);
+	});
+
+	it('takes the target from the fence, then the page, then the config', () => {
+		const ids = (source: string) => parse(source).blocks.map((b) => b.block.target);
+		assert.deepEqual(ids(page(fence('risk=read', 'uptime'))), ['local']);
+		assert.deepEqual(ids(page(fence('risk=read', 'uptime'), 'title: T\nopsbook:\n  target: orion')), ['orion']);
+		assert.deepEqual(ids(page(fence('risk=read target=local', 'uptime'), 'title: T\nopsbook:\n  target: orion')), ['local']);
+	});
+});
+
+describe('refusing a malformed block', () => {
+	const cases: Array<[string, string, RegExp]> = [
+		['missing risk', fence('id=a', 'uptime'), /^5: command block has no risk; add risk=read, risk=change or risk=destructive/],
+		['unknown risk', fence('id=a risk=high', 'uptime'), /^5: risk "high" is not one of read, change, destructive/],
+		['unknown target', fence('id=a risk=read target=prod', 'uptime'), /^5: target= names target "prod", which opsbook.config.ts does not define \(targets: local, orion\)/],
+		['placeholder without a type', fence('id=a risk=read', 'kill {{pid}}'), /^6: placeholder "\{\{pid\}\}" has no type/],
+		['unknown parameter type', fence('id=a risk=read', 'kill {{pid:number}}'), /^6: parameter "pid" has unknown type "number"/],
+		['enum without values', fence('id=a risk=read', 'restart {{svc:enum()}}'), /^6: parameter "svc": enum has no values/],
+		['destructive without confirmation', fence('id=a risk=destructive', 'docker system prune -f'), /^5: destructive block has no confirmation word; add confirm=WORD/],
+		['bad timeout', fence('id=a risk=read timeout=forever', 'uptime'), /^5: timeout "forever" must be a number and a unit, like 30s, 5m or 1h/],
+		['timeout out of range', fence('id=a risk=read timeout=48h', 'uptime'), /^5: timeout "48h" must be between 1s and 24h/],
+		['unknown option', fence('id=a rsk=read risk=read', 'uptime'), /^5: unknown option "rsk"/],
+		['bad id', fence('id=Kill_Query! risk=read', 'uptime'), /^5: id "Kill_Query!" must be lowercase/],
+		['free text inside SQL', fence('id=a risk=read', 'psql -c \\\n  "SELECT {{q:text}}"'), /^7: parameter "q" of type text stands inside code for another interpreter/],
+		['bad expected output', fence('id=a risk=read expect-output="(unclosed"', 'uptime'), /^5: expect-output is not a valid regular expression/],
+		['bad expected exit', fence('id=a risk=read expect-exit=300', 'uptime'), /^5: expect-exit must be an exit code from 0 to 255/],
+		['empty block', fence('id=a risk=read', ''), /^5: command block is empty/],
+		['two identical blocks', `${fence('risk=read', 'uptime')}\n\n${fence('risk=read', 'uptime')}`, /^9: this block repeats the one at line 5 exactly; give each an id=/],
+	];
+	for (const [name, body, expected] of cases) {
+		it(name, () => assert.match(problemOf(page(body)), expected));
+	}
+
+	it('refuses an unknown target in the frontmatter', () => {
+		assert.match(problemOf(page('Text.', 'title: T\nopsbook:\n  target: nowhere')), /^1: opsbook.target in the frontmatter names target "nowhere"/);
+	});
+
+	it('refuses a duplicate id across pages, naming both places', async () => {
+		const root = await mkdtemp(join(tmpdir(), 'opsbook-'));
+		try {
+			await mkdir(join(root, 'content/runbooks'), { recursive: true });
+			await writeFile(join(root, 'content/a.mdx'), page(fence('id=same risk=read', 'uptime')));
+			await writeFile(join(root, 'content/runbooks/b.mdx'), page(`Text.\n\n${fence('id=same risk=read', 'df -h')}`));
+			const loaded = await loadRunbooks({ root });
+			assert.equal(
+				formatProblems(loaded.problems),
+				'1 problem in the runbooks:\n  content/runbooks/b.mdx:7:1: duplicate id "same": already used at content/a.mdx:5; ids must be unique across the site',
+			);
+		} finally {
+			await rm(root, { recursive: true, force: true });
+		}
+	});
+});
