@@ -29,6 +29,7 @@ export default defineConfig({
 						{ label: 'Writing runbooks', items: [{ autogenerate: { directory: 'content/authoring' } }] },
 					],
 		}),
-		opsbook(),
+		// `npm run bench` builds the same pages without Opsbook as its baseline.
+		...(process.env.OPSBOOK_PLAIN ? [] : [opsbook()]),
 	],
 });

@@ -26,8 +26,9 @@
 import { definePlugin, ExpressiveCodeAnnotation, type AnnotationRenderOptions } from '@expressive-code/core';
 import { h, select, type Element, type ElementContent, type Parents } from '@expressive-code/core/hast';
 import { describeType, type ParamSpec } from '../runbook/params.ts';
-import { displayTemplate, type ParsedTemplate } from '../runbook/template.ts';
+import { displayTemplate, renderTemplate, type ParsedTemplate } from '../runbook/template.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
+import type { ClientBlock } from '../client/command-block.ts';
 import { SHELL_LANGS } from '../runbook/parse.ts';
 import { blockForCode, projectConfig } from './runbooks-cache-fs.ts';
 
@@ -53,14 +54,6 @@ const RISK_HINT = {
 	destructive: 'Deletes or overwrites data: asks you to confirm first.',
 } as const;
 
-/** Data the page script needs, as JSON on the element. */
-export interface ClientBlock {
-	id: string;
-	template: ParsedTemplate;
-	risk: CommandBlock['risk'];
-	target: string;
-	confirm?: string | undefined;
-}
 
 function paramField(blockId: string, spec: ParamSpec): Element {
 	const inputId = `ob-${blockId}-${spec.name}`;
@@ -187,6 +180,8 @@ export function pluginOpsbookCommands() {
 					confirm: block.confirm,
 				};
 				const fields: ElementContent[] = block.params.map((p) => paramField(block.id, p));
+				// With no parameters, or defaults for all, the command is known now: Copy needs no script.
+				const rendered = renderTemplate(clientBlock.template, {});
 				renderData.blockAst = h(
 					'opsbook-command',
 					{
@@ -194,6 +189,7 @@ export function pluginOpsbookCommands() {
 						className: ['ob-block', 'not-content'],
 						'data-risk': block.risk,
 						'data-block': JSON.stringify(clientBlock),
+						'data-command': rendered.ok ? rendered.command : undefined,
 					},
 					[
 						header(block, target?.label ?? block.target, production),

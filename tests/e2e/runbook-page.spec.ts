@@ -25,7 +25,9 @@ test.describe('a runbook page', () => {
 
 	test('the sidebar lists every runbook in order', async ({ page }) => {
 		await page.goto('');
-		const runbooks = page.getByRole('navigation', { name: 'Main' }).locator('details', { hasText: 'Runbooks' }).getByRole('link');
+		const runbooks = page.getByRole('navigation', { name: 'Main' }).locator('details')
+			.filter({ has: page.getByText('Runbooks', { exact: true }) })
+			.getByRole('link');
 		await expect(runbooks).toHaveText([
 			'1. API container down / crash-looping',
 			'2. Database issues',
