@@ -5,7 +5,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { OpsbookConfig } from '../runbook/config.ts';
-import { parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
+import { blockKey, parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
 import { DEFAULT_CONTENT_DIR, loadConfig } from '../runbook/runbooks-fs.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
 
@@ -37,16 +37,14 @@ async function page(file: string): Promise<ParsedRunbook> {
 	return parsed;
 }
 
-const normalize = (code: string) => code.replace(/\s+/g, ' ').trim();
-
 /**
  * The command block a rendered code block stands for, found by its page, meta and code.
  * Undefined for a block the model did not accept (the build has reported it already).
  */
 export async function blockForCode(file: string, meta: string, code: string): Promise<CommandBlock | undefined> {
 	const parsed = await page(file);
-	const key = normalize(code);
-	const matches = parsed.blocks.filter((b) => b.meta === meta && normalize(b.block.template) === key);
+	const key = blockKey(meta, code);
+	const matches = parsed.blocks.filter((b) => blockKey(b.meta, b.block.template) === key);
 	if (matches.length > 1) {
 		throw new Error(
 			`${parsed.file}: two command blocks have the same options and command (${matches.map((m) => `line ${m.block.source.line}`).join(', ')}); give each an id=`,

@@ -58,6 +58,14 @@ const EC_OPTIONS = new Set([
 	'useDiffSyntax',
 ]);
 
+/**
+ * What tells a block apart on its page: its meta and its code, white space folded. The renderer
+ * finds a block's model by it, so the model refuses two blocks with the same key on one page.
+ */
+export function blockKey(meta: string, code: string): string {
+	return `${meta}\u0000${code.replace(/\s+/g, ' ').trim()}`;
+}
+
 export interface RunbookProblem {
 	/** Path relative to the project root. */
 	file: string;
@@ -330,7 +338,7 @@ export function parseRunbook(
 	// The page shows blocks by their meta and code; two identical ones could not be told apart.
 	const seen = new Map<string, FoundBlock>();
 	for (const found of blocks) {
-		const key = `${found.meta}\u0000${found.block.template.replace(/\s+/g, ' ').trim()}`;
+		const key = blockKey(found.meta, found.block.template);
 		const first = seen.get(key);
 		if (first) {
 			const { line, column } = found.block.source;
