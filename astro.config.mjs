@@ -13,6 +13,8 @@ export default defineConfig({
 			description: 'Runbooks you can read offline and run from the page.',
 			markdown: { processedDirs: [contentDir] },
 			customCss: ['./src/styles/opsbook.css'],
+			// Starlight's header plus the bridge's status chip and Runs panel.
+			components: { Header: './src/components/Header.astro' },
 			// Test sites (OPSBOOK_CONTENT_DIR) list their pages in Starlight's default order.
 			sidebar: process.env.OPSBOOK_CONTENT_DIR
 				? undefined

@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
@@ -60,8 +60,30 @@ export async function serveStatic({
 	host?: string;
 	port?: number;
 }): Promise<StaticServer> {
+	const server = createServer(staticHandler(root));
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, host, () => resolve());
+	});
+	const address = server.address();
+	const actualPort = typeof address === 'object' && address ? address.port : port;
+	return {
+		server,
+		url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+/** The request handler behind `serveStatic`, for servers that also do other things. */
+export function staticHandler(
+	root: string,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
 	const base = normalize(root);
-	const server = createServer(async (req, res) => {
+	return async (req, res) => {
 		try {
 			if (req.method !== 'GET' && req.method !== 'HEAD') {
 				res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -84,25 +106,13 @@ export async function serveStatic({
 				'x-content-type-options': 'nosniff',
 			});
 			if (req.method === 'HEAD') res.end();
-			else createReadStream(file).on('error', () => res.destroy()).pipe(res);
+			else
+				createReadStream(file)
+					.on('error', () => res.destroy())
+					.pipe(res);
 		} catch {
 			if (!res.headersSent) res.writeHead(500).end();
 			else res.destroy();
 		}
-	});
-	await new Promise<void>((resolve, reject) => {
-		server.once('error', reject);
-		server.listen(port, host, () => resolve());
-	});
-	const address = server.address();
-	const actualPort = typeof address === 'object' && address ? address.port : port;
-	return {
-		server,
-		url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`,
-		close: () =>
-			new Promise<void>((resolve) => {
-				server.closeAllConnections();
-				server.close(() => resolve());
-			}),
 	};
 }

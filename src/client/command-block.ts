@@ -22,6 +22,9 @@ export class OpsbookCommand extends HTMLElement {
 	/** The command Copy copies: undefined while a parameter is missing or invalid. */
 	command?: string | undefined;
 	#form?: Promise<typeof import('./command-form.ts')>;
+	/** What Run does while the bridge is connected (see `bridge.ts`), and why it cannot otherwise. */
+	#run?: (() => void) | undefined;
+	#runHint?: string | undefined;
 
 	connectedCallback() {
 		if (this.block) return;
@@ -41,15 +44,33 @@ export class OpsbookCommand extends HTMLElement {
 		}
 		if (actions) actions.hidden = false;
 		this.querySelector('.ob-copy')?.addEventListener('click', () => void this.#copy());
-		this.querySelector('.ob-run')?.addEventListener('click', () =>
-			this.status(
-				`Running from the page needs the local Opsbook bridge, which this site is not connected to. Copy the command and run it on ${this.block?.target}.`,
-			),
-		);
+		this.querySelector('.ob-run')?.addEventListener('click', () => {
+			if (this.#run) this.#run();
+			else this.status(this.#runHint ?? this.#offlineHint());
+		});
 		if (this.command === undefined) {
-			const missing = this.block.template.params.filter((p) => p.default === undefined).map((p) => p.name);
+			const missing = this.block.template.params
+				.filter((p) => p.default === undefined)
+				.map((p) => p.name);
 			this.setCopyable(false, `Fill in ${missing.join(', ')} to copy the command.`);
 		}
+	}
+
+	/**
+	 * Arms Run with what it does, or disarms it with why not. Run stays focusable (aria-disabled,
+	 * not disabled) so pressing it says why.
+	 */
+	setRunnable(run: (() => void) | undefined, hint: string | undefined) {
+		this.#run = run;
+		this.#runHint = hint;
+		const button = this.querySelector<HTMLButtonElement>('.ob-run');
+		if (!button) return;
+		button.setAttribute('aria-disabled', String(!run));
+		button.title = hint ?? this.#offlineHint();
+	}
+
+	#offlineHint() {
+		return `Running from the page needs the local Opsbook bridge, which this site is not connected to. Copy the command and run it on ${this.block?.target}.`;
 	}
 
 	setCopyable(copyable: boolean, reason: string) {
@@ -77,4 +98,5 @@ export class OpsbookCommand extends HTMLElement {
 	}
 }
 
-if (!customElements.get('opsbook-command')) customElements.define('opsbook-command', OpsbookCommand);
+if (!customElements.get('opsbook-command'))
+	customElements.define('opsbook-command', OpsbookCommand);

@@ -7,9 +7,12 @@ import { quoteFor } from '../runbook/shell.ts';
 import { renderTemplate } from '../runbook/template.ts';
 import type { OpsbookCommand } from './command-block.ts';
 
-function values(element: OpsbookCommand): Record<string, string> {
+/** The values typed in a block's form, by parameter name. */
+export function formValues(element: OpsbookCommand): Record<string, string> {
 	const values: Record<string, string> = {};
-	for (const field of element.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-param]')) {
+	for (const field of element.querySelectorAll<HTMLInputElement | HTMLSelectElement>(
+		'[data-param]',
+	)) {
 		values[field.name] = field.value;
 	}
 	return values;
@@ -18,10 +21,12 @@ function values(element: OpsbookCommand): Record<string, string> {
 export function updateBlock(element: OpsbookCommand) {
 	const block = element.block;
 	if (!block) return;
-	const typed = values(element);
+	const typed = formValues(element);
 	const problems: string[] = [];
 	for (const spec of block.template.params) {
-		const field = element.querySelector<HTMLInputElement | HTMLSelectElement>(`[data-param="${spec.name}"]`);
+		const field = element.querySelector<HTMLInputElement | HTMLSelectElement>(
+			`[data-param="${spec.name}"]`,
+		);
 		const error = field && element.querySelector<HTMLElement>(`#${CSS.escape(field.id)}-error`);
 		const check = checkParamValue(spec, typed[spec.name]);
 		if (!check.ok) problems.push(check.message);
@@ -42,7 +47,9 @@ export function updateBlock(element: OpsbookCommand) {
 		const spec = block.template.params.find((p) => p.name === hole.param);
 		const check = spec ? checkParamValue(spec, typed[hole.param]) : undefined;
 		span.dataset.filled = String(check?.ok === true);
-		const text = check?.ok ? (quoteFor(hole.context, check.value) ?? `<${hole.param}>`) : `<${hole.param}>`;
+		const text = check?.ok
+			? (quoteFor(hole.context, check.value) ?? `<${hole.param}>`)
+			: `<${hole.param}>`;
 		// A hole split over several highlighted tokens: the first part carries the text.
 		span.textContent = span.dataset.part === '0' ? text : '';
 	}

@@ -73,7 +73,7 @@ function paramField(blockId: string, spec: ParamSpec): Element {
 				])
 			: h('input', {
 					...common,
-					type: 'text',
+					type: spec.type === 'secret' ? 'password' : 'text',
 					value: spec.default ?? '',
 					placeholder: spec.name,
 					autocomplete: 'off',

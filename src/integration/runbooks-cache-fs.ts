@@ -6,14 +6,10 @@ import { stat, readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { OpsbookConfig } from '../runbook/config.ts';
 import { blockKey, parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
-import { DEFAULT_CONTENT_DIR, loadConfig } from '../runbook/runbooks-fs.ts';
+import { loadConfig, projectPaths } from '../runbook/runbooks-fs.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
 
-/** The project being built: the working directory, with the content folder tests may point elsewhere. */
-export function projectPaths() {
-	const root = process.cwd();
-	return { root, contentDir: process.env.OPSBOOK_CONTENT_DIR ?? DEFAULT_CONTENT_DIR };
-}
+export { projectPaths };
 
 let config: Promise<OpsbookConfig> | undefined;
 export function projectConfig(): Promise<OpsbookConfig> {

@@ -12,7 +12,9 @@ export const VarValueSchema = z
 		'must be a plain word (letters, digits and _ @ % + = : , . / ~ -): it is inserted into commands verbatim',
 	);
 
-const NameSchema = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'must be lowercase letters, digits, _ and -');
+const NameSchema = z
+	.string()
+	.regex(/^[a-z][a-z0-9_-]*$/, 'must be lowercase letters, digits, _ and -');
 
 const TargetBase = {
 	/** What the page shows for this target; defaults to its name. */
@@ -33,7 +35,10 @@ export const SshTargetSchema = z.object({
 	/** Host name, address, or a `Host` alias from `~/.ssh/config`. */
 	host: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'must be a host name, address or ssh alias'),
 	/** Remote user; omitted, ssh decides (from `~/.ssh/config` or the local user name). */
-	user: z.string().regex(/^[a-z_][a-z0-9_.-]*$/i, 'must be a user name').optional(),
+	user: z
+		.string()
+		.regex(/^[a-z_][a-z0-9_.-]*$/i, 'must be a user name')
+		.optional(),
 	/** Remote port; omitted, ssh decides. */
 	port: z.number().int().min(1).max(65535).optional(),
 	...TargetBase,
@@ -48,7 +53,12 @@ export const ConfigSchema = z
 		/** The target of blocks whose page and meta name none. */
 		defaultTarget: NameSchema.default('local'),
 		/** Variables by name, used in commands as `{{vars.name}}`. */
-		vars: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and _'), VarValueSchema).default({}),
+		vars: z
+			.record(
+				z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be lowercase letters, digits and _'),
+				VarValueSchema,
+			)
+			.default({}),
 		/** Timeout of blocks that declare none, like `30s` or `5m`. */
 		defaultTimeout: z.string().default('2m'),
 	})

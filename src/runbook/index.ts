@@ -1,6 +1,20 @@
 /** The runbook model's browser-safe entry: types, templates, rendering. Disk access is in `runbooks-fs.ts`. */
-export { ConfigSchema, defineConfig, type OpsbookConfig, type OpsbookConfigInput, type Target } from './config.ts';
-export { checkParamValue, describeType, paramValueSchema, PARAM_TYPES, ParamSpecSchema, type ParamSpec, type ParamType } from './params.ts';
+export {
+	ConfigSchema,
+	defineConfig,
+	type OpsbookConfig,
+	type OpsbookConfigInput,
+	type Target,
+} from './config.ts';
+export {
+	checkParamValue,
+	describeType,
+	paramValueSchema,
+	PARAM_TYPES,
+	ParamSpecSchema,
+	type ParamSpec,
+	type ParamType,
+} from './params.ts';
 export {
 	CommandBlockSchema,
 	RegistrySchema,
@@ -12,4 +26,11 @@ export {
 	type Risk,
 } from './schema.ts';
 export { quoteFor, shellQuote, type ShellContext } from './shell.ts';
-export { displayTemplate, parseTemplate, renderTemplate, type ParsedTemplate, type RenderResult, type Segment } from './template.ts';
+export {
+	displayTemplate,
+	parseTemplate,
+	renderTemplate,
+	type ParsedTemplate,
+	type RenderResult,
+	type Segment,
+} from './template.ts';

@@ -10,7 +10,16 @@
  */
 import * as z from 'zod/mini';
 
-export const PARAM_TYPES = ['int', 'sha', 'enum', 'file', 'path', 'word', 'text'] as const;
+export const PARAM_TYPES = [
+	'int',
+	'sha',
+	'enum',
+	'file',
+	'path',
+	'word',
+	'text',
+	'secret',
+] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
 
 /** The types whose every value is a run of `[A-Za-z0-9._-]`: safe verbatim in any quoting. */
@@ -59,6 +68,8 @@ export function describeType(spec: ParamSpec): string {
 			return 'a single word (letters, digits, . _ : @ % + , -)';
 		case 'text':
 			return 'a line of text';
+		case 'secret':
+			return 'a secret (hidden, never logged)';
 	}
 }
 
@@ -124,6 +135,7 @@ export function paramValueSchema(spec: ParamSpec): z.ZodMiniType<string, string>
 				z.regex(WORD, 'must be one word: letters, digits and . _ : @ % + , -'),
 			);
 		case 'text':
+		case 'secret':
 			return required.check(
 				z.maxLength(500, 'must be at most 500 characters'),
 				noLeadingDash,
@@ -131,6 +143,14 @@ export function paramValueSchema(spec: ParamSpec): z.ZodMiniType<string, string>
 			);
 	}
 }
+
+/** Secret values are typed hidden and never logged, stored or shown after the run. */
+export function isSecret(spec: ParamSpec): boolean {
+	return spec.type === 'secret';
+}
+
+/** What logs and the Runs panel show in place of a secret value. */
+export const REDACTED = '***';
 
 /** The result of checking one value: the value to use, or the sentence that says why not. */
 export type ParamCheck = { ok: true; value: string } | { ok: false; message: string };
@@ -165,12 +185,18 @@ export function parseParamType(
 		if (args === undefined) return { ok: true, spec: { name, type } };
 		const bounds = /^\s*(-?\d+)?\s*\.\.\s*(-?\d+)?\s*$/.exec(args);
 		if (!bounds) {
-			return { ok: false, message: `parameter "${name}": int bounds must read int(MIN..MAX), like int(1..65535)` };
+			return {
+				ok: false,
+				message: `parameter "${name}": int bounds must read int(MIN..MAX), like int(1..65535)`,
+			};
 		}
 		const min = bounds[1] === undefined ? undefined : Number(bounds[1]);
 		const max = bounds[2] === undefined ? undefined : Number(bounds[2]);
 		if (min !== undefined && max !== undefined && min > max) {
-			return { ok: false, message: `parameter "${name}": int(${args}) has its minimum above its maximum` };
+			return {
+				ok: false,
+				message: `parameter "${name}": int(${args}) has its minimum above its maximum`,
+			};
 		}
 		return { ok: true, spec: { name, type, min, max } };
 	}

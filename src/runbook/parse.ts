@@ -125,7 +125,9 @@ export function parseRunbook(
 
 	let tree: MdastNode;
 	try {
-		tree = (contentPath.endsWith('.mdx') ? mdxToMdast(source) : markdownToMdast(source)) as MdastNode;
+		tree = (
+			contentPath.endsWith('.mdx') ? mdxToMdast(source) : markdownToMdast(source)
+		) as MdastNode;
 	} catch (error) {
 		problem(1, 1, `the page cannot be parsed: ${(error as Error).message}`);
 		return { file, slug: slugOf(contentPath), title: contentPath, blocks: [], problems };
@@ -224,7 +226,8 @@ export function parseRunbook(
 		}
 		const seen = new Set<string>();
 		for (const option of options) {
-			if (OPTIONS.has(option.key) && seen.has(option.key)) at(`option "${option.key}" is given twice`, option);
+			if (OPTIONS.has(option.key) && seen.has(option.key))
+				at(`option "${option.key}" is given twice`, option);
 			seen.add(option.key);
 		}
 
@@ -233,7 +236,9 @@ export function parseRunbook(
 		let risk: CommandBlock['risk'] | undefined;
 		if (!riskOption) {
 			if (!options.some((o) => o.key === 'risk')) {
-				at(`command block has no risk; add risk=read, risk=change or risk=destructive to the fence (or "static" if it is not meant to run)`);
+				at(
+					`command block has no risk; add risk=read, risk=change or risk=destructive to the fence (or "static" if it is not meant to run)`,
+				);
 			}
 		} else {
 			const parsed = RiskSchema.safeParse(riskOption.text);
@@ -260,7 +265,10 @@ export function parseRunbook(
 		const confirmOption = get('confirm');
 		const confirm = confirmOption?.text.trim();
 		if (confirmOption && !/^[A-Za-z0-9._-]{1,40}$/.test(confirm ?? '')) {
-			at('confirm must be one word (letters, digits, . _ -), like confirm=prune', confirmOption.option);
+			at(
+				'confirm must be one word (letters, digits, . _ -), like confirm=prune',
+				confirmOption.option,
+			);
 		}
 		if (risk === 'destructive' && !confirmOption) {
 			at(
@@ -274,7 +282,10 @@ export function parseRunbook(
 		if (exitOption) {
 			const code = Number(exitOption.text);
 			if (!/^\d+$/.test(exitOption.text) || code > 255) {
-				at(`expect-exit must be an exit code from 0 to 255, not "${exitOption.text}"`, exitOption.option);
+				at(
+					`expect-exit must be an exit code from 0 to 255, not "${exitOption.text}"`,
+					exitOption.option,
+				);
 			} else expect = { exitCode: code };
 		}
 		const outputOption = get('expect-output');
@@ -283,7 +294,10 @@ export function parseRunbook(
 				new RegExp(outputOption.text);
 				expect = { ...expect, output: outputOption.text };
 			} catch (error) {
-				at(`expect-output is not a valid regular expression: ${(error as Error).message}`, outputOption.option);
+				at(
+					`expect-output is not a valid regular expression: ${(error as Error).message}`,
+					outputOption.option,
+				);
 			}
 		}
 
@@ -342,7 +356,11 @@ export function parseRunbook(
 		const first = seen.get(key);
 		if (first) {
 			const { line, column } = found.block.source;
-			problem(line, column, `this block repeats the one at line ${first.block.source.line} exactly; give each an id= so they can be told apart`);
+			problem(
+				line,
+				column,
+				`this block repeats the one at line ${first.block.source.line} exactly; give each an id= so they can be told apart`,
+			);
 		} else seen.set(key, found);
 	}
 	return { file, slug, title, blocks, problems };

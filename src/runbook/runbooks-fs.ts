@@ -21,6 +21,21 @@ export interface ProjectPaths {
 export const DEFAULT_CONTENT_DIR = 'content';
 export const DEFAULT_CONFIG_FILE = 'opsbook.config.ts';
 
+/**
+ * The project in the working directory. `OPSBOOK_CONTENT_DIR` and `OPSBOOK_CONFIG` point the site
+ * build, the bridge and `npm run validate` alike at another runbook folder and config (tests do).
+ */
+export function projectPaths(
+	env: NodeJS.ProcessEnv = process.env,
+	root = process.cwd(),
+): Required<ProjectPaths> {
+	return {
+		root,
+		contentDir: env.OPSBOOK_CONTENT_DIR ?? DEFAULT_CONTENT_DIR,
+		configFile: env.OPSBOOK_CONFIG ?? DEFAULT_CONFIG_FILE,
+	};
+}
+
 export class RunbookError extends Error {
 	readonly problems: RunbookProblem[];
 	constructor(problems: RunbookProblem[]) {
@@ -36,11 +51,16 @@ export function formatProblems(problems: readonly RunbookProblem[]): string {
 		a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1,
 	);
 	const count = `${sorted.length} problem${sorted.length === 1 ? '' : 's'} in the runbooks:`;
-	return [count, ...sorted.map((p) => `  ${p.file}:${p.line}:${p.column}: ${p.message}`)].join('\n');
+	return [count, ...sorted.map((p) => `  ${p.file}:${p.line}:${p.column}: ${p.message}`)].join(
+		'\n',
+	);
 }
 
 /** Loads and validates `opsbook.config.ts`. A missing file means an empty config (local only). */
-export async function loadConfig({ root, configFile = DEFAULT_CONFIG_FILE }: ProjectPaths): Promise<OpsbookConfig> {
+export async function loadConfig({
+	root,
+	configFile = DEFAULT_CONFIG_FILE,
+}: ProjectPaths): Promise<OpsbookConfig> {
 	const path = join(root, configFile);
 	let raw: unknown = {};
 	try {
@@ -79,7 +99,10 @@ export interface LoadedRunbooks {
 }
 
 /** Reads every runbook under the content folder. Problems are returned, not thrown. */
-export async function loadRunbooks(paths: ProjectPaths, config?: OpsbookConfig): Promise<LoadedRunbooks> {
+export async function loadRunbooks(
+	paths: ProjectPaths,
+	config?: OpsbookConfig,
+): Promise<LoadedRunbooks> {
 	const { root, contentDir = DEFAULT_CONTENT_DIR } = paths;
 	const resolvedConfig = config ?? (await loadConfig(paths));
 	const dir = join(root, contentDir);

@@ -16,7 +16,10 @@ export type Risk = z.output<typeof RiskSchema>;
 /** A block id: stable, unique across the site, usable on a command line. */
 export const BlockIdSchema = z
 	.string()
-	.regex(/^[a-z0-9][a-z0-9._/-]*$/, 'must be lowercase letters, digits and . _ / - (like db.kill-idle)');
+	.regex(
+		/^[a-z0-9][a-z0-9._/-]*$/,
+		'must be lowercase letters, digits and . _ / - (like db.kill-idle)',
+	);
 
 const DURATION = /^(\d+)(ms|s|m|h)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -42,7 +45,10 @@ export const ExpectSchema = z.object({
 /** Where a shell context puts a parameter; see `shell.ts`. */
 export const SegmentSchema = z.union([
 	z.string(),
-	z.object({ param: z.string(), context: z.enum(['bare', 'double', 'single', 'embedded', 'expansion']) }),
+	z.object({
+		param: z.string(),
+		context: z.enum(['bare', 'double', 'single', 'embedded', 'expansion']),
+	}),
 ]);
 
 /** Where something stands in the source, for messages like `content/a.mdx:12:3`. */

@@ -38,7 +38,10 @@ const frame = (kind: Frame['kind'], embedded: boolean): Frame => ({
  * Finds the shell context of each hole in `source`. `holes` are `[start, end)` offsets of
  * placeholders, in order; their text is skipped and read as part of the surrounding word.
  */
-export function holeContexts(source: string, holes: ReadonlyArray<readonly [number, number]>): ShellContext[] {
+export function holeContexts(
+	source: string,
+	holes: ReadonlyArray<readonly [number, number]>,
+): ShellContext[] {
 	const stack: Frame[] = [frame('normal', false)];
 	const top = () => stack[stack.length - 1]!;
 	const contexts: ShellContext[] = [];

@@ -19,7 +19,9 @@
  */
 import {
 	OPAQUE_SAFE_TYPES,
+	REDACTED,
 	checkParamValue,
+	isSecret,
 	parseParamType,
 	type ParamSpec,
 } from './params.ts';
@@ -104,7 +106,12 @@ export function parseTemplate(
 			continue;
 		}
 		const spec: ParamSpec = parsed.spec;
-		if (defaultValue !== undefined) {
+		if (defaultValue !== undefined && isSecret(spec)) {
+			problems.push({
+				offset: start,
+				message: `parameter "${name}" is a secret and cannot have a default: it would be published in the page`,
+			});
+		} else if (defaultValue !== undefined) {
 			const check = checkParamValue(spec, defaultValue.trim());
 			if (check.ok) spec.default = check.value;
 			else problems.push({ offset: start, message: `default value: ${check.message}` });
@@ -140,8 +147,15 @@ export function parseTemplate(
 				offset: piece.start,
 				message: `parameter "${piece.param}" stands inside \${…}, where no value can be quoted safely; move it out of the expansion`,
 			});
-		} else if (spec && (context === 'single' || context === 'embedded') && !OPAQUE_SAFE_TYPES.has(spec.type)) {
-			const where = context === 'single' ? "inside '…' quotes" : 'inside code for another interpreter (the quoted argument of -c/-e)';
+		} else if (
+			spec &&
+			(context === 'single' || context === 'embedded') &&
+			!OPAQUE_SAFE_TYPES.has(spec.type)
+		) {
+			const where =
+				context === 'single'
+					? "inside '…' quotes"
+					: 'inside code for another interpreter (the quoted argument of -c/-e)';
 			problems.push({
 				offset: piece.start,
 				message: `parameter "${piece.param}" of type ${spec.type} stands ${where}, where a value cannot be quoted; only int, sha and enum are allowed there`,
@@ -153,7 +167,14 @@ export function parseTemplate(
 }
 
 export type RenderResult =
-	| { ok: true; command: string; values: Record<string, string> }
+	| {
+			ok: true;
+			/** The command to run. */
+			command: string;
+			/** The same command with every secret value shown as `'***'`: what logs and pages see. */
+			redacted: string;
+			values: Record<string, string>;
+	  }
 	| { ok: false; errors: Array<{ param: string; message: string }> };
 
 /**
@@ -171,26 +192,35 @@ export function renderTemplate(
 		if (check.ok) checked[spec.name] = check.value;
 		else errors.push({ param: spec.name, message: check.message });
 	}
-	const unknown = Object.keys(values).filter((name) => !template.params.some((p) => p.name === name));
-	for (const name of unknown) errors.push({ param: name, message: `${name} is not a parameter of this block` });
+	const unknown = Object.keys(values).filter(
+		(name) => !template.params.some((p) => p.name === name),
+	);
+	for (const name of unknown)
+		errors.push({ param: name, message: `${name} is not a parameter of this block` });
 	if (errors.length > 0) return { ok: false, errors };
 
 	let command = '';
+	let redacted = '';
 	for (const segment of template.segments) {
 		if (typeof segment === 'string') {
 			command += segment;
+			redacted += segment;
 			continue;
 		}
 		const quoted = quoteFor(segment.context, checked[segment.param] ?? '');
 		if (quoted === undefined) {
 			return {
 				ok: false,
-				errors: [{ param: segment.param, message: `${segment.param} cannot be placed safely here` }],
+				errors: [
+					{ param: segment.param, message: `${segment.param} cannot be placed safely here` },
+				],
 			};
 		}
 		command += quoted;
+		const spec = template.params.find((p) => p.name === segment.param);
+		redacted += spec && isSecret(spec) ? (quoteFor(segment.context, REDACTED) ?? REDACTED) : quoted;
 	}
-	return { ok: true, command, values: checked };
+	return { ok: true, command, redacted, values: checked };
 }
 
 /**
@@ -210,7 +240,9 @@ export function displayTemplate(template: ParsedTemplate): {
 		}
 		const spec = template.params.find((p) => p.name === segment.param);
 		const shown =
-			spec?.default !== undefined ? (quoteFor(segment.context, spec.default) ?? spec.default) : `<${segment.param}>`;
+			spec?.default !== undefined
+				? (quoteFor(segment.context, spec.default) ?? spec.default)
+				: `<${segment.param}>`;
 		holes.push({ param: segment.param, start: text.length, end: text.length + shown.length });
 		text += shown;
 	}

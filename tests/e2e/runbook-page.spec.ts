@@ -25,7 +25,9 @@ test.describe('a runbook page', () => {
 
 	test('the sidebar lists every runbook in order', async ({ page }) => {
 		await page.goto('');
-		const runbooks = page.getByRole('navigation', { name: 'Main' }).locator('details')
+		const runbooks = page
+			.getByRole('navigation', { name: 'Main' })
+			.locator('details')
 			.filter({ has: page.getByText('Runbooks', { exact: true }) })
 			.getByRole('link');
 		await expect(runbooks).toHaveText([
@@ -43,7 +45,10 @@ test.describe('a runbook page', () => {
 	test('search finds pg_terminate_backend', async ({ page }) => {
 		await page.goto('');
 		await page.getByRole('button', { name: 'Search' }).click();
-		await page.getByRole('dialog', { name: 'Search' }).getByRole('textbox', { name: 'Search' }).fill('pg_terminate_backend');
+		await page
+			.getByRole('dialog', { name: 'Search' })
+			.getByRole('textbox', { name: 'Search' })
+			.fill('pg_terminate_backend');
 		const result = page.locator('.pagefind-ui__result-link').first();
 		await expect(result).toBeVisible();
 		await result.click();
@@ -59,14 +64,22 @@ test.describe('a runbook page', () => {
 		await expect(block.getByRole('alert')).toHaveText('pid must be a whole number, like 4242');
 		await expect(block.getByLabel('pid')).toHaveAttribute('aria-invalid', 'true');
 		await expect(copy).toBeDisabled();
-		await expect(block.getByRole('status')).toContainText('Copy needs valid parameters: pid must be a whole number');
+		await expect(block.getByRole('status')).toContainText(
+			'Copy needs valid parameters: pid must be a whole number',
+		);
 		await block.getByLabel('pid').fill('0');
 		await expect(block.getByRole('alert')).toHaveText('pid must be at least 1');
 		await expect(copy).toBeDisabled();
 	});
 
-	test('a valid PID fills the command and Copy puts it on the clipboard', async ({ page, context, baseURL }) => {
-		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(baseURL!).origin });
+	test('a valid PID fills the command and Copy puts it on the clipboard', async ({
+		page,
+		context,
+		baseURL,
+	}) => {
+		await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+			origin: new URL(baseURL!).origin,
+		});
 		await page.goto('runbooks/database/');
 		const block = killQuery(page);
 		await block.getByLabel('pid').fill('4242');

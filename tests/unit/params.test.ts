@@ -10,7 +10,10 @@ const spec = (typeText: string, name = 'p'): ParamSpec => {
 const accepts = (typeText: string, values: string[]) => {
 	for (const value of values) {
 		const check = checkParamValue(spec(typeText), value);
-		assert.ok(check.ok, `${typeText} accepts ${JSON.stringify(value)}: ${check.ok ? '' : check.message}`);
+		assert.ok(
+			check.ok,
+			`${typeText} accepts ${JSON.stringify(value)}: ${check.ok ? '' : check.message}`,
+		);
 	}
 };
 const rejects = (typeText: string, values: string[], because?: RegExp) => {
@@ -27,29 +30,60 @@ describe('parameter types', () => {
 		accepts('int(1..4194304)', ['1', '4194304']);
 		rejects('int(1..4194304)', ['0'], /at least 1/);
 		rejects('int(1..4194304)', ['4194305'], /at most 4194304/);
-		rejects('int', ['4.2', '1e3', '0x10', '12 ', ' 12', '12;rm', '007', '', '--1'], /whole number|required/);
+		rejects(
+			'int',
+			['4.2', '1e3', '0x10', '12 ', ' 12', '12;rm', '007', '', '--1'],
+			/whole number|required/,
+		);
 		rejects('int', ['-5'], /at least 0/);
 		accepts('int(-10..10)', ['-10', '0']);
 	});
 
 	it('sha takes 7 to 40 lowercase hex digits', () => {
 		accepts('sha', ['a1b2c3d', 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678']);
-		rejects('sha', ['a1b2c3', 'HEAD', 'main', 'a1b2c3g', 'A1B2C3D', 'a1b2c3d;ls', `${'a'.repeat(41)}`]);
+		rejects('sha', [
+			'a1b2c3',
+			'HEAD',
+			'main',
+			'a1b2c3g',
+			'A1B2C3D',
+			'a1b2c3d;ls',
+			`${'a'.repeat(41)}`,
+		]);
 	});
 
 	it('enum takes only its listed values', () => {
 		accepts('enum(api|db|celery-worker)', ['api', 'celery-worker']);
-		rejects('enum(api|db|celery-worker)', ['API', 'redis', 'api db', "api'"], /one of: api, db, celery-worker/);
+		rejects(
+			'enum(api|db|celery-worker)',
+			['API', 'redis', 'api db', "api'"],
+			/one of: api, db, celery-worker/,
+		);
 	});
 
 	it('file takes one file name, never a path or an option', () => {
 		accepts('file', ['orion_2026-11-25.sql', 'backup+1@x', 'a']);
-		rejects('file', ['../etc/passwd', 'a/b', '.env', '..', '-rf', 'a b', 'a\nb', 'a$(id)', "a'b", '']);
+		rejects('file', [
+			'../etc/passwd',
+			'a/b',
+			'.env',
+			'..',
+			'-rf',
+			'a b',
+			'a\nb',
+			'a$(id)',
+			"a'b",
+			'',
+		]);
 	});
 
 	it('path takes relative paths that cannot climb out', () => {
 		accepts('path', ['daily/orion.sql.gz', 'a/b/c', 'logs/app.log']);
-		rejects('path', ['../x', 'a/../../x', '/etc/passwd', 'a//b', './a', '-v', 'a b', 'a;b'], undefined);
+		rejects(
+			'path',
+			['../x', 'a/../../x', '/etc/passwd', 'a//b', './a', '-v', 'a b', 'a;b'],
+			undefined,
+		);
 		assert.match((checkParamValue(spec('path'), 'a/../b') as { message: string }).message, /\.\./);
 	});
 
@@ -81,7 +115,7 @@ describe('parameter types', () => {
 			['integer', /unknown type "integer"; use one of int, sha, enum/],
 			['enum()', /enum has no values; list them like enum\(api\|db\|redis\)/],
 			['enum(a|a)', /lists a value twice/],
-			["enum(a|b c)", /may contain only letters/],
+			['enum(a|b c)', /may contain only letters/],
 			['int(10..1)', /minimum above its maximum/],
 			['int(one..two)', /int\(MIN\.\.MAX\)/],
 			['word(x)', /takes no arguments/],

@@ -12,7 +12,8 @@ const config = ConfigSchema.parse({
 	vars: { app_path: '~/apps/orion' },
 });
 
-const page = (body: string, frontmatter = 'title: Test page') => `---\n${frontmatter}\n---\n\n${body}`;
+const page = (body: string, frontmatter = 'title: Test page') =>
+	`---\n${frontmatter}\n---\n\n${body}`;
 const fence = (meta: string, code: string) => `\`\`\`bash ${meta}\n${code}\n\`\`\``;
 
 function parse(source: string, contentPath = 'runbooks/test.mdx') {
@@ -51,18 +52,44 @@ describe('reading a runbook', () => {
 		assert.equal(block.confirm, 'terminate');
 		assert.deepEqual(block.expect, { exitCode: 0, output: '^pg_terminate' });
 		assert.deepEqual(block.params, [{ name: 'pid', type: 'int', min: 1, max: 4194304 }]);
-		assert.deepEqual(block.source, { file: "content/runbooks/test.mdx", line: 9, column: 1 });
+		assert.deepEqual(block.source, { file: 'content/runbooks/test.mdx', line: 9, column: 1 });
 		assert.deepEqual(block.page, { slug: 'runbooks/test', title: 'Database' });
 	});
 
 	it('derives ids from the page and heading, stable under edits elsewhere', () => {
-		const before = parse(page(['## Check', fence('risk=read', 'uptime'), fence('risk=read', 'df -h'), '## Fix', fence('risk=change', 'reboot')].join('\n\n')));
+		const before = parse(
+			page(
+				[
+					'## Check',
+					fence('risk=read', 'uptime'),
+					fence('risk=read', 'df -h'),
+					'## Fix',
+					fence('risk=change', 'reboot'),
+				].join('\n\n'),
+			),
+		);
 		assert.deepEqual(
 			before.blocks.map((b) => b.block.id),
 			['runbooks/test/check', 'runbooks/test/check-2', 'runbooks/test/fix'],
 		);
-		const after = parse(page(['Intro.', '## Check', fence('risk=read', 'uptime'), fence('risk=read', 'df -h'), '## New', fence('risk=read', 'ls'), '## Fix', fence('risk=change', 'reboot')].join('\n\n')));
-		assert.equal(after.blocks.find((b) => b.block.template === 'reboot')?.block.id, 'runbooks/test/fix');
+		const after = parse(
+			page(
+				[
+					'Intro.',
+					'## Check',
+					fence('risk=read', 'uptime'),
+					fence('risk=read', 'df -h'),
+					'## New',
+					fence('risk=read', 'ls'),
+					'## Fix',
+					fence('risk=change', 'reboot'),
+				].join('\n\n'),
+			),
+		);
+		assert.equal(
+			after.blocks.find((b) => b.block.template === 'reboot')?.block.id,
+			'runbooks/test/fix',
+		);
 	});
 
 	it('finds blocks inside tabs and steps, and skips static and non-shell fences', () => {
@@ -89,36 +116,101 @@ describe('reading a runbook', () => {
 	it('takes the target from the fence, then the page, then the config', () => {
 		const ids = (source: string) => parse(source).blocks.map((b) => b.block.target);
 		assert.deepEqual(ids(page(fence('risk=read', 'uptime'))), ['local']);
-		assert.deepEqual(ids(page(fence('risk=read', 'uptime'), 'title: T\nopsbook:\n  target: orion')), ['orion']);
-		assert.deepEqual(ids(page(fence('risk=read target=local', 'uptime'), 'title: T\nopsbook:\n  target: orion')), ['local']);
+		assert.deepEqual(
+			ids(page(fence('risk=read', 'uptime'), 'title: T\nopsbook:\n  target: orion')),
+			['orion'],
+		);
+		assert.deepEqual(
+			ids(page(fence('risk=read target=local', 'uptime'), 'title: T\nopsbook:\n  target: orion')),
+			['local'],
+		);
 	});
 });
 
 describe('refusing a malformed block', () => {
 	const cases: Array<[string, string, RegExp]> = [
-		['missing risk', fence('id=a', 'uptime'), /^5: command block has no risk; add risk=read, risk=change or risk=destructive/],
-		['unknown risk', fence('id=a risk=high', 'uptime'), /^5: risk "high" is not one of read, change, destructive/],
-		['unknown target', fence('id=a risk=read target=prod', 'uptime'), /^5: target= names target "prod", which opsbook.config.ts does not define \(targets: local, orion\)/],
-		['placeholder without a type', fence('id=a risk=read', 'kill {{pid}}'), /^6: placeholder "\{\{pid\}\}" has no type/],
-		['unknown parameter type', fence('id=a risk=read', 'kill {{pid:number}}'), /^6: parameter "pid" has unknown type "number"/],
-		['enum without values', fence('id=a risk=read', 'restart {{svc:enum()}}'), /^6: parameter "svc": enum has no values/],
-		['destructive without confirmation', fence('id=a risk=destructive', 'docker system prune -f'), /^5: destructive block has no confirmation word; add confirm=WORD/],
-		['bad timeout', fence('id=a risk=read timeout=forever', 'uptime'), /^5: timeout "forever" must be a number and a unit, like 30s, 5m or 1h/],
-		['timeout out of range', fence('id=a risk=read timeout=48h', 'uptime'), /^5: timeout "48h" must be between 1s and 24h/],
+		[
+			'missing risk',
+			fence('id=a', 'uptime'),
+			/^5: command block has no risk; add risk=read, risk=change or risk=destructive/,
+		],
+		[
+			'unknown risk',
+			fence('id=a risk=high', 'uptime'),
+			/^5: risk "high" is not one of read, change, destructive/,
+		],
+		[
+			'unknown target',
+			fence('id=a risk=read target=prod', 'uptime'),
+			/^5: target= names target "prod", which opsbook.config.ts does not define \(targets: local, orion\)/,
+		],
+		[
+			'placeholder without a type',
+			fence('id=a risk=read', 'kill {{pid}}'),
+			/^6: placeholder "\{\{pid\}\}" has no type/,
+		],
+		[
+			'unknown parameter type',
+			fence('id=a risk=read', 'kill {{pid:number}}'),
+			/^6: parameter "pid" has unknown type "number"/,
+		],
+		[
+			'enum without values',
+			fence('id=a risk=read', 'restart {{svc:enum()}}'),
+			/^6: parameter "svc": enum has no values/,
+		],
+		[
+			'destructive without confirmation',
+			fence('id=a risk=destructive', 'docker system prune -f'),
+			/^5: destructive block has no confirmation word; add confirm=WORD/,
+		],
+		[
+			'bad timeout',
+			fence('id=a risk=read timeout=forever', 'uptime'),
+			/^5: timeout "forever" must be a number and a unit, like 30s, 5m or 1h/,
+		],
+		[
+			'timeout out of range',
+			fence('id=a risk=read timeout=48h', 'uptime'),
+			/^5: timeout "48h" must be between 1s and 24h/,
+		],
 		['unknown option', fence('id=a rsk=read risk=read', 'uptime'), /^5: unknown option "rsk"/],
-		['bad id', fence('id=Kill_Query! risk=read', 'uptime'), /^5: id "Kill_Query!" must be lowercase/],
-		['free text inside SQL', fence('id=a risk=read', 'psql -c \\\n  "SELECT {{q:text}}"'), /^7: parameter "q" of type text stands inside code for another interpreter/],
-		['bad expected output', fence('id=a risk=read expect-output="(unclosed"', 'uptime'), /^5: expect-output is not a valid regular expression/],
-		['bad expected exit', fence('id=a risk=read expect-exit=300', 'uptime'), /^5: expect-exit must be an exit code from 0 to 255/],
+		[
+			'bad id',
+			fence('id=Kill_Query! risk=read', 'uptime'),
+			/^5: id "Kill_Query!" must be lowercase/,
+		],
+		[
+			'free text inside SQL',
+			fence('id=a risk=read', 'psql -c \\\n  "SELECT {{q:text}}"'),
+			/^7: parameter "q" of type text stands inside code for another interpreter/,
+		],
+		[
+			'bad expected output',
+			fence('id=a risk=read expect-output="(unclosed"', 'uptime'),
+			/^5: expect-output is not a valid regular expression/,
+		],
+		[
+			'bad expected exit',
+			fence('id=a risk=read expect-exit=300', 'uptime'),
+			/^5: expect-exit must be an exit code from 0 to 255/,
+		],
 		['empty block', fence('id=a risk=read', ''), /^5: command block is empty/],
-		['two identical blocks', `${fence('risk=read', 'uptime')}\n\n${fence('risk=read', 'uptime')}`, /^9: this block repeats the one at line 5 exactly; give each an id=/],
+		[
+			'two identical blocks',
+			`${fence('risk=read', 'uptime')}\n\n${fence('risk=read', 'uptime')}`,
+			/^9: this block repeats the one at line 5 exactly; give each an id=/,
+		],
 	];
 	for (const [name, body, expected] of cases) {
 		it(name, () => assert.match(problemOf(page(body)), expected));
 	}
 
 	it('refuses an unknown target in the frontmatter', () => {
-		assert.match(problemOf(page('Text.', 'title: T\nopsbook:\n  target: nowhere')), /^1: opsbook.target in the frontmatter names target "nowhere"/);
+		assert.match(
+			problemOf(page('Text.', 'title: T\nopsbook:\n  target: nowhere')),
+			/^1: opsbook.target in the frontmatter names target "nowhere"/,
+		);
 	});
 
 	it('refuses a duplicate id across pages, naming both places', async () => {
@@ -126,7 +218,10 @@ describe('refusing a malformed block', () => {
 		try {
 			await mkdir(join(root, 'content/runbooks'), { recursive: true });
 			await writeFile(join(root, 'content/a.mdx'), page(fence('id=same risk=read', 'uptime')));
-			await writeFile(join(root, 'content/runbooks/b.mdx'), page(`Text.\n\n${fence('id=same risk=read', 'df -h')}`));
+			await writeFile(
+				join(root, 'content/runbooks/b.mdx'),
+				page(`Text.\n\n${fence('id=same risk=read', 'df -h')}`),
+			);
 			const loaded = await loadRunbooks({ root });
 			assert.equal(
 				formatProblems(loaded.problems),

@@ -1,0 +1,83 @@
+/**
+ * The audit log: one JSON line per run event, appended to a file in the user's state directory
+ * (`$XDG_STATE_HOME/opsbook/audit.jsonl`, by default `~/.local/state/opsbook/audit.jsonl`).
+ *
+ * A `start` line is written before the process starts and an `end` line is synced to disk before
+ * any page hears that the run finished, so a bridge killed at any moment leaves every finished run
+ * on record, and a run that started but has no `end` is visibly one that was cut off.
+ * Secret parameter values never reach it: commands are logged redacted.
+ */
+import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export interface AuditStart {
+	event: 'start';
+	time: string;
+	run: string;
+	target: string;
+	block: string;
+	/** The page the block is on, and the page it was run from. */
+	blockPage: string;
+	page?: string;
+	/** The resolved command with secrets as `'***'`. */
+	command: string;
+}
+
+export interface AuditEnd {
+	event: 'end';
+	time: string;
+	run: string;
+	target: string;
+	block: string;
+	end: string;
+	exitCode?: number;
+	signal?: string;
+	durationMs: number;
+	outputBytes: number;
+	message?: string;
+}
+
+export type AuditEntry = AuditStart | AuditEnd;
+
+/** Where the audit log lives unless configured. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+	return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'opsbook');
+}
+
+export class AuditLog {
+	readonly path: string;
+	#file: Promise<FileHandle> | undefined;
+	#queue: Promise<void> = Promise.resolve();
+
+	constructor(path: string) {
+		this.path = path;
+	}
+
+	/** Appends one entry and resolves once it is on disk. Entries are written in call order. */
+	append(entry: AuditEntry): Promise<void> {
+		const line = `${JSON.stringify(entry)}\n`;
+		const write = this.#queue.then(async () => {
+			this.#file ??= this.#open();
+			const file = await this.#file;
+			await file.appendFile(line);
+			await file.datasync();
+		});
+		// One failed write must not stop the ones after it; the caller sees its own failure.
+		this.#queue = write.catch(() => {});
+		return write;
+	}
+
+	async #open(): Promise<FileHandle> {
+		mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+		return open(this.path, 'a', 0o600);
+	}
+
+	async close() {
+		await this.#queue;
+		const file = this.#file;
+		this.#file = undefined;
+		if (file) await (await file).close();
+	}
+}

@@ -1,0 +1,317 @@
+/**
+ * The bridge's logic, independent of the transport (as graphql-ws's `makeServer` is): it is
+ * handed a socket that has passed the HTTP checks (loopback Host, allowed Origin, see `http.ts`)
+ * and speaks the protocol of `src/protocol.ts` over it.
+ *
+ * A connection must say `hello` with the pairing token first. After that, a page can run
+ * blocks by id, follow runs' output, type into them, resize and stop them. Protocol violations
+ * close the socket with a `CloseCode`; a run the bridge will not start is answered with
+ * `refused` and a stable error code, and the connection stays usable.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+	CloseCode,
+	PROTOCOL_VERSION,
+	type ClientMessage,
+	type ErrorCode,
+	type RunInfo,
+	type ServerMessage,
+	type TargetInfo,
+} from '../src/protocol.ts';
+import { parseClientMessage } from '../src/protocol-schema.ts';
+import type { Risk } from '../src/runbook/schema.ts';
+import type { AuditLog } from './audit-log.ts';
+import { resolveRun, type ExecutableRegistry } from './registry.ts';
+import { Run, type RunFollower } from './run.ts';
+import type { TargetDriver } from './targets/target.ts';
+
+/** What the bridge needs of a socket. `ws` fits it; so does an in-memory pair in tests. */
+export interface BridgeSocket {
+	send(data: string | Uint8Array): void;
+	close(code: number, reason: string): void;
+}
+
+export interface BridgeOptions {
+	registry: ExecutableRegistry;
+	/** Every target the bridge can reach, by name. */
+	drivers: ReadonlyMap<string, TargetDriver>;
+	token: string;
+	audit: AuditLog;
+	maxRisk: Risk;
+	/** Run every block on this target (see `WelcomeMessage`). */
+	runsOn?: string | undefined;
+	limits?: Partial<BridgeLimits>;
+	/** Where protocol errors are reported; never given the token. */
+	log?: (line: string) => void;
+}
+
+export interface BridgeLimits {
+	/** Runs going at once from one page, and on the whole bridge. */
+	runsPerConnection: number;
+	runs: number;
+	/** Finished runs kept (with their output) for pages that come back. */
+	recentRuns: number;
+	/** Output each run keeps for replay, in bytes. */
+	ringBytes: number;
+	/** How long a new connection has to say hello. */
+	helloTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: BridgeLimits = {
+	runsPerConnection: 8,
+	runs: 32,
+	recentRuns: 20,
+	ringBytes: 2 * 1024 * 1024,
+	helloTimeoutMs: 5000,
+};
+
+export interface Connection {
+	message(data: string | Uint8Array, isBinary: boolean): void;
+	closed(): void;
+}
+
+export interface Bridge {
+	/** Takes a new socket; the returned handlers receive its frames and its close. */
+	opened(socket: BridgeSocket): Connection;
+	readonly runs: ReadonlyMap<string, Run>;
+	/** Stops every run, waits for their ends to be logged, closes every socket. */
+	close(): Promise<void>;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Compares tokens in constant time (hashing first makes the lengths equal). */
+export function tokenMatches(expected: string, given: string): boolean {
+	return timingSafeEqual(digest(expected), digest(given));
+}
+
+export function makeBridge(options: BridgeOptions): Bridge {
+	const limits = { ...DEFAULT_LIMITS, ...options.limits };
+	const log = options.log ?? ((line: string) => console.error(line));
+	const runs = new Map<string, Run>();
+	const sockets = new Set<ClientState>();
+	const targets: TargetInfo[] = [...options.drivers.values()].map(({ name, target }) => ({
+		name,
+		label: target.label ?? name,
+		kind: target.kind,
+		production: target.production,
+	}));
+
+	interface ClientState {
+		socket: BridgeSocket;
+		authorized: boolean;
+		/** The runs this page follows, with the follower object `Run` sends to. */
+		following: Map<string, RunFollower>;
+		started: Set<Run>;
+	}
+
+	const send = (client: ClientState, message: ServerMessage) =>
+		client.socket.send(JSON.stringify(message));
+
+	const broadcast = (run: Run) => {
+		const info = run.info();
+		for (const client of sockets) if (client.authorized) send(client, { type: 'run', run: info });
+		if (run.state === 'exited') {
+			for (const client of sockets) {
+				client.following.delete(run.id);
+				client.started.delete(run);
+			}
+			forgetOldRuns();
+		}
+	};
+
+	const forgetOldRuns = () => {
+		const finished = [...runs.values()].filter((r) => r.state === 'exited');
+		for (const run of finished.slice(0, Math.max(0, finished.length - limits.recentRuns)))
+			runs.delete(run.id);
+	};
+
+	const listRuns = (): RunInfo[] => [...runs.values()].reverse().map((r) => r.info());
+
+	const refuse = (
+		client: ClientState,
+		code: ErrorCode,
+		message: string,
+		ids: { ref?: string; run?: string },
+	) => send(client, { type: 'refused', ...ids, code, message });
+
+	function follow(client: ClientState, run: Run, from: number, announce = false) {
+		const previous = client.following.get(run.id);
+		if (previous) run.unfollow(previous);
+		const follower: RunFollower = { send: (frame) => client.socket.send(frame) };
+		client.following.set(run.id, follower);
+		return run.follow(follower, from, (where) => {
+			if (announce) send(client, { type: 'attached', run: run.id, ...where });
+		});
+	}
+
+	function handle(client: ClientState, message: ClientMessage) {
+		switch (message.type) {
+			case 'hello': {
+				if (client.authorized) {
+					client.socket.close(CloseCode.DuplicateHello, 'Already said hello');
+					return;
+				}
+				if (!tokenMatches(options.token, message.token)) {
+					client.socket.close(CloseCode.Unauthorized, 'Wrong pairing token');
+					return;
+				}
+				if (message.version !== PROTOCOL_VERSION) {
+					client.socket.close(
+						CloseCode.UnsupportedVersion,
+						`The bridge speaks protocol ${PROTOCOL_VERSION}`,
+					);
+					return;
+				}
+				client.authorized = true;
+				send(client, {
+					type: 'welcome',
+					version: PROTOCOL_VERSION,
+					bridge: {
+						maxRisk: options.maxRisk,
+						targets,
+						...(options.runsOn !== undefined && { runsOn: options.runsOn }),
+					},
+					runs: listRuns(),
+				});
+				return;
+			}
+			case 'run': {
+				const resolution = resolveRun(options.registry, message, {
+					maxRisk: options.maxRisk,
+					runsOn: options.runsOn,
+					targets: new Set(options.drivers.keys()),
+				});
+				if (!resolution.ok) {
+					refuse(client, resolution.code, resolution.message, { ref: message.ref });
+					return;
+				}
+				const running = [...runs.values()].filter((r) => r.state !== 'exited').length;
+				if (client.started.size >= limits.runsPerConnection || running >= limits.runs) {
+					refuse(
+						client,
+						'too-many-runs',
+						`Too many runs at once (${running} running). Stop one, or wait for one to finish.`,
+						{ ref: message.ref },
+					);
+					return;
+				}
+				const run = new Run({
+					id: randomBytes(9).toString('base64url'),
+					block: resolution.block,
+					command: resolution.command,
+					redacted: resolution.redacted,
+					driver: options.drivers.get(resolution.target)!,
+					page: message.page,
+					cols: message.cols,
+					rows: message.rows,
+					ringBytes: limits.ringBytes,
+					audit: options.audit,
+					onUpdate: broadcast,
+				});
+				runs.set(run.id, run);
+				client.started.add(run);
+				send(client, { type: 'started', ref: message.ref, run: run.info() });
+				follow(client, run, 0);
+				void run.start();
+				return;
+			}
+			default: {
+				const run = runs.get(message.run);
+				if (!run) {
+					refuse(client, 'unknown-run', 'That run is no longer known to the bridge.', {
+						run: message.run,
+					});
+					return;
+				}
+				switch (message.type) {
+					case 'attach': {
+						follow(client, run, message.from ?? 0, true);
+						// A finished run sends everything it has at once; the page learns the end too.
+						if (run.state === 'exited') {
+							run.unfollow(client.following.get(run.id)!);
+							client.following.delete(run.id);
+							send(client, { type: 'run', run: run.info() });
+						}
+						return;
+					}
+					case 'detach': {
+						const follower = client.following.get(run.id);
+						if (follower) run.unfollow(follower);
+						client.following.delete(run.id);
+						return;
+					}
+					case 'ack': {
+						const follower = client.following.get(run.id);
+						if (follower) run.ack(follower, message.bytes);
+						return;
+					}
+					case 'input':
+						run.input(message.data);
+						return;
+					case 'resize':
+						run.resize(message.cols, message.rows);
+						return;
+					case 'stop':
+						run.stop();
+						return;
+				}
+			}
+		}
+	}
+
+	return {
+		runs,
+		opened(socket) {
+			const client: ClientState = {
+				socket,
+				authorized: false,
+				following: new Map(),
+				started: new Set(),
+			};
+			sockets.add(client);
+			const helloTimer = setTimeout(() => {
+				if (!client.authorized) socket.close(CloseCode.HelloTimeout, 'No hello in time');
+			}, limits.helloTimeoutMs);
+			return {
+				message(data, isBinary) {
+					try {
+						const text = isBinary
+							? undefined
+							: typeof data === 'string'
+								? data
+								: new TextDecoder().decode(data);
+						const message = text === undefined ? undefined : parseClientMessage(text);
+						if (!message) {
+							socket.close(CloseCode.BadRequest, 'Not a message of the Opsbook protocol');
+							return;
+						}
+						if (!client.authorized && message.type !== 'hello') {
+							socket.close(CloseCode.Unauthorized, 'Say hello with the pairing token first');
+							return;
+						}
+						handle(client, message);
+					} catch (error) {
+						log(`opsbook bridge: internal error: ${(error as Error).stack ?? String(error)}`);
+						socket.close(CloseCode.InternalError, 'Internal error');
+					}
+				},
+				closed() {
+					clearTimeout(helloTimer);
+					sockets.delete(client);
+					for (const [id, follower] of client.following) runs.get(id)?.unfollow(follower);
+					client.following.clear();
+				},
+			};
+		},
+		async close() {
+			const live = [...runs.values()].filter((r) => r.state !== 'exited');
+			for (const run of live) run.stop();
+			await Promise.all(live.map((r) => r.finished));
+			for (const client of sockets)
+				client.socket.close(CloseCode.GoingAway, 'The bridge is shutting down');
+			await Promise.all([...options.drivers.values()].map((d) => d.close()));
+			await options.audit.close();
+		},
+	};
+}

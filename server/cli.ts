@@ -1,0 +1,123 @@
+/**
+ * `opsbook` on the command line.
+ *
+ *   opsbook serve  [dist]   serve the built site and the bridge on one loopback port (`npm start`)
+ *   opsbook bridge          the bridge alone, for a site published elsewhere (`--site URL`)
+ *
+ * Both print the one URL to open: it carries the pairing token in its fragment.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RISKS, type Risk } from '../src/runbook/schema.ts';
+import { projectPaths, RunbookError } from '../src/runbook/runbooks-fs.ts';
+import { startBridge, type RunningBridge } from './start.ts';
+
+const USAGE = `Usage:
+  opsbook serve [SITE_DIR]   serve the built site (default: dist) and the bridge on 127.0.0.1
+  opsbook bridge --site URL  the bridge alone, for the site published at URL
+
+Options:
+  --port N              port to listen on (serve: 4321, or a free one when taken; bridge: 4322)
+  --host ADDR           address to listen on (default 127.0.0.1; keep it on loopback)
+  --max-risk LEVEL      the riskiest blocks this bridge runs: read, change or destructive (default)
+  --run-on TARGET       run every block on TARGET (default: local); "runbook" runs each block
+                        on the target its runbook names, over ssh where configured
+  --allow-origin URL    also accept pages from this origin (repeatable)
+  --audit-log FILE      where runs are logged (default: ~/.local/state/opsbook/audit.jsonl)
+  --ssh-config FILE     ssh client config for ssh targets (default: ssh's own, ~/.ssh/config)
+  --new-token           pair anew: pages paired before must open the new URL
+`;
+
+export async function main(argv: string[]): Promise<RunningBridge | undefined> {
+	const { values, positionals } = parseArgs({
+		args: argv,
+		allowPositionals: true,
+		options: {
+			port: { type: 'string' },
+			host: { type: 'string', default: '127.0.0.1' },
+			site: { type: 'string' },
+			'max-risk': { type: 'string', default: 'destructive' },
+			'run-on': { type: 'string', default: 'local' },
+			'allow-origin': { type: 'string', multiple: true, default: [] },
+			'audit-log': { type: 'string' },
+			'ssh-config': { type: 'string' },
+			'new-token': { type: 'boolean', default: false },
+			help: { type: 'boolean', short: 'h', default: false },
+		},
+	});
+	const [command = 'serve', siteDir] = positionals;
+	if (values.help || !['serve', 'bridge'].includes(command)) {
+		console.log(USAGE);
+		return undefined;
+	}
+	const maxRisk = values['max-risk'];
+	if (!(RISKS as readonly string[]).includes(maxRisk)) {
+		throw new UsageError(`--max-risk must be one of ${RISKS.join(', ')}, not "${maxRisk}"`);
+	}
+	if (command === 'bridge' && !values.site) {
+		throw new UsageError('opsbook bridge needs --site URL: the address of the published runbooks');
+	}
+	const wanted = values.port ?? process.env.PORT;
+	const common = {
+		project: projectPaths(),
+		host: values.host,
+		maxRisk: maxRisk as Risk,
+		runOn: values['run-on'],
+		allowedOrigins: values['allow-origin'],
+		auditLog: values['audit-log'],
+		sshConfig: values['ssh-config'],
+		newToken: values['new-token'],
+		siteRoot:
+			command === 'serve' ? resolve(siteDir ?? process.env.OPSBOOK_OUT_DIR ?? 'dist') : undefined,
+		siteUrl: values.site,
+	};
+	const defaultPort = command === 'serve' ? 4321 : 4322;
+	let bridge: RunningBridge;
+	try {
+		bridge = await startBridge({ ...common, port: Number(wanted ?? defaultPort) });
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || wanted) throw error;
+		bridge = await startBridge({ ...common, port: 0 });
+	}
+	const where = bridge.runsOn
+		? `every block runs on ${bridge.runsOn}`
+		: 'each block runs on its own target';
+	console.log(
+		[
+			'',
+			`  Opsbook is serving the runbooks. Open:`,
+			'',
+			`    ${bridge.pairingUrl}`,
+			'',
+			`  Bridge: ${where}; risk up to ${maxRisk}. Audit log: ${bridge.auditLog}`,
+			'  The link pairs this browser tab with the bridge; keep it to yourself. Ctrl-C stops.',
+			'',
+		].join('\n'),
+	);
+	let closing = false;
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.on(signal, () => {
+			if (closing) process.exit(1);
+			closing = true;
+			console.log('\n  Stopping runs and closing the bridge…');
+			void bridge.close().then(() => process.exit(0));
+		});
+	}
+	return bridge;
+}
+
+export class UsageError extends Error {
+	override name = 'UsageError';
+}
+
+if (import.meta.main) {
+	try {
+		await main(process.argv.slice(2));
+	} catch (error) {
+		if (error instanceof RunbookError || error instanceof UsageError) {
+			console.error(error.message);
+			process.exit(2);
+		}
+		throw error;
+	}
+}

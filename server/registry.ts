@@ -1,0 +1,94 @@
+/**
+ * The bridge's own copy of the runbooks, and the one place a run request becomes a command.
+ *
+ * A page names a block id, parameter values and, for destructive blocks, a confirmation word.
+ * `resolveRun` looks the block up here, checks the values with the model's schemas, renders the
+ * command with the model's renderer and applies the bridge's policy. Nothing a page sends is
+ * ever executed as text.
+ */
+import type { OpsbookConfig } from '../src/runbook/config.ts';
+import { loadValidRunbooks, type ProjectPaths } from '../src/runbook/runbooks-fs.ts';
+import { RISKS, type CommandBlock, type Risk } from '../src/runbook/schema.ts';
+import { renderTemplate } from '../src/runbook/template.ts';
+import type { ErrorCode, RunRequest } from '../src/protocol.ts';
+
+export interface ExecutableRegistry {
+	config: OpsbookConfig;
+	blocks: ReadonlyMap<string, CommandBlock>;
+}
+
+/** Loads and validates every runbook of a project; throws a `RunbookError` listing problems. */
+export async function loadExecutableRegistry(paths: ProjectPaths): Promise<ExecutableRegistry> {
+	const loaded = await loadValidRunbooks(paths);
+	return {
+		config: loaded.config,
+		blocks: new Map(loaded.blocks.map(({ block }) => [block.id, block])),
+	};
+}
+
+export interface RunPolicy {
+	/** The highest risk the bridge accepts. */
+	maxRisk: Risk;
+	/** Run every block on this target instead of its own. */
+	runsOn?: string | undefined;
+	/** The targets the bridge can reach. */
+	targets: ReadonlySet<string>;
+}
+
+export type Resolution =
+	| {
+			ok: true;
+			block: CommandBlock;
+			/** Where it runs: the block's target, or the policy's `runsOn`. */
+			target: string;
+			command: string;
+			/** The command with secret values as `'***'`. */
+			redacted: string;
+	  }
+	| { ok: false; code: ErrorCode; message: string };
+
+function refuse(code: ErrorCode, message: string): Resolution {
+	return { ok: false, code, message };
+}
+
+/** Decides whether a run request may run, and renders its command. */
+export function resolveRun(
+	registry: ExecutableRegistry,
+	request: Pick<RunRequest, 'block' | 'params' | 'confirm'>,
+	policy: RunPolicy,
+): Resolution {
+	const block = registry.blocks.get(request.block);
+	if (!block) {
+		return refuse(
+			'unknown-block',
+			`This bridge has no block "${request.block}". If the runbooks changed, restart the bridge and reload the page.`,
+		);
+	}
+	if (RISKS.indexOf(block.risk) > RISKS.indexOf(policy.maxRisk)) {
+		return refuse(
+			'risk-ceiling',
+			`This bridge runs ${policy.maxRisk} blocks at most (--max-risk ${policy.maxRisk}); "${block.title}" is ${block.risk}. Copy the command instead, or restart the bridge with a higher --max-risk.`,
+		);
+	}
+	const target = policy.runsOn ?? block.target;
+	if (!policy.targets.has(target)) {
+		return refuse('unknown-target', `This bridge cannot reach target "${target}".`);
+	}
+	const rendered = renderTemplate(
+		{ segments: block.segments, params: block.params },
+		request.params,
+	);
+	if (!rendered.ok) {
+		return refuse('invalid-params', rendered.errors.map((e) => e.message).join('; '));
+	}
+	if (block.risk === 'destructive') {
+		const word = block.confirm ?? target;
+		if (request.confirm !== word) {
+			return refuse(
+				'confirm-required',
+				`"${block.title}" is destructive: type "${word}" to confirm before it runs on ${target}.`,
+			);
+		}
+	}
+	return { ok: true, block, target, command: rendered.command, redacted: rendered.redacted };
+}

@@ -1,0 +1,365 @@
+/**
+ * One run of a block: its pty, its output ring buffer, the pages following it, and the way it
+ * ends. The bridge owns runs, not pages: a page that reloads or leaves finds its runs again.
+ *
+ * Flow control follows the xterm.js "Flow Control" guide (watermarks on unacknowledged bytes, as
+ * ttyd does): each following page acknowledges the bytes its terminal has processed; when one
+ * falls more than `HIGH_WATERMARK` behind, the pty is paused, and it resumes once every page is
+ * under `LOW_WATERMARK`. A flood therefore waits for the slowest page instead of piling up in
+ * memory, and a page nobody follows cannot hold a run back: output then only fills the ring.
+ */
+import { constants } from 'node:os';
+import pty, { type IPty } from 'node-pty';
+import { encodeOutput, type RunEnd, type RunInfo } from '../src/protocol.ts';
+import type { CommandBlock } from '../src/runbook/schema.ts';
+import type { AuditLog } from './audit-log.ts';
+import { RingBuffer } from './ring-buffer.ts';
+import { TargetError, type OutputFilter, type TargetDriver } from './targets/target.ts';
+
+export const HIGH_WATERMARK = 2 * 1024 * 1024;
+export const LOW_WATERMARK = 512 * 1024;
+/** Output is sent in frames of up to about this size. */
+export const FRAME_BYTES = 64 * 1024;
+
+/** How Stop escalates: Ctrl-C first, then SIGTERM, then SIGKILL to the process group. */
+export const STOP_STEPS_MS = { term: 1500, kill: 3000 } as const;
+
+/** A page following a run's output. */
+export interface RunFollower {
+	send(frame: Uint8Array): void;
+}
+
+interface Follow {
+	/** Offset of the next byte to send. */
+	sent: number;
+	/** Offset up to which the page has processed output. */
+	acked: number;
+}
+
+export function clampSize(cols: number, rows: number): { cols: number; rows: number } {
+	const clamp = (value: number, min: number, max: number) =>
+		Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : min;
+	return { cols: clamp(cols, 2, 500), rows: clamp(rows, 1, 200) };
+}
+
+const SIGNAL_NAMES = new Map(
+	Object.entries(constants.signals).map(([name, number]) => [number, name]),
+);
+
+function killGroup(pid: number, signal: NodeJS.Signals) {
+	try {
+		process.kill(-pid, signal);
+	} catch {
+		// The group is gone already.
+	}
+}
+
+const encoder = new TextEncoder();
+
+export interface RunOptions {
+	id: string;
+	block: CommandBlock;
+	command: string;
+	redacted: string;
+	driver: TargetDriver;
+	page?: string | undefined;
+	cols: number;
+	rows: number;
+	ringBytes: number;
+	audit: AuditLog;
+	/** Called on every state change, after the audit log has it. */
+	onUpdate(run: Run): void;
+}
+
+export class Run {
+	readonly id: string;
+	readonly block: CommandBlock;
+	readonly target: string;
+	readonly redacted: string;
+	readonly page: string | undefined;
+	readonly startedAt = Date.now();
+	readonly ring: RingBuffer;
+	state: RunInfo['state'] = 'starting';
+	end: RunEnd | undefined;
+	exitCode: number | undefined;
+	signal: string | undefined;
+	durationMs: number | undefined;
+	message: string | undefined;
+	/** Resolves once the run has ended and its end is in the audit log. */
+	readonly finished: Promise<void>;
+
+	#options: RunOptions;
+	#command: string;
+	#pty: IPty | undefined;
+	#filter: OutputFilter | undefined;
+	#followers = new Map<RunFollower, Follow>();
+	#pending: Uint8Array[] = [];
+	#pendingBytes = 0;
+	#flushSoon: NodeJS.Immediate | undefined;
+	#paused = false;
+	#stopping: RunEnd | undefined;
+	#timers: NodeJS.Timeout[] = [];
+	#abort = new AbortController();
+	#started = performance.now();
+	#size: { cols: number; rows: number };
+	#finish!: () => void;
+
+	constructor(options: RunOptions) {
+		this.#options = options;
+		this.id = options.id;
+		this.block = options.block;
+		this.target = options.driver.name;
+		this.#command = options.command;
+		this.redacted = options.redacted;
+		this.page = options.page;
+		this.ring = new RingBuffer(options.ringBytes);
+		this.#size = clampSize(options.cols, options.rows);
+		this.finished = new Promise((resolve) => (this.#finish = resolve));
+	}
+
+	info(): RunInfo {
+		return {
+			id: this.id,
+			block: this.block.id,
+			title: this.block.title,
+			blockPage: this.block.page.slug,
+			...(this.page !== undefined && { page: this.page }),
+			target: this.target,
+			command: this.redacted,
+			state: this.state,
+			startedAt: this.startedAt,
+			...(this.end !== undefined && { end: this.end }),
+			...(this.exitCode !== undefined && { exitCode: this.exitCode }),
+			...(this.signal !== undefined && { signal: this.signal }),
+			...(this.durationMs !== undefined && { durationMs: this.durationMs }),
+			...(this.message !== undefined && { message: this.message }),
+			outputBytes: this.ring.end,
+			bufferStart: this.ring.start,
+		};
+	}
+
+	/** Logs the start, reaches the target and starts the process. Never rejects. */
+	async start(): Promise<void> {
+		const { audit, block, driver } = this.#options;
+		this.#timers.push(setTimeout(() => this.stop('timeout'), block.timeoutMs));
+		try {
+			await audit.append({
+				event: 'start',
+				time: new Date(this.startedAt).toISOString(),
+				run: this.id,
+				target: this.target,
+				block: block.id,
+				blockPage: block.page.slug,
+				...(this.page !== undefined && { page: this.page }),
+				command: this.redacted,
+			});
+			if (this.#stopping) return void this.#ended(undefined, undefined);
+			const prepared = await driver.prepare(this.#command, {
+				runId: this.id,
+				lang: block.lang,
+				signal: this.#abort.signal,
+			});
+			if (this.#stopping) return void this.#ended(undefined, undefined);
+			this.#filter = prepared.filter;
+			const { file, args, cwd } = prepared.spawn;
+			// Lets a step (and a test) know it runs under Opsbook, and which run it is.
+			const env = { ...prepared.spawn.env, OPSBOOK_RUN: this.id };
+			const child = pty.spawn(file, args, {
+				name: 'xterm-256color',
+				...this.#size,
+				env,
+				cwd,
+				encoding: null,
+			});
+			this.#pty = child;
+			this.state = 'running';
+			this.#options.onUpdate(this);
+			// With `encoding: null` node-pty hands out Buffers; its typings only know strings.
+			const onData = child.onData as unknown as (listener: (data: Buffer) => void) => void;
+			onData((data) => this.#output(this.#filter ? this.#filter.push(data) : data));
+			child.onExit(({ exitCode, signal }) => {
+				if (this.#filter) this.#output(this.#filter.flush());
+				void this.#ended(exitCode, signal || undefined);
+			});
+		} catch (error) {
+			const message =
+				error instanceof TargetError
+					? error.message
+					: `Could not start the command: ${(error as Error).message}`;
+			this.message = message;
+			this.#output(encoder.encode(`\r\n\x1b[31m${message.replaceAll('\n', '\r\n')}\x1b[0m\r\n`));
+			await this.#ended(undefined, undefined, 'failed');
+		}
+	}
+
+	/**
+	 * Starts following the run from `from`: replays what the ring holds, then streams. `replaying`
+	 * hears where the replay starts before its first byte is sent.
+	 */
+	follow(
+		follower: RunFollower,
+		from = 0,
+		replaying?: (start: { from: number; truncated: boolean }) => void,
+	): { from: number; truncated: boolean } {
+		this.#flush();
+		const { from: start, chunks } = this.ring.read(from);
+		const follow: Follow = { sent: start, acked: start };
+		this.#followers.set(follower, follow);
+		const where = { from: start, truncated: start > from };
+		replaying?.(where);
+		for (const chunk of chunks) this.#send(follower, follow, chunk);
+		return where;
+	}
+
+	unfollow(follower: RunFollower) {
+		this.#followers.delete(follower);
+		this.#updateFlow();
+	}
+
+	ack(follower: RunFollower, bytes: number) {
+		const follow = this.#followers.get(follower);
+		if (!follow) return;
+		follow.acked = Math.min(Math.max(follow.acked, bytes), follow.sent);
+		this.#updateFlow();
+	}
+
+	input(data: string) {
+		if (this.state === 'running') this.#pty?.write(data);
+	}
+
+	resize(cols: number, rows: number) {
+		this.#size = clampSize(cols, rows);
+		if (this.state === 'running') {
+			try {
+				this.#pty?.resize(this.#size.cols, this.#size.rows);
+			} catch {
+				// The pty closed between the check and the call.
+			}
+		}
+	}
+
+	/**
+	 * Ends the run: Ctrl-C into the pty (what a responder at a terminal would do first), then
+	 * SIGTERM and SIGKILL to its whole process group if it does not go.
+	 */
+	stop(reason: 'stopped' | 'timeout' = 'stopped') {
+		if (this.state === 'exited' || this.#stopping) return;
+		this.#stopping = reason;
+		this.#abort.abort();
+		const child = this.#pty;
+		if (!child) return;
+		// A paused pty cannot deliver the exit: let the output drain while the run goes.
+		this.#resume();
+		try {
+			child.write('\x03');
+		} catch {
+			// Already closed.
+		}
+		this.#timers.push(
+			setTimeout(() => killGroup(child.pid, 'SIGTERM'), STOP_STEPS_MS.term),
+			setTimeout(() => killGroup(child.pid, 'SIGKILL'), STOP_STEPS_MS.kill),
+		);
+	}
+
+	/**
+	 * Output is gathered for one turn of the event loop before it goes out: a pty hands over a
+	 * kilobyte or so per read, and one frame per read would cost each page a message per line.
+	 */
+	#output(data: Uint8Array) {
+		if (data.length === 0) return;
+		this.#pending.push(data);
+		this.#pendingBytes += data.length;
+		if (this.#pendingBytes >= FRAME_BYTES) this.#flush();
+		else this.#flushSoon ??= setImmediate(() => this.#flush());
+	}
+
+	#flush() {
+		if (this.#flushSoon) clearImmediate(this.#flushSoon);
+		this.#flushSoon = undefined;
+		if (this.#pendingBytes === 0) return;
+		const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
+		this.#pending = [];
+		this.#pendingBytes = 0;
+		this.ring.push(data);
+		for (const [follower, follow] of this.#followers) this.#send(follower, follow, data);
+		this.#updateFlow();
+	}
+
+	#send(follower: RunFollower, follow: Follow, data: Uint8Array) {
+		// While stopping, a page far behind skips output rather than holding the exit back.
+		if (this.#stopping && follow.sent - follow.acked > HIGH_WATERMARK) {
+			follow.sent += data.length;
+			follow.acked += data.length;
+			return;
+		}
+		follower.send(encodeOutput(this.id, follow.sent, data));
+		follow.sent += data.length;
+	}
+
+	#updateFlow() {
+		if (!this.#pty || this.state !== 'running' || this.#stopping) return;
+		let behind = 0;
+		for (const follow of this.#followers.values())
+			behind = Math.max(behind, follow.sent - follow.acked);
+		if (!this.#paused && behind > HIGH_WATERMARK) {
+			this.#paused = true;
+			this.#pty.pause();
+		} else if (this.#paused && behind < LOW_WATERMARK) {
+			this.#resume();
+		}
+	}
+
+	#resume() {
+		if (!this.#paused) return;
+		this.#paused = false;
+		this.#pty?.resume();
+	}
+
+	async #ended(ptyExitCode: number | undefined, signalNumber: number | undefined, forced?: RunEnd) {
+		if (this.state === 'exited') return;
+		this.#flush();
+		for (const timer of this.#timers) clearTimeout(timer);
+		this.durationMs = Math.round(performance.now() - this.#started);
+		const child = this.#pty;
+		if (child) {
+			// Like a closing terminal: whatever the command left behind in its group gets a hangup.
+			// node-pty reports the exit only after it closed the pty's file descriptor.
+			killGroup(child.pid, 'SIGHUP');
+		}
+		this.signal = signalNumber ? SIGNAL_NAMES.get(signalNumber) : undefined;
+		if (this.#filter) {
+			this.exitCode = this.#filter.exitCode;
+			if (this.exitCode === undefined && !this.#stopping && !forced) {
+				forced = 'failed';
+				this.message = `The connection to ${this.target} closed before the command finished (ssh exited with ${ptyExitCode}).`;
+			}
+		} else if (!this.signal) {
+			this.exitCode = ptyExitCode;
+		}
+		this.end = forced ?? this.#stopping ?? 'exited';
+		if (this.#stopping === 'timeout') {
+			this.message ??= `Stopped after the block's timeout of ${this.block.timeoutMs / 1000} s.`;
+		}
+		try {
+			await this.#options.audit.append({
+				event: 'end',
+				time: new Date().toISOString(),
+				run: this.id,
+				target: this.target,
+				block: this.block.id,
+				end: this.end,
+				...(this.exitCode !== undefined && { exitCode: this.exitCode }),
+				...(this.signal !== undefined && { signal: this.signal }),
+				durationMs: this.durationMs,
+				outputBytes: this.ring.end,
+				...(this.message !== undefined && { message: this.message }),
+			});
+		} catch (error) {
+			console.error(`opsbook bridge: could not write the audit log: ${(error as Error).message}`);
+		}
+		this.state = 'exited';
+		this.#followers.clear();
+		this.#options.onUpdate(this);
+		this.#finish();
+	}
+}

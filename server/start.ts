@@ -1,0 +1,124 @@
+/**
+ * Puts a bridge together: the runbooks (through the model), the targets, the pairing token, the
+ * audit log and the HTTP server. `npm start`, `npm run bridge` and the tests all start one here.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FRAGMENT_KEY } from '../src/protocol.ts';
+import type { ProjectPaths } from '../src/runbook/runbooks-fs.ts';
+import type { Risk } from '../src/runbook/schema.ts';
+import { AuditLog, defaultStateDir } from './audit-log.ts';
+import { makeBridge, type BridgeLimits } from './bridge.ts';
+import { startBridgeServer, type BridgeServer } from './http.ts';
+import { loadExecutableRegistry } from './registry.ts';
+import { localTarget, runEnvironment } from './targets/local.ts';
+import type { TargetDriver } from './targets/target.ts';
+
+export interface StartOptions {
+	project: ProjectPaths;
+	/** A built site to serve on the bridge's port. */
+	siteRoot?: string | undefined;
+	/** The URL of a site published elsewhere; its origin may connect. */
+	siteUrl?: string | undefined;
+	host?: string;
+	port?: number;
+	allowedOrigins?: string[];
+	maxRisk?: Risk;
+	/**
+	 * Where blocks run: a target name runs every block there (the default, `local`, keeps real
+	 * servers out of reach until asked); `runbook` runs each block on the target its runbook names.
+	 */
+	runOn?: string;
+	/** Holds the pairing token and, unless `auditLog` says otherwise, the audit log. */
+	stateDir?: string;
+	auditLog?: string;
+	/** An ssh client config (`ssh -F`) for the ssh targets; tests point it at their sshd. */
+	sshConfig?: string | undefined;
+	/** Make a new pairing token even when one is kept. */
+	newToken?: boolean;
+	limits?: Partial<BridgeLimits>;
+}
+
+export interface RunningBridge extends BridgeServer {
+	/** The URL to open: the site with the pairing token in its fragment. */
+	pairingUrl: string;
+	token: string;
+	auditLog: string;
+	runsOn: string | undefined;
+}
+
+/**
+ * The pairing token: random, made at the first start and kept (mode 0600) in the state directory
+ * so open pages reconnect after the bridge restarts; `newToken` replaces it.
+ */
+export function pairingToken(stateDir: string, renew = false): string {
+	const file = join(stateDir, 'bridge-token');
+	if (!renew) {
+		try {
+			const kept = readFileSync(file, 'utf8').trim();
+			if (/^[A-Za-z0-9_-]{43,}$/.test(kept)) return kept;
+		} catch {
+			// None yet.
+		}
+	}
+	mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+	const token = randomBytes(32).toString('base64url');
+	writeFileSync(file, `${token}\n`, { mode: 0o600 });
+	return token;
+}
+
+export async function startBridge(options: StartOptions): Promise<RunningBridge> {
+	const registry = await loadExecutableRegistry(options.project);
+	const { config } = registry;
+	const runOn = options.runOn ?? 'local';
+	const runsOn = runOn === 'runbook' ? undefined : runOn;
+	if (runsOn !== undefined && !(runsOn in config.targets)) {
+		throw new Error(
+			`--run-on ${runsOn}: no such target; use one of ${Object.keys(config.targets).join(', ')}, or "runbook"`,
+		);
+	}
+	const stateDir = options.stateDir ?? defaultStateDir();
+	mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+	const env = runEnvironment();
+	const drivers = new Map<string, TargetDriver>();
+	for (const [name, target] of Object.entries(config.targets)) {
+		// Only the targets blocks can run on exist: with `--run-on local`, no ssh connection is possible.
+		if (runsOn !== undefined && name !== runsOn) continue;
+		if (target.kind === 'local') drivers.set(name, localTarget(name, target, env));
+		else {
+			const { sshTarget } = await import('./targets/ssh.ts');
+			const controlDir = join(stateDir, 'ssh');
+			drivers.set(
+				name,
+				sshTarget(name, target, { controlDir, configFile: options.sshConfig, env }),
+			);
+		}
+	}
+	const auditLog = options.auditLog ?? join(stateDir, 'audit.jsonl');
+	const token = pairingToken(stateDir, options.newToken);
+	const bridge = makeBridge({
+		registry,
+		drivers,
+		token,
+		audit: new AuditLog(auditLog),
+		maxRisk: options.maxRisk ?? 'destructive',
+		runsOn,
+		...(options.limits && { limits: options.limits }),
+	});
+	const allowedOrigins = [...(options.allowedOrigins ?? [])];
+	if (options.siteUrl) allowedOrigins.push(new URL(options.siteUrl).origin);
+	const server = await startBridgeServer({
+		bridge,
+		siteRoot: options.siteRoot,
+		host: options.host ?? '127.0.0.1',
+		port: options.port ?? 0,
+		allowedOrigins,
+	});
+	const site = options.siteUrl ? new URL(options.siteUrl) : new URL(server.url);
+	// A published site needs to be told where the bridge is; the local one is on the same origin.
+	site.hash = options.siteUrl
+		? `${FRAGMENT_KEY}=${token}@${new URL(server.url).host}`
+		: `${FRAGMENT_KEY}=${token}`;
+	return { ...server, pairingUrl: site.href, token, auditLog, runsOn };
+}

@@ -1,0 +1,468 @@
+/**
+ * The page's side of the bridge: one WebSocket per page, opened only when the tab holds pairing
+ * data (see `pairing.ts`), and loaded only then.
+ *
+ * It proves the pairing with `hello`, then arms the page's Run buttons, shows where steps run,
+ * and follows runs: those started here, and those of this page's blocks already running or
+ * recently run (`welcome.runs`), reattached from the bridge's buffer, so a reload loses nothing.
+ * After a network drop or a bridge restart it reconnects with backoff and picks the runs up again;
+ * after a refusal (wrong token, origin, version) retrying cannot help, so it says why instead.
+ */
+import {
+	CloseCode,
+	PROTOCOL_VERSION,
+	RISK_LEVELS,
+	decodeOutput,
+	type ClientMessage,
+	type RunInfo,
+	type ServerMessage,
+	type TargetInfo,
+	type WelcomeMessage,
+} from '../protocol.ts';
+import { renderTemplate } from '../runbook/template.ts';
+import type { OpsbookBridge } from './bridge-header.ts';
+import type { OpsbookCommand } from './command-block.ts';
+import { formValues } from './command-form.ts';
+import type { Pairing } from './pairing.ts';
+import { RunPanel } from './run-panel.ts';
+import { RunsList } from './runs-list.ts';
+
+/** Close codes after which reconnecting only repeats the refusal, and what to tell the responder. */
+const REFUSALS: ReadonlyMap<number, string> = new Map([
+	[
+		CloseCode.Unauthorized,
+		'The bridge refused this page’s pairing token. Open the link the bridge printed when it started (a bridge started with --new-token, or on another machine, has another token).',
+	],
+	[
+		CloseCode.Forbidden,
+		'The bridge does not accept pages from this site’s address. Open the site from the link the bridge printed.',
+	],
+	[
+		CloseCode.UnsupportedVersion,
+		'This page and the bridge speak different protocol versions. Rebuild the site with the bridge’s version (npm start does both) and reload.',
+	],
+	[
+		CloseCode.BadRequest,
+		'The bridge did not understand this page, which usually means the site and the bridge come from different versions. Reload the page.',
+	],
+]);
+
+/** Waits before reconnect attempts, in ms; the last repeats. Jitter spreads the tabs of one browser. */
+const BACKOFF = [250, 1000, 2000, 4000, 8000, 15_000];
+
+const OFFLINE_HINT =
+	'The bridge is not reachable; reconnecting. If it was stopped, start it again in the Opsbook folder:';
+
+export function connect(pairing: Pairing, header: OpsbookBridge) {
+	new Bridge(pairing, header).open();
+}
+
+class Bridge {
+	readonly #pairing: Pairing;
+	readonly #header: OpsbookBridge;
+	readonly #runsList: RunsList;
+	#socket?: WebSocket | undefined;
+	#welcome?: WelcomeMessage['bridge'] | undefined;
+	#attempt = 0;
+	#retry = 0;
+	/** Every run the bridge told us about, by id. */
+	readonly #runs = new Map<string, RunInfo>();
+	/** The terminal panel of each block on this page that has one, by block id. */
+	readonly #panels = new Map<string, RunPanel>();
+	/** Which panel follows which run. */
+	readonly #following = new Map<string, RunPanel>();
+	/** Runs this page stopped following while hidden, to follow again when it is back. */
+	readonly #detached = new Set<string>();
+	/** Run requests awaiting `started` or `refused`, by ref. */
+	readonly #requests = new Map<string, RunPanel>();
+	#refs = 0;
+
+	constructor(pairing: Pairing, header: OpsbookBridge) {
+		this.#pairing = pairing;
+		this.#header = header;
+		this.#runsList = new RunsList(header);
+		// Back online, or back to the tab: try now instead of at the end of the backoff.
+		addEventListener('online', () => this.#retryNow());
+		document.addEventListener('visibilitychange', () => {
+			if (document.visibilityState === 'hidden') return this.#hidden();
+			this.#retryNow();
+			this.#visible();
+		});
+	}
+
+	open() {
+		clearTimeout(this.#retry);
+		this.#retry = 0;
+		let socket: WebSocket;
+		try {
+			socket = new WebSocket(this.#pairing.url);
+		} catch {
+			this.#refuse(
+				'The pairing link names an address the browser cannot open. Open the link the bridge printed again.',
+			);
+			return;
+		}
+		socket.binaryType = 'arraybuffer';
+		this.#socket = socket;
+		socket.addEventListener('open', () => {
+			socket.send(
+				JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, token: this.#pairing.token }),
+			);
+		});
+		socket.addEventListener('message', (event: MessageEvent<ArrayBuffer | string>) => {
+			if (socket !== this.#socket) return;
+			if (typeof event.data === 'string') this.#message(event.data);
+			else if (this.#welcome) {
+				const { run, offset, data } = decodeOutput(new Uint8Array(event.data));
+				this.#following.get(run)?.output(offset, data);
+			}
+		});
+		socket.addEventListener('close', (event) => {
+			if (socket === this.#socket) this.#closed(event.code);
+		});
+	}
+
+	send(message: ClientMessage) {
+		if (this.#socket?.readyState === WebSocket.OPEN && this.#welcome)
+			this.#socket.send(JSON.stringify(message));
+	}
+
+	#message(text: string) {
+		let message: ServerMessage;
+		try {
+			message = JSON.parse(text) as ServerMessage;
+		} catch {
+			return;
+		}
+		if (message.type === 'welcome') return void this.#welcomed(message);
+		if (!this.#welcome) return;
+		switch (message.type) {
+			case 'started': {
+				const panel = this.#requests.get(message.ref);
+				this.#requests.delete(message.ref);
+				this.#remember(message.run);
+				if (panel) void this.#follow(panel, message.run);
+				break;
+			}
+			case 'refused': {
+				const panel = message.ref === undefined ? undefined : this.#requests.get(message.ref);
+				if (panel) {
+					this.#requests.delete(message.ref!);
+					panel.refused();
+					this.#armBlock(panel.block.block!.id);
+					panel.block.status(`${message.message} Nothing ran.`);
+					break;
+				}
+				const following = message.run === undefined ? undefined : this.#following.get(message.run);
+				// An ack or resize racing the end of a run is not news.
+				if (following && !(message.code === 'unknown-run' && following.run?.state === 'exited')) {
+					following.message(message.message);
+				}
+				break;
+			}
+			case 'run': {
+				this.#remember(message.run);
+				const panel = this.#following.get(message.run.id);
+				if (panel) panel.update(message.run);
+				else if (message.run.state !== 'exited') this.#adopt(message.run);
+				this.#armBlock(message.run.block);
+				break;
+			}
+			case 'attached':
+				this.#following.get(message.run)?.attached(message.from, message.truncated);
+				break;
+		}
+	}
+
+	async #welcomed(message: WelcomeMessage) {
+		this.#welcome = message.bridge;
+		this.#attempt = 0;
+		const lost = [...this.#following.values()];
+		this.#runs.clear();
+		for (const run of message.runs) this.#runs.set(run.id, run);
+		this.#showConnected(message.bridge);
+		this.#runsList.show(this.#runs.values(), message.bridge.targets);
+
+		await customElements.whenDefined('opsbook-command');
+		// Follow the newest run of each block on this page, picking up where this page left off.
+		const newest = new Map<string, RunInfo>();
+		for (const run of [...this.#runs.values()].sort((a, b) => b.startedAt - a.startedAt)) {
+			if (!newest.has(run.block)) newest.set(run.block, run);
+		}
+		for (const run of newest.values()) {
+			const panel = this.#panels.get(run.block);
+			if (panel?.run?.id === run.id && panel.section.isConnected) {
+				panel.update(run);
+				this.#attach(run.id, panel.written);
+			} else if (!panel?.busy) {
+				this.#adopt(run);
+			}
+		}
+		for (const panel of lost) if (panel.run && !this.#runs.has(panel.run.id)) panel.lost();
+		// Armed after the panels know their runs, so a running step's Run stays disarmed.
+		this.#armAll();
+	}
+
+	#closed(code: number) {
+		this.#socket = undefined;
+		const wasWelcomed = this.#welcome !== undefined;
+		this.#welcome = undefined;
+		for (const panel of this.#requests.values()) panel.refused();
+		this.#requests.clear();
+		this.#detached.clear();
+		for (const panel of this.#panels.values()) panel.disconnected();
+		const refusal = REFUSALS.get(code);
+		if (refusal) return this.#refuse(refusal);
+		this.#header.show('offline', wasWelcomed ? 'reconnecting…' : 'offline', OFFLINE_HINT, true);
+		this.#disarmAll('The bridge is not reachable right now; Run comes back when it is.');
+		const delay = BACKOFF[Math.min(this.#attempt, BACKOFF.length - 1)]!;
+		this.#attempt++;
+		this.#retry = window.setTimeout(() => this.open(), delay * (0.75 + Math.random() / 2));
+	}
+
+	#retryNow() {
+		if (this.#retry) this.open();
+	}
+
+	#refuse(message: string) {
+		clearTimeout(this.#retry);
+		this.#retry = 0;
+		this.#header.show('refused', 'refused', message, false);
+		this.#runsList.show(undefined);
+		this.#disarmAll(`Run is unavailable: ${message}`);
+	}
+
+	#showConnected(bridge: WelcomeMessage['bridge']) {
+		const target = bridge.runsOn === undefined ? undefined : this.#target(bridge.runsOn);
+		const production = target ? target.production : bridge.targets.filter((t) => t.production);
+		const names = (targets: TargetInfo[]) => targets.map((t) => t.label).join(', ');
+		if (target) {
+			this.#header.show(
+				target.production ? 'production' : 'connected',
+				target.production ? `runs on ${target.label} (production)` : `runs on ${target.label}`,
+				`Connected. Every step runs on ${target.label}${target.production ? ', a production target' : ''}, whatever target its runbook names.`,
+				false,
+			);
+		} else {
+			this.#header.show(
+				Array.isArray(production) && production.length > 0 ? 'production' : 'connected',
+				'runs on each step’s target',
+				`Connected. Each step runs on the target its runbook names: ${names(bridge.targets) || 'none configured'}.`,
+				false,
+			);
+		}
+		const banner = production === true ? [target!] : Array.isArray(production) ? production : [];
+		this.#banner(
+			banner.length === 0
+				? undefined
+				: target
+					? `Production: every step you run from this site runs on ${target.label}.`
+					: `Production: steps run on their own targets, including ${names(banner)}.`,
+		);
+	}
+
+	#banner(text: string | undefined) {
+		let banner = document.querySelector<HTMLElement>('.ob-banner');
+		if (!text) return banner?.remove();
+		if (!banner) {
+			banner = document.createElement('div');
+			banner.className = 'ob-banner';
+			banner.setAttribute('role', 'alert');
+			document.querySelector('.main-frame')?.prepend(banner);
+		}
+		banner.textContent = text;
+	}
+
+	#target(name: string): TargetInfo {
+		return (
+			this.#welcome?.targets.find((t) => t.name === name) ?? {
+				name,
+				label: name,
+				kind: 'local',
+				production: false,
+			}
+		);
+	}
+
+	/** Where a block runs on this bridge: everything on `runsOn` when set, else the block's target. */
+	#targetOf(element: OpsbookCommand): TargetInfo {
+		return this.#target(this.#welcome?.runsOn ?? element.block?.target ?? '');
+	}
+
+	#remember(run: RunInfo) {
+		this.#runs.set(run.id, run);
+		this.#runsList.show(this.#runs.values());
+	}
+
+	#blockElement(blockId: string): OpsbookCommand | undefined {
+		const element = document.getElementById(`cmd-${blockId}`);
+		return element?.localName === 'opsbook-command' ? (element as OpsbookCommand) : undefined;
+	}
+
+	#panelFor(element: OpsbookCommand): RunPanel {
+		const id = element.block!.id;
+		let panel = this.#panels.get(id);
+		if (!panel || !panel.section.isConnected) {
+			panel = new RunPanel(element, {
+				send: (message) => this.send(message),
+				rerun: (block) => void this.#run(block),
+			});
+			this.#panels.set(id, panel);
+		}
+		return panel;
+	}
+
+	/** Follows a run of one of this page's blocks that this page did not start (or started before a reload). */
+	#adopt(run: RunInfo) {
+		const element = this.#blockElement(run.block);
+		if (!element?.block) return;
+		// Our own request is on its way: `started` will bind it.
+		if ([...this.#requests.values()].some((panel) => panel.block === element)) return;
+		void this.#follow(this.#panelFor(element), run).then(() => {
+			if (this.#following.get(run.id)?.run?.id === run.id) this.#attach(run.id, 0);
+		});
+	}
+
+	#attach(run: string, from: number) {
+		if (document.visibilityState === 'hidden') this.#detached.add(run);
+		else this.send({ type: 'attach', run, from });
+	}
+
+	/**
+	 * A hidden tab stops following its runs. Browsers throttle its timers, so its terminals
+	 * would acknowledge slowly, and the bridge paces a run by its slowest follower: one
+	 * forgotten tab would slow a flood for every page. Back in view, it picks up where it was.
+	 */
+	#hidden() {
+		for (const [id, panel] of this.#following) {
+			if (panel.run?.state === 'exited' || this.#detached.has(id)) continue;
+			this.send({ type: 'detach', run: id });
+			this.#detached.add(id);
+		}
+	}
+
+	#visible() {
+		for (const id of this.#detached) {
+			const panel = this.#following.get(id);
+			if (panel?.run?.id === id) this.send({ type: 'attach', run: id, from: panel.written });
+		}
+		this.#detached.clear();
+	}
+
+	async #follow(panel: RunPanel, run: RunInfo) {
+		for (const [id, other] of this.#following) if (other === panel) this.#following.delete(id);
+		this.#following.set(run.id, panel);
+		this.#armBlock(run.block);
+		await panel.follow(run);
+	}
+
+	async #run(element: OpsbookCommand) {
+		const block = element.block;
+		if (!block || !this.#welcome) return;
+		if (this.#panels.get(block.id)?.busy) {
+			element.status('This step is already running: stop it first, or wait for it to end.');
+			return;
+		}
+		const rendered = renderTemplate(block.template, formValues(element));
+		if (!rendered.ok) {
+			element.status(
+				`Run needs valid parameters: ${rendered.errors.map((e) => e.message).join('; ')}.`,
+			);
+			return;
+		}
+		let confirm: string | undefined;
+		if (block.risk === 'destructive') {
+			const target = this.#targetOf(element);
+			const { confirmRun } = await import('./confirm-dialog.ts');
+			confirm = await confirmRun({
+				title: element.querySelector('.ob-title')?.textContent ?? block.id,
+				command: rendered.redacted,
+				target: target.label,
+				production: target.production,
+				word: block.confirm ?? block.id,
+			});
+			if (confirm === undefined) {
+				element.status('Cancelled: nothing ran.');
+				return;
+			}
+		}
+		if (!this.#welcome) {
+			element.status('The bridge went away before the run was sent: nothing ran.');
+			return;
+		}
+		element.status('');
+		const panel = this.#panelFor(element);
+		this.#armBlock(block.id, true);
+		const terminal = await panel.request();
+		if (!this.#welcome || !panel.section.isConnected) {
+			element.status('The bridge went away before the run was sent: nothing ran.');
+			return;
+		}
+		const ref = `run-${++this.#refs}`;
+		this.#requests.set(ref, panel);
+		this.send({
+			type: 'run',
+			ref,
+			block: block.id,
+			params: rendered.values,
+			...(confirm === undefined ? {} : { confirm }),
+			page: location.pathname,
+			cols: terminal.cols,
+			rows: terminal.rows,
+		});
+	}
+
+	#armAll() {
+		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
+			if (element.block) this.#armBlock(element.block.id);
+		}
+	}
+
+	/** Arms or disarms one block's Run button for what the bridge allows and what it is doing. */
+	#armBlock(blockId: string, requested = false) {
+		const element = this.#blockElement(blockId);
+		const block = element?.block;
+		const bridge = this.#welcome;
+		if (!element || !block || !bridge) return;
+		const target = this.#targetOf(element);
+		this.#showRunsOn(element, target.name === block.target ? undefined : target);
+		if (RISK_LEVELS.indexOf(block.risk) > RISK_LEVELS.indexOf(bridge.maxRisk)) {
+			element.setRunnable(
+				undefined,
+				`This bridge runs steps up to risk “${bridge.maxRisk}”; this one is ${block.risk}. Copy the command, or restart the bridge with a higher --max-risk.`,
+			);
+		} else if (requested || this.#panels.get(blockId)?.busy) {
+			element.setRunnable(
+				undefined,
+				'This step is already running: stop it first, or wait for it to end.',
+			);
+		} else {
+			element.setRunnable(
+				() => void this.#run(element),
+				`Run on ${target.label}${target.production ? ' (production)' : ''}`,
+			);
+		}
+	}
+
+	#disarmAll(hint: string) {
+		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
+			element.setRunnable?.(undefined, hint);
+			this.#showRunsOn(element, undefined);
+		}
+	}
+
+	/** Next to the block's own target, where this bridge really runs it, when that differs. */
+	#showRunsOn(element: OpsbookCommand, target: TargetInfo | undefined) {
+		let note = element.querySelector<HTMLElement>('.ob-runs-on');
+		if (!target) return note?.remove();
+		if (!note) {
+			note = document.createElement('span');
+			note.className = 'ob-runs-on';
+			element.querySelector('.ob-target')?.after(note);
+		}
+		note.textContent = `runs on ${target.label}${target.production ? ' (production)' : ''}`;
+		note.title = 'This bridge runs every step on this target, whatever the runbook names.';
+		if (target.production) note.dataset.production = 'true';
+		else delete note.dataset.production;
+	}
+}

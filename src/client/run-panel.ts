@@ -1,0 +1,232 @@
+/**
+ * The terminal panel under a command block: where its latest run stands (state, exit badge,
+ * duration, signal), Stop while it runs, Re-run after, and the run's terminal.
+ *
+ * One panel per block. It follows one run at a time: the run started from this page, or, after a
+ * reload or on another page, the block's newest run, reattached from the bridge's buffer.
+ */
+import type { ClientMessage, RunInfo } from '../protocol.ts';
+import type { OpsbookCommand } from './command-block.ts';
+import { duration, summarize } from './run-state.ts';
+import type { RunTerminal } from './terminal.ts';
+
+export interface PanelHost {
+	send(message: ClientMessage): void;
+	/** Runs the block again, as its Run button does. */
+	rerun(block: OpsbookCommand): void;
+}
+
+/** A state of the panel that the bridge's `RunInfo` does not tell. */
+type LocalState =
+	/** A run was requested; `started` has not come yet. */
+	| 'requested'
+	/** The connection dropped while the run was going; it may still be. */
+	| 'disconnected'
+	/** The bridge restarted and no longer knows the run. */
+	| 'lost'
+	/** Stop was pressed; the run has not ended yet. */
+	| 'stopping';
+
+const LOCAL_LABELS: Record<LocalState, string> = {
+	requested: 'starting…',
+	disconnected: 'connection lost',
+	lost: 'lost',
+	stopping: 'stopping…',
+};
+
+export class RunPanel {
+	readonly block: OpsbookCommand;
+	readonly section: HTMLElement;
+	run?: RunInfo | undefined;
+	#local?: LocalState | undefined;
+	#message = '';
+	readonly #host: PanelHost;
+	readonly #termElement: HTMLElement;
+	#terminal?: Promise<RunTerminal>;
+	#loaded?: RunTerminal;
+	#tick = 0;
+
+	constructor(block: OpsbookCommand, host: PanelHost) {
+		this.block = block;
+		this.#host = host;
+		const title = block.querySelector('.ob-title')?.textContent ?? block.block?.id ?? 'the step';
+		this.section = document.createElement('section');
+		this.section.className = 'ob-run-panel';
+		this.section.setAttribute('aria-label', `Run of ${title}`);
+		this.section.innerHTML = `
+			<div class="ob-run-bar">
+				<span class="ob-run-state" aria-live="polite"></span>
+				<span class="ob-run-exit" hidden></span>
+				<span class="ob-run-signal" hidden></span>
+				<span class="ob-run-duration"></span>
+				<button type="button" class="ob-run-stop" hidden>Stop</button>
+				<button type="button" class="ob-run-again" hidden>Re-run</button>
+				<span class="ob-run-message"></span>
+			</div>
+			<div class="ob-term"></div>`;
+		this.#termElement = this.section.querySelector('.ob-term')!;
+		this.section.querySelector('.ob-run-stop')!.addEventListener('click', () => this.#stop());
+		this.section
+			.querySelector('.ob-run-again')!
+			.addEventListener('click', () => this.#host.rerun(this.block));
+		block.append(this.section);
+	}
+
+	/** Whether the run this panel follows is still going, as far as the page knows. */
+	get busy(): boolean {
+		return (
+			this.#local === 'requested' ||
+			(this.run !== undefined && this.run.state !== 'exited' && this.#local !== 'lost')
+		);
+	}
+
+	/** Loads the terminal (the first time) and says a run was requested; resolves to the terminal. */
+	async request(): Promise<RunTerminal> {
+		this.#local = 'requested';
+		this.#message = '';
+		this.render();
+		return this.#terminalReady();
+	}
+
+	/** The request was refused: back to how the panel was, or gone if it never showed a run. */
+	refused() {
+		this.#local = undefined;
+		if (!this.run) this.remove();
+		else this.render();
+	}
+
+	/** Follows `run` from its first byte, in a cleared terminal. */
+	async follow(run: RunInfo): Promise<RunTerminal> {
+		this.run = run;
+		this.#local = undefined;
+		this.#message = '';
+		// Output follows `started` at once: with the terminal loaded, be ready for it synchronously.
+		if (this.#loaded) this.#loaded.reset(0);
+		this.render();
+		if (this.#loaded) return this.#loaded;
+		const terminal = await this.#terminalReady();
+		// A newer run may have replaced this one while the terminal loaded.
+		if (this.run.id === run.id) terminal.reset(0);
+		return terminal;
+	}
+
+	/** The bridge reported a change in the run. */
+	update(run: RunInfo) {
+		if (this.run?.id !== run.id) return;
+		this.run = run;
+		if (run.state === 'exited' || this.#local !== 'stopping') this.#local = undefined;
+		this.render();
+	}
+
+	/** Output bytes of the followed run, from byte `offset`. */
+	output(offset: number, data: Uint8Array) {
+		this.#loaded?.output(offset, data);
+	}
+
+	/** The bridge's answer to `attach`: where output resumes, and whether earlier output is gone. */
+	attached(from: number, truncated: boolean) {
+		// The bridge may send the replay before or after this: the terminal notes a gap either way.
+		if (truncated) this.#loaded?.resume(from);
+	}
+
+	/** Where to resume after a reconnect: the first byte this page has not seen. */
+	get written(): number {
+		return this.#loaded?.written ?? 0;
+	}
+
+	disconnected() {
+		if (this.busy) {
+			this.#local = this.#local === 'requested' ? undefined : 'disconnected';
+			if (!this.run) return this.remove();
+			this.render();
+		}
+	}
+
+	/** The bridge restarted without this run: its state and output are gone. */
+	lost() {
+		if (this.run?.state === 'exited') return;
+		this.#local = 'lost';
+		this.render();
+	}
+
+	/** A `refused` answer about the run itself (attach, input or stop). */
+	message(text: string) {
+		this.#message = text;
+		if (this.#local === 'stopping') this.#local = undefined;
+		this.render();
+	}
+
+	#stop() {
+		if (!this.run) return;
+		this.#local = 'stopping';
+		this.render();
+		this.#host.send({ type: 'stop', run: this.run.id });
+	}
+
+	render() {
+		const $ = (selector: string) => this.section.querySelector<HTMLElement>(selector)!;
+		const state = $('.ob-run-state');
+		const exit = $('.ob-run-exit');
+		const signal = $('.ob-run-signal');
+		const run = this.run;
+		const summary = run ? summarize(run) : undefined;
+		const local = this.#local;
+		state.textContent = local ? LOCAL_LABELS[local] : (summary?.state ?? '');
+		this.section.dataset.outcome =
+			local === 'requested' ? 'running' : (summary?.outcome ?? 'running');
+		exit.hidden = !summary?.exit || local === 'requested';
+		exit.textContent = summary?.exit ?? '';
+		exit.dataset.ok = String(run?.exitCode === 0);
+		signal.hidden = !summary?.signal || local === 'requested';
+		signal.textContent = summary?.signal ?? '';
+		const messages = [
+			local === 'disconnected'
+				? 'The bridge went away; following the run again once it is back.'
+				: '',
+			local === 'lost' ? 'The bridge restarted and no longer knows this run.' : '',
+			local === undefined && run?.end === 'failed' ? (run.message ?? '') : '',
+			this.#message,
+		];
+		$('.ob-run-message').textContent = messages.filter(Boolean).join(' ');
+		const running =
+			run !== undefined && run.state !== 'exited' && local !== 'requested' && local !== 'lost';
+		$('.ob-run-stop').hidden = !running || local === 'disconnected';
+		($('.ob-run-stop') as HTMLButtonElement).disabled = local === 'stopping';
+		$('.ob-run-again').hidden = this.busy && local !== 'lost';
+		if (this.#loaded) this.#loaded.interactive = running && local === undefined;
+		this.#renderDuration();
+		clearInterval(this.#tick);
+		if (running) this.#tick = window.setInterval(() => this.#renderDuration(), 1000);
+	}
+
+	#renderDuration() {
+		const element = this.section.querySelector<HTMLElement>('.ob-run-duration')!;
+		element.textContent = this.run && this.#local !== 'requested' ? duration(this.run) : '';
+	}
+
+	#terminalReady(): Promise<RunTerminal> {
+		this.#terminal ??= import('./terminal.ts').then(async ({ createTerminal }) => {
+			this.#loaded = await createTerminal(this.#termElement, {
+				input: (data) => this.run && this.#host.send({ type: 'input', run: this.run.id, data }),
+				resize: (cols, rows) => {
+					if (this.run && this.run.state !== 'exited')
+						this.#host.send({ type: 'resize', run: this.run.id, cols, rows });
+				},
+				ack: (bytes) => this.run && this.#host.send({ type: 'ack', run: this.run.id, bytes }),
+			});
+			// Removed while loading (its run was refused): nothing will show it.
+			if (!this.section.isConnected) this.#loaded.dispose();
+			this.render();
+			return this.#loaded;
+		});
+		return this.#terminal;
+	}
+
+	remove() {
+		clearInterval(this.#tick);
+		this.#loaded?.dispose();
+		this.#loaded = undefined;
+		this.#terminal = undefined;
+		this.section.remove();
+	}
+}

@@ -1,0 +1,58 @@
+/**
+ * How a run reads, in a block's terminal panel and in the Runs panel alike: one word for where it
+ * stands, its exit code, how long it took.
+ */
+import type { RunInfo } from '../protocol.ts';
+
+/** How the page colours a run, besides the word that says it. */
+export type Outcome = 'running' | 'ok' | 'failed' | 'stopped';
+
+export interface RunSummary {
+	/** running, done, failed, stopped, timed out, failed to start */
+	state: string;
+	outcome: Outcome;
+	/** `exit 3`, when the command exited. */
+	exit?: string;
+	signal?: string;
+}
+
+export function summarize(run: RunInfo): RunSummary {
+	if (run.state !== 'exited')
+		return { state: run.state === 'starting' ? 'starting…' : 'running', outcome: 'running' };
+	const exit = run.exitCode === undefined ? undefined : `exit ${run.exitCode}`;
+	const signal = run.signal;
+	switch (run.end) {
+		case 'stopped':
+			return { state: 'stopped', outcome: 'stopped', exit, signal };
+		case 'timeout':
+			return { state: 'timed out', outcome: 'failed', exit, signal };
+		case 'failed':
+			return { state: 'failed to start', outcome: 'failed', exit, signal };
+		default:
+			return run.exitCode === 0
+				? { state: 'done', outcome: 'ok', exit, signal }
+				: { state: 'failed', outcome: 'failed', exit, signal };
+	}
+}
+
+/** How long the run took, or has been running. */
+export function duration(run: RunInfo, now = Date.now()): string {
+	const ms = run.durationMs ?? Math.max(0, now - run.startedAt);
+	if (ms < 1000) return `${ms} ms`;
+	if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+	const minutes = Math.floor(ms / 60_000);
+	const seconds = Math.floor((ms % 60_000) / 1000);
+	return minutes < 60
+		? `${minutes} min ${seconds} s`
+		: `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** The address of the block a run comes from: `runbooks/database` → `/runbooks/database/#cmd-…`. */
+export function blockHref(run: RunInfo): string {
+	const base = import.meta.env.BASE_URL.replace(/\/?$/, '/');
+	const page =
+		run.blockPage === 'index' || run.blockPage === ''
+			? ''
+			: `${run.blockPage.replace(/^\/|\/$/g, '')}/`;
+	return `${base}${page}#cmd-${encodeURIComponent(run.block)}`;
+}

@@ -1,0 +1,78 @@
+/**
+ * The site-wide Runs panel in the header: every running and recent run the bridge knows, newest
+ * first, each linking to its block. Runs outlive the page that started them, so this is where a
+ * responder finds a run started on another page, or before a reload.
+ */
+import type { RunInfo, TargetInfo } from '../protocol.ts';
+import { blockHref, duration, summarize } from './run-state.ts';
+
+export class RunsList {
+	readonly #root: HTMLElement;
+	#runs: RunInfo[] = [];
+	#targets: TargetInfo[] = [];
+	#tick = 0;
+
+	constructor(root: HTMLElement) {
+		this.#root = root;
+		// Durations of running runs move; refresh them only while someone looks.
+		this.#root.querySelector('#ob-runs')?.addEventListener('toggle', () => this.#render());
+	}
+
+	/** Shows these runs; `undefined` hides the panel's button (no bridge). */
+	show(runs: Iterable<RunInfo> | undefined, targets: TargetInfo[] = this.#targets) {
+		const button = this.#root.querySelector<HTMLElement>('.ob-runs-button');
+		if (!button) return;
+		button.hidden = runs === undefined;
+		if (!runs) {
+			this.#root.querySelector<HTMLElement>('#ob-runs')?.hidePopover?.();
+			return;
+		}
+		this.#runs = [...runs].sort((a, b) => b.startedAt - a.startedAt);
+		this.#targets = targets;
+		const running = this.#runs.filter((run) => run.state !== 'exited').length;
+		button.textContent = `Runs (${this.#runs.length})`;
+		button.dataset.running = String(running > 0);
+		button.title = running > 0 ? `${running} running` : 'Recent runs';
+		this.#render();
+	}
+
+	#render() {
+		const popover = this.#root.querySelector<HTMLElement>('#ob-runs');
+		const list = this.#root.querySelector('.ob-runs-list');
+		const empty = this.#root.querySelector<HTMLElement>('.ob-runs-empty');
+		if (!popover || !list || !empty) return;
+		clearInterval(this.#tick);
+		if (!popover.matches(':popover-open')) return;
+		empty.hidden = this.#runs.length > 0;
+		list.replaceChildren(...this.#runs.map((run) => this.#item(run)));
+		if (this.#runs.some((run) => run.state !== 'exited')) {
+			this.#tick = window.setInterval(() => this.#render(), 1000);
+		}
+	}
+
+	#item(run: RunInfo): HTMLLIElement {
+		const summary = summarize(run);
+		const item = document.createElement('li');
+		item.dataset.outcome = summary.outcome;
+		const link = document.createElement('a');
+		link.href = blockHref(run);
+		link.textContent = run.title;
+		const target = this.#targets.find((t) => t.name === run.target);
+		const details = [
+			`on ${target?.label ?? run.target}`,
+			[summary.state, summary.exit, summary.signal].filter(Boolean).join(' · '),
+			duration(run),
+		];
+		const meta = document.createElement('span');
+		meta.className = 'ob-runs-meta';
+		for (const [index, text] of details.entries()) {
+			const part = document.createElement('span');
+			part.textContent = text;
+			if (index === 0 && target?.production) part.dataset.production = 'true';
+			if (index === 1) part.className = 'ob-runs-state';
+			meta.append(part);
+		}
+		item.append(link, meta);
+		return item;
+	}
+}

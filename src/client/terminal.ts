@@ -1,0 +1,257 @@
+/**
+ * A run's terminal: xterm.js and its fit addon, loaded on the first Run or reattach, so a page
+ * that only reads and copies never downloads a terminal.
+ *
+ * Output is fed as bytes, never decoded to strings here, and acknowledged with the scheme of the
+ * xterm.js "Flow Control" guide: each write's callback advances the processed offset, and an
+ * `ack` goes to the bridge every {@link ACK_BYTES} processed and whenever the terminal has caught
+ * up. The bridge pauses the pty while too much output is unacknowledged, so a fast command cannot
+ * flood the page. Offsets are the run's own: after a reload the bridge replays its buffer and
+ * anything already written is dropped.
+ *
+ * Rendering uses xterm's DOM renderer unless the browser has a hardware WebGL renderer: WebGL on
+ * a software rasteriser (SwiftShader, llvmpipe) is about five times slower than the DOM.
+ */
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal, type ITheme } from '@xterm/xterm';
+// As a URL, not a side-effect import: Astro would hoist the latter into every page's CSS.
+import xtermCss from '@xterm/xterm/css/xterm.css?url';
+
+/** Acknowledge processed output at least every this many bytes. */
+const ACK_BYTES = 100 * 1024;
+
+export interface TerminalEvents {
+	/** Keystrokes (and pasted text) for the run. */
+	input(data: string): void;
+	/** The terminal's size in cells changed with its element. */
+	resize(cols: number, rows: number): void;
+	/** The terminal has processed the run's output up to byte `bytes`. */
+	ack(bytes: number): void;
+}
+
+let webgl: boolean | undefined;
+let stylesheet: Promise<void> | undefined;
+
+/** Adds xterm's stylesheet once; xterm measures its cells with it, so it must load first. */
+function loadStylesheet(): Promise<void> {
+	stylesheet ??= new Promise((resolve) => {
+		const link = document.createElement('link');
+		link.rel = 'stylesheet';
+		link.href = xtermCss;
+		// A failed stylesheet leaves a plainer terminal, not a broken page.
+		link.addEventListener('load', () => resolve());
+		link.addEventListener('error', () => resolve());
+		document.head.append(link);
+	});
+	return stylesheet;
+}
+
+/** A terminal in `container`, once its stylesheet is in. */
+export async function createTerminal(
+	container: HTMLElement,
+	events: TerminalEvents,
+): Promise<RunTerminal> {
+	await loadStylesheet();
+	return new RunTerminal(container, events);
+}
+
+/** Whether WebGL runs on a GPU here, not on a software rasteriser. */
+function hardwareWebgl(): boolean {
+	if (webgl !== undefined) return webgl;
+	webgl = false;
+	try {
+		const gl = document.createElement('canvas').getContext('webgl2');
+		if (!gl) return webgl;
+		const info = gl.getExtension('WEBGL_debug_renderer_info');
+		const renderer = String(
+			gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '',
+		);
+		gl.getExtension('WEBGL_lose_context')?.loseContext();
+		webgl =
+			renderer !== '' && !/swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer);
+	} catch {
+		// No WebGL at all: the DOM renderer it is.
+	}
+	return webgl;
+}
+
+/**
+ * ANSI colours readable on a light background (xterm's defaults assume a dark one: yellow and
+ * white vanish on white). A palette costs nothing per cell, unlike `minimumContrastRatio`, which
+ * slowed a flood of coloured output by a fifth here.
+ */
+const LIGHT_PALETTE: ITheme = {
+	black: '#24292f',
+	red: '#cf222e',
+	green: '#116329',
+	yellow: '#4d2d00',
+	blue: '#0969da',
+	magenta: '#8250df',
+	cyan: '#1b7c83',
+	white: '#6e7781',
+	brightBlack: '#57606a',
+	brightRed: '#a40e26',
+	brightGreen: '#1a7f37',
+	brightYellow: '#633c01',
+	brightBlue: '#218bff',
+	brightMagenta: '#a475f9',
+	brightCyan: '#3192aa',
+	brightWhite: '#8c959f',
+};
+
+/** The terminal's colours from its element's CSS (Starlight's light or dark theme). */
+function themeOf(element: HTMLElement): ITheme {
+	const style = getComputedStyle(element);
+	return {
+		...(document.documentElement.dataset.theme === 'light' ? LIGHT_PALETTE : {}),
+		background: style.backgroundColor,
+		foreground: style.color,
+		cursor: style.color,
+		cursorAccent: style.backgroundColor,
+		selectionBackground: style.getPropertyValue('--ob-term-selection').trim() || undefined,
+	};
+}
+
+export class RunTerminal {
+	readonly term: Terminal;
+	readonly #events: TerminalEvents;
+	readonly #fit = new FitAddon();
+	readonly #cleanup: Array<() => void> = [];
+	/** End offset of the output handed to xterm, and of what it has processed and we acknowledged. */
+	#written = 0;
+	#processed = 0;
+	#acked = 0;
+	#inFlight = 0;
+	/** Bumped by `reset`, so callbacks of an earlier run's writes change nothing. */
+	#generation = 0;
+	#interactive = false;
+
+	constructor(container: HTMLElement, events: TerminalEvents) {
+		this.#events = events;
+		this.term = new Terminal({
+			fontFamily: getComputedStyle(container).fontFamily,
+			fontSize: 14,
+			scrollback: 10_000,
+			theme: themeOf(container),
+			disableStdin: true,
+			cursorBlink: false,
+		});
+		this.term.loadAddon(this.#fit);
+		this.term.open(container);
+		if (hardwareWebgl()) void this.#loadWebgl();
+		this.#fit.fit();
+
+		this.#cleanup.push(
+			dispose(this.term.onData((data) => this.#interactive && this.#events.input(data))),
+			dispose(this.term.onResize(({ cols, rows }) => this.#events.resize(cols, rows))),
+		);
+		let frame = 0;
+		const observer = new ResizeObserver(() => {
+			cancelAnimationFrame(frame);
+			frame = requestAnimationFrame(() => this.#fit.fit());
+		});
+		observer.observe(container);
+		this.#cleanup.push(() => observer.disconnect());
+		const themeWatch = new MutationObserver(() => (this.term.options.theme = themeOf(container)));
+		themeWatch.observe(document.documentElement, {
+			attributes: true,
+			attributeFilter: ['data-theme'],
+		});
+		this.#cleanup.push(() => themeWatch.disconnect());
+	}
+
+	async #loadWebgl() {
+		try {
+			const { WebglAddon } = await import('@xterm/addon-webgl');
+			const addon = new WebglAddon();
+			// Browsers cap WebGL contexts per page; a lost one falls back to the DOM renderer.
+			addon.onContextLoss(() => addon.dispose());
+			this.term.loadAddon(addon);
+		} catch {
+			// The DOM renderer keeps working.
+		}
+	}
+
+	get cols() {
+		return this.term.cols;
+	}
+	get rows() {
+		return this.term.rows;
+	}
+
+	/** The end of the output handed to the terminal: where a reattach resumes. */
+	get written() {
+		return this.#written;
+	}
+
+	/** Keystrokes go to the run only while it runs. */
+	set interactive(on: boolean) {
+		this.#interactive = on;
+		this.term.options.disableStdin = !on;
+	}
+
+	/** Clears the terminal for another run, whose output starts at byte `from`. */
+	reset(from = 0) {
+		this.#generation++;
+		this.term.reset();
+		this.#written = this.#processed = this.#acked = from;
+		this.#inFlight = 0;
+	}
+
+	/** Output resumes at byte `from` (the bridge's `attached`): what comes before it is gone. */
+	resume(from: number) {
+		if (from <= this.#written) return;
+		this.note('[earlier output dropped]');
+		this.#written = from;
+		// Count the missing bytes as processed, so acks stay in step with the bridge's offsets.
+		if (this.#inFlight === 0) this.#processed = this.#acked = from;
+	}
+
+	/**
+	 * Writes output that starts at byte `offset` of the run. Bytes already written (a replay after
+	 * reattaching) are dropped; a gap means the bridge no longer had them.
+	 */
+	output(offset: number, data: Uint8Array) {
+		const end = offset + data.length;
+		if (end <= this.#written) return;
+		if (offset < this.#written) data = data.subarray(this.#written - offset);
+		else if (offset > this.#written) {
+			this.note(this.#written === 0 ? '[earlier output dropped]' : '[output dropped]');
+		}
+		this.#written = end;
+		this.#inFlight++;
+		const generation = this.#generation;
+		this.term.write(data, () => {
+			if (generation !== this.#generation) return;
+			this.#inFlight--;
+			this.#processed = end;
+			if (this.#processed - this.#acked >= ACK_BYTES || this.#inFlight === 0) this.#ack();
+		});
+	}
+
+	#ack() {
+		if (this.#processed <= this.#acked) return;
+		this.#acked = this.#processed;
+		this.#events.ack(this.#acked);
+	}
+
+	/** A dim line of Opsbook's own, between the run's output. */
+	note(text: string) {
+		// Its own line: after the output's last line, or the first line of an empty terminal.
+		const fresh = this.term.buffer.active.cursorX === 0 && this.#inFlight === 0;
+		this.term.write(`${fresh ? '' : '\r\n'}\x1b[2m${text}\x1b[22m\r\n`);
+	}
+
+	focus() {
+		this.term.focus();
+	}
+
+	dispose() {
+		for (const cleanup of this.#cleanup) cleanup();
+		this.term.dispose();
+	}
+}
+
+function dispose(disposable: { dispose(): void }) {
+	return () => disposable.dispose();
+}

@@ -1,0 +1,99 @@
+/**
+ * The schemas of the messages a page sends (see `protocol.ts`). The bridge parses every frame
+ * with `parseClientMessage`; a frame that does not match closes the connection.
+ */
+import * as z from 'zod/mini';
+
+const RunId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
+const Dimension = z.number().check(z.int());
+
+// Page → bridge
+
+/** First message of every connection. */
+export const HelloSchema = z.object({
+	type: z.literal('hello'),
+	version: z.number(),
+	/** The pairing token the bridge printed, from the URL fragment. */
+	token: z.string().check(z.maxLength(256)),
+});
+
+/** Run a block. `ref` is the page's own id for the request, echoed in `started` or `refused`. */
+export const RunRequestSchema = z.object({
+	type: z.literal('run'),
+	ref: z.string().check(z.maxLength(64)),
+	block: z.string().check(z.maxLength(256)),
+	params: z.record(z.string().check(z.maxLength(64)), z.string().check(z.maxLength(4096))),
+	/** For destructive blocks: the word the responder typed. */
+	confirm: z.optional(z.string().check(z.maxLength(256))),
+	/** The page the run was started from, for the Runs panel and the audit log. */
+	page: z.optional(z.string().check(z.maxLength(512))),
+	cols: Dimension,
+	rows: Dimension,
+});
+
+/** Follow a run's output, from byte `from` of its output (what the ring buffer still holds). */
+export const AttachSchema = z.object({
+	type: z.literal('attach'),
+	run: RunId,
+	from: z.optional(z.number().check(z.int(), z.nonnegative())),
+});
+
+/** Stop following a run (it keeps running). */
+export const DetachSchema = z.object({ type: z.literal('detach'), run: RunId });
+
+/** Keystrokes for the run's terminal. */
+export const InputSchema = z.object({
+	type: z.literal('input'),
+	run: RunId,
+	data: z.string().check(z.maxLength(16 * 1024)),
+});
+
+/** The terminal's size changed; the bridge clamps the values. */
+export const ResizeSchema = z.object({
+	type: z.literal('resize'),
+	run: RunId,
+	cols: Dimension,
+	rows: Dimension,
+});
+
+/** Stop the run: Ctrl-C, then SIGTERM, then SIGKILL to its process group. */
+export const StopSchema = z.object({ type: z.literal('stop'), run: RunId });
+
+/** Flow control: the page's terminal has processed output up to byte `bytes` of the run. */
+export const AckSchema = z.object({
+	type: z.literal('ack'),
+	run: RunId,
+	bytes: z.number().check(z.int(), z.nonnegative()),
+});
+
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+	HelloSchema,
+	RunRequestSchema,
+	AttachSchema,
+	DetachSchema,
+	InputSchema,
+	ResizeSchema,
+	StopSchema,
+	AckSchema,
+]);
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+export type HelloMessage = z.infer<typeof HelloSchema>;
+export type RunRequest = z.infer<typeof RunRequestSchema>;
+export type AttachMessage = z.infer<typeof AttachSchema>;
+export type DetachMessage = z.infer<typeof DetachSchema>;
+export type InputMessage = z.infer<typeof InputSchema>;
+export type ResizeMessage = z.infer<typeof ResizeSchema>;
+export type StopMessage = z.infer<typeof StopSchema>;
+export type AckMessage = z.infer<typeof AckSchema>;
+
+/** Parses a text frame from a page; `undefined` when it is not a message of this protocol. */
+export function parseClientMessage(text: string): ClientMessage | undefined {
+	let json: unknown;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+	const result = ClientMessageSchema.safeParse(json);
+	return result.success ? result.data : undefined;
+}

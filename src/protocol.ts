@@ -1,0 +1,220 @@
+/**
+ * The bridge protocol: every message between a page and the local bridge, shared by
+ * `src/client/` and `server/`.
+ *
+ * One WebSocket per page. The page opens it on {@link BRIDGE_PATH}, then proves it was handed the
+ * pairing token by sending `hello` first. The bridge answers `welcome`, or closes with a
+ * {@link CloseCode}. Control messages are JSON text frames; run output travels in binary frames
+ * (see {@link encodeOutput}) so terminal bytes are never JSON-escaped.
+ *
+ * A page never sends a command. It names a block id and parameter values; the bridge renders the
+ * command from its own copy of the runbooks.
+ *
+ * Browser-safe, and free of zod: every page's header script imports it.
+ */
+
+/** Bumped when a message changes shape; `hello` and `welcome` carry it. */
+export const PROTOCOL_VERSION = 1;
+
+/** Where the bridge accepts WebSocket upgrades. */
+export const BRIDGE_PATH = '/_opsbook/bridge';
+
+/** The largest frame the bridge accepts from a page. Keystrokes and parameter values are small. */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
+/**
+ * Why a connection was closed, in the style of graphql-ws `CloseCode`. 4xxx codes mirror the HTTP
+ * status of the same meaning. A page reconnects after `GoingAway` and network drops, never after
+ * a refusal: retrying a wrong token only repeats the refusal.
+ */
+export const CloseCode = {
+	/** The bridge is shutting down; reconnect when it is back. */
+	GoingAway: 1001,
+	/** A frame larger than {@link MAX_CLIENT_FRAME_BYTES} (sent by `ws` itself). */
+	MessageTooBig: 1009,
+	/** A frame that is not JSON, or not a message of this protocol. */
+	BadRequest: 4400,
+	/** `hello` was missing its token, or the token was wrong. */
+	Unauthorized: 4401,
+	/** The page's origin is not allowed. Normally refused before the upgrade with HTTP 403. */
+	Forbidden: 4403,
+	/** No `hello` arrived in time. */
+	HelloTimeout: 4408,
+	/** A second `hello` on the same connection. */
+	DuplicateHello: 4409,
+	/** The page speaks another protocol version: reload it. */
+	UnsupportedVersion: 4426,
+	/** Too many connections are open. */
+	TooManyConnections: 4429,
+	/** The bridge failed in a way it did not expect; its log has the details. */
+	InternalError: 4500,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/**
+ * Why a run was refused or failed to start, stable across versions. The connection stays open:
+ * the page shows the message next to the block.
+ */
+export const ERROR_CODES = [
+	/** The block id is not in the bridge's runbooks (a stale page, or a forged request). */
+	'unknown-block',
+	/** A parameter value failed its type. */
+	'invalid-params',
+	/** The block's risk is above the bridge's `--max-risk`. */
+	'risk-ceiling',
+	/** A destructive block was sent without its confirmation word. */
+	'confirm-required',
+	/** Too many runs at once, on this page or on the bridge. */
+	'too-many-runs',
+	/** The block's target is not configured on this bridge. */
+	'unknown-target',
+	/** The target could not be reached (ssh refused, timed out, host key unknown…). */
+	'target-unreachable',
+	/** No run with that id (it ended long ago, or never existed). */
+	'unknown-run',
+	/** The process could not be started. */
+	'spawn-failed',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const RISK_LEVELS = ['read', 'change', 'destructive'] as const;
+
+// Page → bridge: the messages are defined by their schemas in `protocol-schema.ts`, which the
+// bridge validates every frame with. This module stays free of zod, so any page can import it.
+export type {
+	AckMessage,
+	AttachMessage,
+	ClientMessage,
+	DetachMessage,
+	HelloMessage,
+	InputMessage,
+	ResizeMessage,
+	RunRequest,
+	StopMessage,
+} from './protocol-schema.ts';
+
+// Bridge → page
+
+/** A target as the page shows it. */
+export interface TargetInfo {
+	name: string;
+	label: string;
+	kind: 'local' | 'ssh';
+	production: boolean;
+}
+
+export type RunState = 'starting' | 'running' | 'exited';
+
+/** How a run ended. */
+export type RunEnd =
+	/** The command exited by itself; `exitCode` says how. */
+	| 'exited'
+	/** A responder pressed Stop. */
+	| 'stopped'
+	/** The block's timeout passed. */
+	| 'timeout'
+	/** It never ran: the target was unreachable or the process could not start. */
+	| 'failed';
+
+/** What the bridge tells every page about a run. Secret parameters are already redacted. */
+export interface RunInfo {
+	id: string;
+	block: string;
+	title: string;
+	/** The page the block is on (its slug), and the page the run was started from. */
+	blockPage: string;
+	page?: string;
+	target: string;
+	/** The command as run, secrets shown as `'***'`. */
+	command: string;
+	state: RunState;
+	/** ms since the epoch */
+	startedAt: number;
+	end?: RunEnd;
+	exitCode?: number;
+	signal?: string;
+	durationMs?: number;
+	/** Bytes of output so far, and the first byte the ring buffer still holds. */
+	outputBytes: number;
+	bufferStart: number;
+	/** Why it failed, for `end: 'failed'`, as a sentence. */
+	message?: string;
+}
+
+export interface WelcomeMessage {
+	type: 'welcome';
+	version: number;
+	bridge: {
+		/** The highest risk this bridge runs. */
+		maxRisk: (typeof RISK_LEVELS)[number];
+		/** The targets this bridge can reach. */
+		targets: TargetInfo[];
+		/**
+		 * Set when the bridge runs every block on this one target whatever its runbook names (the
+		 * default: `local`, so nothing reaches a real server until the responder asks for it).
+		 * Unset: each block runs on its own target.
+		 */
+		runsOn?: string;
+	};
+	/** Running and recent runs, newest first. */
+	runs: RunInfo[];
+}
+
+/** A run request was accepted; output follows in binary frames. */
+export interface StartedMessage {
+	type: 'started';
+	ref: string;
+	run: RunInfo;
+}
+
+/** A run request, or an attach/input/stop, was refused; nothing ran. */
+export interface RefusedMessage {
+	type: 'refused';
+	ref?: string;
+	run?: string;
+	code: ErrorCode;
+	message: string;
+}
+
+/** A run changed state (started, ended). Sent to every page, for the Runs panel. */
+export interface RunUpdateMessage {
+	type: 'run';
+	run: RunInfo;
+}
+
+/** The answer to `attach`, sent before the replayed output: where it starts, and whether bytes were dropped. */
+export interface AttachedMessage {
+	type: 'attached';
+	run: string;
+	/** The first byte that will follow. */
+	from: number;
+	/** Output before `from` is gone. */
+	truncated: boolean;
+}
+
+export type ServerMessage =
+	WelcomeMessage | StartedMessage | RefusedMessage | RunUpdateMessage | AttachedMessage;
+
+/**
+ * Output frames are binary: one byte giving the run id's length, the id in ASCII, the offset of
+ * the first data byte as a 64-bit float, then the data. The offset lets a page resume after a
+ * reload and acknowledge exactly what it has processed.
+ */
+export function encodeOutput(run: string, offset: number, data: Uint8Array): Uint8Array {
+	const frame = new Uint8Array(1 + run.length + 8 + data.length);
+	frame[0] = run.length;
+	for (let i = 0; i < run.length; i++) frame[1 + i] = run.charCodeAt(i);
+	new DataView(frame.buffer).setFloat64(1 + run.length, offset);
+	frame.set(data, 1 + run.length + 8);
+	return frame;
+}
+
+export function decodeOutput(frame: Uint8Array): { run: string; offset: number; data: Uint8Array } {
+	const length = frame[0] ?? 0;
+	const run = String.fromCharCode(...frame.subarray(1, 1 + length));
+	const offset = new DataView(frame.buffer, frame.byteOffset).getFloat64(1 + length);
+	return { run, offset, data: frame.subarray(1 + length + 8) };
+}
+
+/** The pairing data a bridge hands the page in the URL fragment: `#opsbook=<token>@<host:port>`. */
+export const FRAGMENT_KEY = 'opsbook';

@@ -1,0 +1,429 @@
+/**
+ * The page's side of the bridge, in Chromium against a real bridge: pairing from the link,
+ * the status chip, Run into a terminal, exit codes, Stop, reattaching after a reload, the
+ * confirmation of destructive steps, and a page that never runs anything loading no terminal.
+ *
+ * Needs the fixture site built first:
+ *
+ *   OPSBOOK_CONTENT_DIR=tests/fixtures/bridge/content OPSBOOK_CONFIG=tests/fixtures/bridge/opsbook.config.ts \
+ *     OPSBOOK_OUT_DIR=tests/.tmp/bridge-site npx astro build
+ *
+ * Each test starts its own bridge (site and bridge on one free loopback port) so runs of one test
+ * never show up in another's Runs panel or terminals.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test as base, type Locator, type Page } from '@playwright/test';
+import { BRIDGE_PATH, FRAGMENT_KEY } from '../../src/protocol.ts';
+import * as pairing from '../../src/client/pairing.ts';
+import { startTestBridge, type TestBridge } from '../support/bridge.ts';
+
+const SITE = resolve(process.env.OPSBOOK_BRIDGE_SITE ?? 'tests/.tmp/bridge-site');
+
+const test = base.extend<{
+	bridge: TestBridge;
+	bridgeOptions: Parameters<typeof startTestBridge>[0];
+}>({
+	bridgeOptions: [{}, { option: true }],
+	bridge: async ({ bridgeOptions }, use) => {
+		const bridge = await startTestBridge({ siteRoot: SITE, ...bridgeOptions });
+		await use(bridge);
+		await bridge.dispose();
+	},
+});
+
+test.describe.configure({ mode: 'parallel' });
+if (!existsSync(SITE)) {
+	throw new Error(
+		`build the bridge fixture site into ${SITE} first (npm test does; see the top of this file)`,
+	);
+}
+
+const block = (page: Page, id: string) =>
+	page.locator(`opsbook-command#cmd-${id.replaceAll('.', '\\.')}`);
+const runButton = (scope: Locator) => scope.getByRole('button', { name: 'Run', exact: true });
+const chip = (page: Page) => page.locator('opsbook-bridge .ob-chip');
+/** The terminal panel of a block, and the text its terminal shows. */
+const panel = (scope: Locator) => scope.getByRole('region', { name: /^Run of / });
+const screen = (scope: Locator) => panel(scope).locator('.xterm-rows');
+
+async function openPaired(page: Page, bridge: TestBridge, path = '') {
+	await page.goto(`${bridge.origin}/${path}#${FRAGMENT_KEY}=${bridge.token}`);
+	await expect(chip(page)).toContainText('runs on local');
+}
+
+test('the page reads the pairing link the bridge prints', () => {
+	const origin = { protocol: 'http:', host: '127.0.0.1:4321' };
+	expect(pairing.parseFragment('#opsbook=abc', origin)).toEqual({
+		pairing: { token: 'abc', url: 'ws://127.0.0.1:4321/_opsbook/bridge' },
+		rest: '',
+	});
+	expect(
+		pairing.parseFragment('#count&opsbook=abc@127.0.0.1:7777', { ...origin, protocol: 'https:' }),
+	).toEqual({
+		pairing: { token: 'abc', url: 'ws://127.0.0.1:7777/_opsbook/bridge' },
+		rest: 'count',
+	});
+	expect(
+		pairing.parseFragment('#opsbook=abc', { protocol: 'https:', host: 'docs.example' }).pairing
+			?.url,
+	).toBe('wss://docs.example/_opsbook/bridge');
+	// A host that is not host:port is not a bridge address.
+	expect(pairing.parseFragment('#opsbook=abc@evil.example/x', origin).pairing).toBeUndefined();
+});
+
+test('pairing moves from the address bar to the tab, keeping the heading anchor', async ({
+	page,
+	bridge,
+}) => {
+	const sockets: string[] = [];
+	page.on('websocket', (ws) => sockets.push(ws.url()));
+	await page.goto(`${bridge.origin}/#count&${FRAGMENT_KEY}=${bridge.token}`);
+	await expect(chip(page)).toContainText('runs on local');
+	await expect(page).toHaveURL(`${bridge.origin}/#count`);
+	expect(await page.evaluate(() => sessionStorage.getItem('opsbook-bridge'))).toContain(
+		bridge.token,
+	);
+	expect(sockets).toEqual([`${bridge.wsUrl}`]);
+	// The next page of the tab connects with what was stored.
+	await page.goto(`${bridge.origin}/remote/`);
+	await expect(chip(page)).toContainText('runs on local');
+	await expect(runButton(block(page, 'r.hello'))).toHaveAttribute('aria-disabled', 'false');
+});
+
+test('Run shows the output in a terminal under the block', async ({ page, bridge }) => {
+	await openPaired(page, bridge);
+	const echo = block(page, 't.echo');
+	await runButton(echo).click();
+	await expect(screen(echo)).toContainText('hello from opsbook');
+	await expect(panel(echo)).toContainText('done');
+	await expect(panel(echo)).toContainText('exit 0');
+	// Copy keeps working while connected.
+	await expect(echo.getByRole('button', { name: 'Copy' })).toBeEnabled();
+
+	// The form's values go with the run.
+	const seq = block(page, 't.seq');
+	await seq.getByRole('textbox', { name: 'count' }).fill('12');
+	await runButton(seq).click();
+	await expect(screen(seq).getByText('12', { exact: true })).toBeVisible();
+	await expect(panel(seq)).toContainText('exit 0');
+
+	await page.getByRole('button', { name: 'Runs (2)' }).click();
+	const runs = page.locator('#ob-runs').getByRole('listitem');
+	await expect(runs).toHaveCount(2);
+	await expect(runs.first()).toContainText('Count');
+	await expect(runs.first()).toContainText('on local');
+	await expect(runs.nth(1).getByRole('link', { name: 'Say hello' })).toHaveAttribute(
+		'href',
+		'/#cmd-t.echo',
+	);
+});
+
+test('exit code 3 shows as a failure', async ({ page, bridge }) => {
+	await openPaired(page, bridge);
+	const fail = block(page, 't.fail');
+	await runButton(fail).click();
+	await expect(screen(fail)).toContainText('about to fail');
+	await expect(panel(fail).locator('.ob-run-state')).toHaveText('failed');
+	await expect(panel(fail).locator('.ob-run-exit')).toHaveText('exit 3');
+	await expect(panel(fail).getByRole('button', { name: 'Re-run' })).toBeVisible();
+});
+
+test('Stop ends a long run', async ({ page, bridge }) => {
+	await openPaired(page, bridge);
+	const sleep = block(page, 't.sleep');
+	await runButton(sleep).click();
+	await expect(screen(sleep)).toContainText('sleeping');
+	await expect(panel(sleep).locator('.ob-run-state')).toHaveText('running');
+	// While it runs, Run says so instead of starting a second one.
+	await expect(runButton(sleep)).toHaveAttribute('aria-disabled', 'true');
+	await panel(sleep).getByRole('button', { name: 'Stop' }).click();
+	await expect(panel(sleep).locator('.ob-run-state')).toHaveText('stopped', { timeout: 10_000 });
+	await expect(panel(sleep).getByRole('button', { name: 'Stop' })).toBeHidden();
+	await expect(runButton(sleep)).toHaveAttribute('aria-disabled', 'false');
+});
+
+test('a reload during a run reattaches to it', async ({ page, bridge }) => {
+	await openPaired(page, bridge);
+	const sleep = block(page, 't.sleep');
+	await runButton(sleep).click();
+	await expect(screen(sleep)).toContainText('sleeping');
+	await page.reload();
+	await expect(chip(page)).toContainText('runs on local');
+	await expect(panel(sleep).locator('.ob-run-state')).toHaveText('running');
+	// The bridge replays the output; it shows once, not twice.
+	await expect(screen(sleep)).toContainText('sleeping');
+	await expect(screen(sleep).getByText('sleeping')).toHaveCount(1);
+	await page.getByRole('button', { name: 'Runs (1)' }).click();
+	await expect(page.locator('#ob-runs').getByRole('listitem')).toContainText('running');
+	await page.keyboard.press('Escape');
+	await panel(sleep).getByRole('button', { name: 'Stop' }).click();
+	await expect(panel(sleep).locator('.ob-run-state')).toHaveText('stopped', { timeout: 10_000 });
+});
+
+test('a destructive step runs only once its word is typed', async ({ page, bridge }) => {
+	await openPaired(page, bridge);
+	const destroy = block(page, 't.destroy');
+	await runButton(destroy).click();
+	const dialog = page.getByRole('dialog', { name: 'Run “Delete something”?' });
+	await expect(dialog).toBeVisible();
+	await expect(dialog.locator('pre')).toHaveText('echo destroying nothing');
+	await expect(dialog).toContainText('on local');
+	const confirm = dialog.getByRole('button', { name: 'Run', exact: true });
+	await expect(confirm).toBeDisabled();
+	await dialog.getByLabel('Type delete to confirm').fill('Delete');
+	await expect(confirm).toBeDisabled();
+	await dialog.getByRole('button', { name: 'Cancel' }).click();
+	await expect(dialog).toBeHidden();
+	await expect(destroy.locator('.ob-status')).toHaveText('Cancelled: nothing ran.');
+	await expect(panel(destroy)).toHaveCount(0);
+
+	await destroy.getByRole('textbox', { name: 'what' }).fill('everything');
+	await runButton(destroy).click();
+	await expect(dialog.locator('pre')).toHaveText('echo destroying everything');
+	await dialog.getByLabel('Type delete to confirm').fill('delete');
+	await confirm.click();
+	await expect(screen(destroy)).toContainText('destroying everything');
+	await expect(panel(destroy)).toContainText('exit 0');
+});
+
+test('without pairing data the chip says offline and nothing connects', async ({
+	page,
+	bridge,
+}) => {
+	const sockets: string[] = [];
+	page.on('websocket', (ws) => sockets.push(ws.url()));
+	await page.goto(`${bridge.origin}/`);
+	await expect(chip(page)).toContainText('offline');
+	await chip(page).click();
+	await expect(page.locator('#ob-bridge-detail')).toContainText('npm start');
+	await expect(
+		page.locator('#ob-bridge-detail').getByRole('button', { name: 'Copy' }),
+	).toBeVisible();
+	const echo = block(page, 't.echo');
+	await expect(runButton(echo)).toHaveAttribute('aria-disabled', 'true');
+	await runButton(echo).click({ force: true });
+	await expect(echo.getByRole('status')).toContainText('needs the local Opsbook bridge');
+	await expect(page.getByRole('button', { name: /^Runs/ })).toBeHidden();
+	expect(sockets).toEqual([]);
+});
+
+test('a wrong token is refused, and the chip says why', async ({ page, bridge }) => {
+	let sockets = 0;
+	page.on('websocket', () => sockets++);
+	await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=not-the-token`);
+	await expect(chip(page)).toContainText('refused');
+	await chip(page).click();
+	await expect(page.locator('#ob-bridge-detail')).toContainText(
+		'refused this page’s pairing token',
+	);
+	await expect(runButton(block(page, 't.echo'))).toHaveAttribute('aria-disabled', 'true');
+	// No retry loop: a wrong token stays wrong.
+	await page.waitForTimeout(1500);
+	expect(sockets).toBe(1);
+});
+
+test('a page that never runs anything loads no terminal code', async ({ page, bridge }) => {
+	const scripts: string[] = [];
+	page.on('request', (request) => {
+		if (request.resourceType() === 'script' || request.url().endsWith('.js'))
+			scripts.push(request.url());
+	});
+	const terminalCode = () => scripts.filter((url) => /terminal|xterm|addon-webgl/i.test(url));
+	await openPaired(page, bridge);
+	await expect(runButton(block(page, 't.echo'))).toHaveAttribute('aria-disabled', 'false');
+	expect(terminalCode()).toEqual([]);
+	expect(await page.locator('link[href*="xterm"], style:has-text(".xterm-viewport")').count()).toBe(
+		0,
+	);
+
+	await runButton(block(page, 't.echo')).click();
+	await expect(screen(block(page, 't.echo'))).toContainText('hello from opsbook');
+	expect(terminalCode().length).toBeGreaterThan(0);
+	// Chromium here renders WebGL in software: the DOM renderer is the faster one.
+	expect(scripts.filter((url) => /addon-webgl/.test(url))).toEqual([]);
+});
+
+test('the terminal is interactive and sized like its element', async ({ page, bridge }) => {
+	await openPaired(page, bridge);
+	const ask = block(page, 't.ask');
+	await runButton(ask).click();
+	await expect(screen(ask)).toContainText('Your name?');
+	const size = await panel(ask).locator('.xterm-rows > div').first().textContent();
+	const [rows, cols] = (size ?? '').trim().split(/\s+/).map(Number);
+	expect(rows).toBeGreaterThan(5);
+	expect(cols).toBeGreaterThan(40);
+	await panel(ask).locator('.xterm').click();
+	await page.keyboard.type('Ada');
+	await page.keyboard.press('Enter');
+	await expect(screen(ask)).toContainText('got [Ada]');
+	await expect(panel(ask).locator('.ob-run-exit')).toHaveText('exit 0');
+});
+
+test('a flood of output arrives whole, paced by acknowledgements', async ({ page, bridge }) => {
+	test.setTimeout(60_000);
+	await openPaired(page, bridge);
+	const flood = block(page, 't.flood');
+	// 20 MiB: ten times the bridge's high watermark, so it only finishes if the page acknowledges.
+	await flood.getByRole('textbox', { name: 'bytes' }).fill(String(20 * 1024 * 1024));
+	await runButton(flood).click();
+	await expect(panel(flood).locator('.ob-run-exit')).toHaveText('exit 0', { timeout: 45_000 });
+	await expect(screen(flood)).toContainText('opsbook');
+});
+
+test('a timeout and a secret read as they should', async ({ page, bridge }) => {
+	await openPaired(page, bridge);
+	const timeout = block(page, 't.timeout');
+	await runButton(timeout).click();
+	await expect(panel(timeout).locator('.ob-run-state')).toHaveText('timed out', {
+		timeout: 10_000,
+	});
+
+	const secret = block(page, 't.secret');
+	await expect(runButton(secret)).toHaveAttribute('aria-disabled', 'false');
+	await runButton(secret).click();
+	await expect(secret.getByRole('status')).toContainText('Run needs valid parameters');
+	await secret.getByLabel('password', { exact: true }).fill('hunter2');
+	await runButton(secret).click();
+	await expect(screen(secret)).toContainText('secret length 7');
+	await page.getByRole('button', { name: /^Runs/ }).click();
+	await expect(page.locator('#ob-runs')).not.toContainText('hunter2');
+});
+
+test('every paired page sees a run, and can stop it', async ({ page, context, bridge }) => {
+	await openPaired(page, bridge);
+	const other = await context.newPage();
+	await openPaired(other, bridge);
+	await runButton(block(page, 't.sleep')).click();
+	await expect(screen(block(page, 't.sleep'))).toContainText('sleeping');
+	// The other page follows the run of its block without having started it. (xterm paints only
+	// a terminal in view: scroll to it, as a reader would.)
+	await expect(panel(block(other, 't.sleep')).locator('.ob-run-state')).toHaveText('running');
+	await panel(block(other, 't.sleep')).scrollIntoViewIfNeeded();
+	await expect(screen(block(other, 't.sleep'))).toContainText('sleeping');
+	await expect(other.getByRole('button', { name: 'Runs (1)' })).toBeVisible();
+	await panel(block(other, 't.sleep')).getByRole('button', { name: 'Stop' }).click();
+	await expect(panel(block(page, 't.sleep')).locator('.ob-run-state')).toHaveText('stopped', {
+		timeout: 10_000,
+	});
+});
+
+test('a hidden tab lets go of runs, and follows them again when back', async ({
+	page,
+	context,
+	bridge,
+}) => {
+	await openPaired(page, bridge);
+	const other = await context.newPage();
+	const sent: Array<{ type: string; from?: number }> = [];
+	other.on('websocket', (ws) =>
+		ws.on('framesent', (frame) => {
+			if (typeof frame.payload === 'string') sent.push(JSON.parse(frame.payload));
+		}),
+	);
+	await openPaired(other, bridge);
+	// Playwright keeps every page visible; make this one what a background tab is.
+	const show = (state: 'hidden' | 'visible') =>
+		other.evaluate((value) => {
+			Object.defineProperty(document, 'visibilityState', { value, configurable: true });
+			document.dispatchEvent(new Event('visibilitychange'));
+		}, state);
+
+	await runButton(block(page, 't.sleep')).click();
+	const theirs = block(other, 't.sleep');
+	await expect(panel(theirs).locator('.ob-run-state')).toHaveText('running');
+	await panel(theirs).scrollIntoViewIfNeeded();
+	await expect(screen(theirs)).toContainText('sleeping');
+	await show('hidden');
+	await expect.poll(() => sent.filter((m) => m.type === 'detach').length).toBe(1);
+	await show('visible');
+	// Back from where it was: "sleeping\r\n" is 10 bytes.
+	await expect.poll(() => sent.filter((m) => m.type === 'attach').at(-1)?.from).toBe(10);
+	await expect(screen(theirs).getByText('sleeping')).toHaveCount(1);
+	await panel(theirs).getByRole('button', { name: 'Stop' }).click();
+	await expect(panel(theirs).locator('.ob-run-state')).toHaveText('stopped', { timeout: 10_000 });
+});
+
+test.describe('with one run per page', () => {
+	test.use({ bridgeOptions: { limits: { runsPerConnection: 1 } } });
+
+	test('a run the bridge refuses says why next to the block', async ({ page, bridge }) => {
+		await openPaired(page, bridge, 'remote/');
+		// The remote page runs on local here; stopping the first run makes room for the next.
+		await runButton(block(page, 'r.sleep')).click();
+		await expect(screen(block(page, 'r.sleep'))).toContainText('remote sleeping');
+		const hello = block(page, 'r.hello');
+		await runButton(hello).click();
+		await expect(hello.locator('.ob-status')).toContainText('Too many runs at once');
+		await expect(hello.locator('.ob-status')).toContainText('Nothing ran.');
+		await expect(panel(hello)).toHaveCount(0);
+		await expect(runButton(hello)).toHaveAttribute('aria-disabled', 'false');
+		await panel(block(page, 'r.sleep')).getByRole('button', { name: 'Stop' }).click();
+	});
+});
+
+test('after the bridge restarts, the page reconnects by itself', async ({ page }) => {
+	test.setTimeout(45_000);
+	const first = await startTestBridge({ siteRoot: SITE });
+	let second: TestBridge | undefined;
+	try {
+		await openPaired(page, first);
+		const sleep = block(page, 't.sleep');
+		await runButton(sleep).click();
+		await expect(screen(sleep)).toContainText('sleeping');
+		await first.close();
+		await expect(chip(page)).toContainText(/reconnecting|offline/);
+		await expect(panel(sleep).locator('.ob-run-state')).toHaveText('stopped');
+		await expect(runButton(sleep)).toHaveAttribute('aria-disabled', 'true');
+		// Same port, same state folder: the same pairing token.
+		second = await startTestBridge({ siteRoot: SITE, stateDir: first.stateDir, port: first.port });
+		await expect(chip(page)).toContainText('runs on local', { timeout: 20_000 });
+		const echo = block(page, 't.echo');
+		await runButton(echo).click();
+		await expect(screen(echo)).toContainText('hello from opsbook');
+	} finally {
+		await (second ?? first).dispose();
+	}
+});
+
+test.describe('on a production target', () => {
+	test.use({ bridgeOptions: { runOn: 'prodbox' } });
+
+	test('the chip turns red and a banner says so', async ({ page, bridge }) => {
+		await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
+		await expect(chip(page)).toContainText('runs on prodbox (test sshd) (production)');
+		await expect(chip(page)).toHaveAttribute('data-state', 'production');
+		await expect(page.getByRole('alert').filter({ hasText: 'Production' })).toContainText(
+			'every step you run from this site runs on prodbox (test sshd)',
+		);
+		await expect(block(page, 't.echo').locator('.ob-runs-on')).toHaveText(
+			'runs on prodbox (test sshd) (production)',
+		);
+	});
+});
+
+test.describe('on targets the bridge cannot reach', () => {
+	test.use({ bridgeOptions: { runOn: 'runbook', sshConfig: '/dev/null' } });
+
+	test('a run that never started says why', async ({ page, bridge }) => {
+		await page.goto(`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}`);
+		await expect(chip(page)).toContainText('runs on each step’s target');
+		const hello = block(page, 'r.hello');
+		await runButton(hello).click();
+		await expect(panel(hello).locator('.ob-run-state')).toHaveText('failed to start', {
+			timeout: 20_000,
+		});
+		await expect(panel(hello).locator('.ob-run-message')).not.toBeEmpty();
+	});
+});
+
+test.describe('without JavaScript', () => {
+	test.use({ javaScriptEnabled: false });
+
+	test('the header shows no bridge controls', async ({ page, bridge }) => {
+		await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
+		await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+		await expect(chip(page)).toBeHidden();
+		await expect(page.getByRole('button', { name: /^Runs/ })).toBeHidden();
+	});
+});

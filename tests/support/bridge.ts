@@ -1,0 +1,196 @@
+/**
+ * A bridge for tests: the fixture runbooks of `tests/fixtures/bridge`, a throwaway state folder
+ * (token, audit log), a free loopback port, and a small client that speaks the protocol.
+ */
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import WebSocket from 'ws';
+import {
+	BRIDGE_PATH,
+	decodeOutput,
+	PROTOCOL_VERSION,
+	type RunInfo,
+	type ServerMessage,
+} from '../../src/protocol.ts';
+import { startBridge, type RunningBridge, type StartOptions } from '../../server/start.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const FIXTURE = {
+	root: ROOT,
+	contentDir: 'tests/fixtures/bridge/content',
+	configFile: 'tests/fixtures/bridge/opsbook.config.ts',
+};
+
+export interface TestBridge extends RunningBridge {
+	stateDir: string;
+	origin: string;
+	wsUrl: string;
+	dispose(): Promise<void>;
+	readAudit(): Promise<Array<Record<string, unknown>>>;
+}
+
+export async function startTestBridge(options: Partial<StartOptions> = {}): Promise<TestBridge> {
+	const stateDir = await mkdtemp(join(tmpdir(), 'opsbook-bridge-'));
+	const bridge = await startBridge({ project: FIXTURE, stateDir, siteRoot: stateDir, ...options });
+	const origin = bridge.url.replace(/\/$/, '');
+	return {
+		...bridge,
+		stateDir,
+		origin,
+		wsUrl: `${origin.replace('http', 'ws')}${BRIDGE_PATH}`,
+		async dispose() {
+			await bridge.close();
+			await rm(stateDir, { recursive: true, force: true });
+		},
+		async readAudit() {
+			const text = await readFile(bridge.auditLog, 'utf8').catch(() => '');
+			return text
+				.split('\n')
+				.filter(Boolean)
+				.map((line) => JSON.parse(line) as Record<string, unknown>);
+		},
+	};
+}
+
+/** A page's side of the protocol, recording everything it receives. */
+export class TestClient {
+	readonly ws: WebSocket;
+	readonly messages: ServerMessage[] = [];
+	/** Output per run id, decoded as text, in offset order. */
+	readonly output = new Map<string, string>();
+	readonly bytes = new Map<string, number>();
+	closed: Promise<{ code: number; reason: string }>;
+	opened: Promise<void>;
+	/** Whether to acknowledge output as it arrives (a page whose terminal keeps up). */
+	autoAck = true;
+	#waiters: Array<() => void> = [];
+
+	constructor(url: string, headers: { origin?: string; host?: string } = {}) {
+		this.ws = new WebSocket(url, {
+			...(headers.origin !== undefined && { origin: headers.origin }),
+			...(headers.host !== undefined && { headers: { host: headers.host } }),
+		});
+		this.opened = new Promise((resolve, reject) => {
+			this.ws.once('open', () => resolve());
+			this.ws.once('unexpected-response', (_req, res) =>
+				reject(new Error(`HTTP ${res.statusCode}`)),
+			);
+			this.ws.once('error', reject);
+		});
+		this.closed = new Promise((resolve) => {
+			this.ws.on('close', (code, reason) => {
+				resolve({ code, reason: reason.toString() });
+				this.#wake();
+			});
+		});
+		this.ws.on('message', (data: Buffer, isBinary) => {
+			if (isBinary) {
+				const { run, offset, data: bytes } = decodeOutput(new Uint8Array(data));
+				const seen = this.bytes.get(run) ?? 0;
+				if (offset + bytes.length > seen) {
+					const fresh = bytes.subarray(Math.max(0, seen - offset));
+					this.output.set(run, (this.output.get(run) ?? '') + Buffer.from(fresh).toString());
+					this.bytes.set(run, offset + bytes.length);
+					if (this.autoAck) this.send({ type: 'ack', run, bytes: offset + bytes.length });
+				}
+			} else {
+				this.messages.push(JSON.parse(data.toString()) as ServerMessage);
+			}
+			this.#wake();
+		});
+	}
+
+	static async connect(bridge: TestBridge, token = bridge.token): Promise<TestClient> {
+		const client = new TestClient(bridge.wsUrl, { origin: bridge.origin });
+		await client.opened;
+		client.send({ type: 'hello', version: PROTOCOL_VERSION, token });
+		await client.waitFor((m) => m.type === 'welcome');
+		return client;
+	}
+
+	send(message: unknown) {
+		if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+	}
+
+	#wake() {
+		for (const waiter of this.#waiters.splice(0)) waiter();
+	}
+
+	/** Resolves once `check` holds, re-checking on every frame; fails after `timeoutMs`. */
+	async until<T>(check: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+		const deadline = Date.now() + timeoutMs;
+		for (;;) {
+			const result = check();
+			if (result !== undefined && result !== false) return result;
+			const left = deadline - Date.now();
+			if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+			await new Promise<void>((resolve) => {
+				const timer = setTimeout(resolve, Math.min(left, 200));
+				this.#waiters.push(() => {
+					clearTimeout(timer);
+					resolve();
+				});
+			});
+		}
+	}
+
+	waitFor<M extends ServerMessage>(
+		match: (m: ServerMessage) => m is M,
+		timeoutMs?: number,
+	): Promise<M>;
+	waitFor(match: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
+	waitFor(match: (m: ServerMessage) => boolean, timeoutMs = 10_000): Promise<ServerMessage> {
+		return this.until(() => this.messages.find(match), 'a message', timeoutMs);
+	}
+
+	/** Sends a run request and resolves with the run it started, or the refusal. */
+	async run(
+		block: string,
+		params: Record<string, string> = {},
+		extra: Record<string, unknown> = {},
+	) {
+		const ref = Math.random().toString(36).slice(2);
+		this.send({ type: 'run', ref, block, params, cols: 80, rows: 24, ...extra });
+		const answer = await this.waitFor(
+			(m) => (m.type === 'started' || m.type === 'refused') && m.ref === ref,
+		);
+		if (answer.type === 'refused') return { refused: answer } as const;
+		if (answer.type !== 'started') throw new Error('unreachable');
+		return { run: answer.run } as const;
+	}
+
+	/** Resolves with the run's final state. */
+	async ended(id: string, timeoutMs = 15_000): Promise<RunInfo> {
+		const message = await this.waitFor(
+			(m) => m.type === 'run' && m.run.id === id && m.run.state === 'exited',
+			timeoutMs,
+		);
+		if (message.type !== 'run') throw new Error('unreachable');
+		return message.run;
+	}
+
+	close() {
+		this.ws.close();
+	}
+}
+
+/** The pids of processes started by a run (they carry `OPSBOOK_RUN=<id>` in their environment). */
+export async function processesOfRun(runId: string): Promise<number[]> {
+	const pids: number[] = [];
+	for (const entry of await readdir('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const environ = await readFile(`/proc/${entry}/environ`, 'latin1');
+			if (environ.split('\0').includes(`OPSBOOK_RUN=${runId}`)) pids.push(Number(entry));
+		} catch {
+			// Gone, or not ours to read.
+		}
+	}
+	return pids;
+}
+
+/** The file descriptors this process has open. */
+export async function openDescriptors(): Promise<number> {
+	return (await readdir('/proc/self/fd')).length;
+}
