@@ -20,6 +20,8 @@ export const HIGH_WATERMARK = 2 * 1024 * 1024;
 export const LOW_WATERMARK = 512 * 1024;
 /** Output is sent in frames of up to about this size. */
 export const FRAME_BYTES = 64 * 1024;
+/** While output streams, how long a frame waits to fill up. */
+export const STREAM_DELAY_MS = 4;
 
 /** How Stop escalates: Ctrl-C first, then SIGTERM, then SIGKILL to the process group. */
 export const STOP_STEPS_MS = { term: 1500, kill: 3000 } as const;
@@ -95,7 +97,8 @@ export class Run {
 	#followers = new Map<RunFollower, Follow>();
 	#pending: Uint8Array[] = [];
 	#pendingBytes = 0;
-	#flushSoon: NodeJS.Immediate | undefined;
+	#flushSoon: NodeJS.Immediate | NodeJS.Timeout | undefined;
+	#lastFlush = 0;
 	#paused = false;
 	#stopping: RunEnd | undefined;
 	#timers: NodeJS.Timeout[] = [];
@@ -262,20 +265,30 @@ export class Run {
 	}
 
 	/**
-	 * Output is gathered for one turn of the event loop before it goes out: a pty hands over a
-	 * kilobyte or so per read, and one frame per read would cost each page a message per line.
+	 * A pty hands over 4 KiB or less per read, and a page pays for every message it receives, so
+	 * output is gathered into frames of up to `FRAME_BYTES`. The first output after a quiet spell
+	 * (an echo, a prompt) goes out on the next turn of the event loop; while output streams, it
+	 * waits up to `STREAM_DELAY_MS` for more.
 	 */
 	#output(data: Uint8Array) {
 		if (data.length === 0) return;
 		this.#pending.push(data);
 		this.#pendingBytes += data.length;
-		if (this.#pendingBytes >= FRAME_BYTES) this.#flush();
-		else this.#flushSoon ??= setImmediate(() => this.#flush());
+		if (this.#pendingBytes >= FRAME_BYTES) return this.#flush();
+		if (this.#flushSoon) return;
+		const streaming = performance.now() - this.#lastFlush < STREAM_DELAY_MS * 2;
+		this.#flushSoon = streaming
+			? setTimeout(() => this.#flush(), STREAM_DELAY_MS)
+			: setImmediate(() => this.#flush());
 	}
 
 	#flush() {
-		if (this.#flushSoon) clearImmediate(this.#flushSoon);
+		if (this.#flushSoon) {
+			clearTimeout(this.#flushSoon as NodeJS.Timeout);
+			clearImmediate(this.#flushSoon as NodeJS.Immediate);
+		}
 		this.#flushSoon = undefined;
+		this.#lastFlush = performance.now();
 		if (this.#pendingBytes === 0) return;
 		const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
 		this.#pending = [];
