@@ -20,6 +20,10 @@ import { FIXTURE, ROOT, TestClient, type TestBridge } from '../tests/support/bri
 import { startSshd } from '../tests/support/sshd.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
+const BRIDGE_NODE_FLAGS = /node (--\S+ )*scripts\/serve\.ts/
+	.exec(JSON.parse(await readFile('package.json', 'utf8')).scripts.start)![0]
+	.split(' ')
+	.slice(1, -1);
 const FLOOD_S = Number(process.env.BENCH_FLOOD_S ?? 30);
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -33,16 +37,21 @@ async function bridgeProcess(args: string[]): Promise<{
 	dir: string;
 }> {
 	const dir = await mkdtemp(join(tmpdir(), 'opsbook-bench-'));
-	const child = spawn(process.execPath, ['server/cli.ts', 'serve', dir, '--port', '0', ...args], {
-		cwd: ROOT,
-		env: {
-			...process.env,
-			XDG_STATE_HOME: dir,
-			OPSBOOK_CONTENT_DIR: FIXTURE.contentDir,
-			OPSBOOK_CONFIG: FIXTURE.configFile,
+	// With the Node flags of `npm start` (package.json).
+	const child = spawn(
+		process.execPath,
+		[...BRIDGE_NODE_FLAGS, 'server/cli.ts', 'serve', dir, '--port', '0', ...args],
+		{
+			cwd: ROOT,
+			env: {
+				...process.env,
+				XDG_STATE_HOME: dir,
+				OPSBOOK_CONTENT_DIR: FIXTURE.contentDir,
+				OPSBOOK_CONFIG: FIXTURE.configFile,
+			},
+			stdio: ['ignore', 'pipe', 'inherit'],
 		},
-		stdio: ['ignore', 'pipe', 'inherit'],
-	});
+	);
 	let printed = '';
 	child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
 	const deadline = Date.now() + 20_000;

@@ -10,7 +10,7 @@
  */
 import { constants } from 'node:os';
 import pty, { type IPty } from 'node-pty';
-import { encodeOutput, type RunEnd, type RunInfo } from '../src/protocol.ts';
+import { encodeOutput, outputFrame, type RunEnd, type RunInfo } from '../src/protocol.ts';
 import type { CommandBlock } from '../src/runbook/schema.ts';
 import type { AuditLog } from './audit-log.ts';
 import { RingBuffer } from './ring-buffer.ts';
@@ -290,22 +290,32 @@ export class Run {
 		this.#flushSoon = undefined;
 		this.#lastFlush = performance.now();
 		if (this.#pendingBytes === 0) return;
-		const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
+		// One allocation per frame: the output is copied once, into a frame every page that is up
+		// to date receives as is, and whose data the ring keeps.
+		const { frame, data } = outputFrame(this.id, this.ring.end, this.#pendingBytes);
+		let at = 0;
+		for (const chunk of this.#pending) {
+			data.set(chunk, at);
+			at += chunk.length;
+		}
 		this.#pending = [];
 		this.#pendingBytes = 0;
 		this.ring.push(data);
-		for (const [follower, follow] of this.#followers) this.#send(follower, follow, data);
+		for (const [follower, follow] of this.#followers) this.#send(follower, follow, data, frame);
 		this.#updateFlow();
 	}
 
-	#send(follower: RunFollower, follow: Follow, data: Uint8Array) {
+	#send(follower: RunFollower, follow: Follow, data: Uint8Array, frame?: Uint8Array) {
 		// While stopping, a page far behind skips output rather than holding the exit back.
 		if (this.#stopping && follow.sent - follow.acked > HIGH_WATERMARK) {
 			follow.sent += data.length;
 			follow.acked += data.length;
 			return;
 		}
-		follower.send(encodeOutput(this.id, follow.sent, data));
+		const offset = this.ring.end - data.length;
+		follower.send(
+			frame && follow.sent === offset ? frame : encodeOutput(this.id, follow.sent, data),
+		);
 		follow.sent += data.length;
 	}
 

@@ -201,12 +201,26 @@ export type ServerMessage =
  * reload and acknowledge exactly what it has processed.
  */
 export function encodeOutput(run: string, offset: number, data: Uint8Array): Uint8Array {
-	const frame = new Uint8Array(1 + run.length + 8 + data.length);
+	const { frame, data: body } = outputFrame(run, offset, data.length);
+	body.set(data);
+	return frame;
+}
+
+/**
+ * An output frame with its header written and room for `length` bytes of data, for a sender
+ * that copies its output straight into place (one allocation per frame).
+ */
+export function outputFrame(
+	run: string,
+	offset: number,
+	length: number,
+): { frame: Uint8Array; data: Uint8Array } {
+	const header = 1 + run.length + 8;
+	const frame = new Uint8Array(header + length);
 	frame[0] = run.length;
 	for (let i = 0; i < run.length; i++) frame[1 + i] = run.charCodeAt(i);
-	new DataView(frame.buffer).setFloat64(1 + run.length, offset);
-	frame.set(data, 1 + run.length + 8);
-	return frame;
+	new DataView(frame.buffer, frame.byteOffset).setFloat64(1 + run.length, offset);
+	return { frame, data: frame.subarray(header) };
 }
 
 export function decodeOutput(frame: Uint8Array): { run: string; offset: number; data: Uint8Array } {

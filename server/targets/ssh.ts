@@ -54,7 +54,9 @@ const MAX_STDERR = 16 * 1024;
 const REMOTE_SCRIPT = [
 	'trap : INT QUIT',
 	'for s in $1; do command -v "$s" >/dev/null 2>&1 && break; done',
-	'"$s" -c "$2"',
+	// bash run from sshd's session reads ~/.bashrc again (Debian's SSH_SOURCE_BASHRC), which on
+	// a host with pyenv or nvm costs 100 ms a run; the login shell has already set PATH.
+	'if [ "$s" = bash ]; then bash --norc -c "$2"; else "$s" -c "$2"; fi',
 	'c=$?',
 	'printf \'\\033]opsbook-exit;%s;%s\\007\' "$3" "$c"',
 	'exit "$c"',

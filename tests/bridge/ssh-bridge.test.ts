@@ -3,29 +3,19 @@
  * responder sees when a step runs on a server, fails there, is stopped, or cannot connect.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { startTestBridge, TestClient, type TestBridge } from '../support/bridge.ts';
+import {
+	processesRunning,
+	startTestBridge,
+	TestClient,
+	type TestBridge,
+} from '../support/bridge.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
 
-/** Processes whose command line is exactly `argv` (the sshd runs here, so remote ones too). */
-function processesRunning(argv: string[]): number[] {
-	const found: number[] = [];
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').slice(0, -1);
-			if (cmdline.join('\0') === argv.join('\0')) found.push(Number(entry));
-		} catch {
-			// Gone.
-		}
-	}
-	return found;
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000) {
+async function until(check: () => Promise<boolean>, what: string, ms = 10_000) {
 	const deadline = Date.now() + ms;
-	while (!check()) {
+	while (!(await check())) {
 		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
 		await new Promise((r) => setTimeout(r, 50));
 	}
@@ -88,13 +78,16 @@ describe('runs over ssh', () => {
 			'the remote sleep',
 		);
 		await until(
-			() => processesRunning(['sleep', seconds]).length === 1,
+			async () => (await processesRunning(['sleep', seconds])).length === 1,
 			'the remote sleep process',
 		);
 		client.send({ type: 'stop', run: run.id });
 		const end = await client.ended(run.id);
 		assert.equal(end.end, 'stopped');
-		await until(() => processesRunning(['sleep', seconds]).length === 0, 'the remote sleep to die');
+		await until(
+			async () => (await processesRunning(['sleep', seconds])).length === 0,
+			'the remote sleep to die',
+		);
 	});
 
 	it('asks for the target name of a destructive block on a production target', async () => {

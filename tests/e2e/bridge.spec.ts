@@ -16,7 +16,13 @@ import { resolve } from 'node:path';
 import { expect, test as base, type Locator, type Page } from '@playwright/test';
 import { BRIDGE_PATH, FRAGMENT_KEY } from '../../src/protocol.ts';
 import * as pairing from '../../src/client/pairing.ts';
-import { startTestBridge, type TestBridge } from '../support/bridge.ts';
+import {
+	processesOfRun,
+	processesRunning,
+	startTestBridge,
+	type TestBridge,
+} from '../support/bridge.ts';
+import { startSshd, type Sshd } from '../support/sshd.ts';
 
 const SITE = resolve(process.env.OPSBOOK_BRIDGE_SITE ?? 'tests/.tmp/bridge-site');
 
@@ -129,11 +135,16 @@ test('exit code 3 shows as a failure', async ({ page, bridge }) => {
 	await expect(panel(fail).getByRole('button', { name: 'Re-run' })).toBeVisible();
 });
 
-test('Stop ends a long run', async ({ page, bridge }) => {
+test('Stop ends a long run and everything it started', async ({ page, bridge }) => {
 	await openPaired(page, bridge);
 	const sleep = block(page, 't.sleep');
 	await runButton(sleep).click();
 	await expect(screen(sleep)).toContainText('sleeping');
+	const started = (await bridge.readAudit()).find(
+		(e) => e.block === 't.sleep' && e.event === 'start',
+	);
+	const runId = String(started?.run);
+	await expect.poll(async () => (await processesOfRun(runId)).length).toBeGreaterThanOrEqual(2);
 	await expect(panel(sleep).locator('.ob-run-state')).toHaveText('running');
 	// While it runs, Run says so instead of starting a second one.
 	await expect(runButton(sleep)).toHaveAttribute('aria-disabled', 'true');
@@ -141,6 +152,8 @@ test('Stop ends a long run', async ({ page, bridge }) => {
 	await expect(panel(sleep).locator('.ob-run-state')).toHaveText('stopped', { timeout: 10_000 });
 	await expect(panel(sleep).getByRole('button', { name: 'Stop' })).toBeHidden();
 	await expect(runButton(sleep)).toHaveAttribute('aria-disabled', 'false');
+	// The shell and its `sleep 600` are gone from the process table.
+	await expect.poll(() => processesOfRun(runId)).toEqual([]);
 });
 
 test('a reload during a run reattaches to it', async ({ page, bridge }) => {
@@ -402,18 +415,58 @@ test.describe('on a production target', () => {
 	});
 });
 
-test.describe('on targets the bridge cannot reach', () => {
-	test.use({ bridgeOptions: { runOn: 'runbook', sshConfig: '/dev/null' } });
+test.describe('over ssh, to a throwaway sshd on 127.0.0.1', () => {
+	test.describe.configure({ mode: 'serial' });
+	let sshd: Sshd;
+	let bridge: TestBridge;
+	test.beforeAll(async () => {
+		sshd = await startSshd();
+		bridge = await startTestBridge({
+			siteRoot: SITE,
+			runOn: 'runbook',
+			sshConfig: sshd.configFile,
+		});
+	});
+	test.afterAll(async () => {
+		await bridge?.dispose();
+		await sshd?.close();
+	});
 
-	test('a run that never started says why', async ({ page, bridge }) => {
+	test('a remote step streams into the terminal with its exit code', async ({ page }) => {
 		await page.goto(`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}`);
 		await expect(chip(page)).toContainText('runs on each step’s target');
 		const hello = block(page, 'r.hello');
 		await runButton(hello).click();
-		await expect(panel(hello).locator('.ob-run-state')).toHaveText('failed to start', {
+		await expect(screen(hello)).toContainText('remote says hi from');
+		await expect(panel(hello)).toContainText('exit 0');
+		const fail = block(page, 'r.fail');
+		await runButton(fail).click();
+		await expect(panel(fail)).toContainText('exit 3');
+		await expect(panel(fail).locator('.ob-run-state')).toHaveText('failed');
+	});
+
+	test('Stop ends the remote command', async ({ page }) => {
+		const seconds = String(20_000 + (process.pid % 70_000));
+		await page.goto(`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}`);
+		const sleep = block(page, 'r.sleep');
+		await sleep.getByRole('textbox', { name: 'seconds' }).fill(seconds);
+		await runButton(sleep).click();
+		await expect(screen(sleep)).toContainText('remote sleeping');
+		await expect.poll(async () => (await processesRunning(['sleep', seconds])).length).toBe(1);
+		await panel(sleep).getByRole('button', { name: 'Stop' }).click();
+		await expect(panel(sleep).locator('.ob-run-state')).toHaveText('stopped', { timeout: 10_000 });
+		await expect.poll(async () => (await processesRunning(['sleep', seconds])).length).toBe(0);
+	});
+
+	test('a host that cannot be reached says why, in the terminal too', async ({ page }) => {
+		await page.goto(`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}`);
+		const down = block(page, 'r.down');
+		await runButton(down).click();
+		await expect(panel(down).locator('.ob-run-state')).toHaveText('failed to start', {
 			timeout: 20_000,
 		});
-		await expect(panel(hello).locator('.ob-run-message')).not.toBeEmpty();
+		await expect(panel(down).locator('.ob-run-message')).toContainText('refused the connection');
+		await expect(screen(down)).toContainText('refused the connection');
 	});
 });
 

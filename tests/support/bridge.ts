@@ -190,6 +190,21 @@ export async function processesOfRun(runId: string): Promise<number[]> {
 	return pids;
 }
 
+/** Processes whose command line is exactly `argv`. The test sshd runs here, so remote ones too. */
+export async function processesRunning(argv: string[]): Promise<number[]> {
+	const found: number[] = [];
+	for (const entry of await readdir('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').slice(0, -1);
+			if (cmdline.join('\0') === argv.join('\0')) found.push(Number(entry));
+		} catch {
+			// Gone.
+		}
+	}
+	return found;
+}
+
 /** The file descriptors this process has open. */
 export async function openDescriptors(): Promise<number> {
 	return (await readdir('/proc/self/fd')).length;
