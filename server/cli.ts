@@ -90,7 +90,9 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 	console.log(
 		[
 			'',
-			`  Opsbook is serving the runbooks. Open:`,
+			command === 'serve'
+				? '  Opsbook is serving the runbooks. Open:'
+				: `  The Opsbook bridge is running. Open the runbooks at ${values.site} through this link:`,
 			'',
 			`    ${bridge.pairingUrl}`,
 			'',

@@ -97,8 +97,13 @@ export async function startSshd(): Promise<Sshd> {
 			'the ssh tests need sshd: install it with  sudo apt-get install -y openssh-server',
 		);
 	}
-	// sshd refuses to start without its privilege-separation directory.
-	mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+	// sshd refuses to start without its privilege-separation directory (made when the system's
+	// sshd service starts, which a container never does).
+	try {
+		mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+	} catch {
+		throw new Error('the ssh tests need /run/sshd: create it with  sudo mkdir -p /run/sshd');
+	}
 
 	const dir = await mkdtemp(join(tmpdir(), 'opsbook-sshd-'));
 	try {
