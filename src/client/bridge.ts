@@ -394,6 +394,8 @@ class Bridge {
 		const panel = this.#panelFor(element);
 		this.#armBlock(block.id, true);
 		const terminal = await panel.request();
+		// The terminal opens under the block: bring it into view if the block sat at the bottom.
+		panel.section.scrollIntoView({ block: 'nearest' });
 		if (!this.#welcome || !panel.section.isConnected) {
 			element.status('The bridge went away before the run was sent: nothing ran.');
 			return;

@@ -51,6 +51,7 @@ const runButton = (scope: Locator) => scope.getByRole('button', { name: 'Run', e
 const chip = (page: Page) => page.locator('opsbook-bridge .ob-chip');
 /** The terminal panel of a block, and the text its terminal shows. */
 const panel = (scope: Locator) => scope.getByRole('region', { name: /^Run of / });
+/** xterm paints only a terminal in view: a test reading one that may be off screen scrolls first. */
 const screen = (scope: Locator) => panel(scope).locator('.xterm-rows');
 
 async function openPaired(page: Page, bridge: TestBridge, path = '') {
@@ -466,6 +467,8 @@ test.describe('over ssh, to a throwaway sshd on 127.0.0.1', () => {
 			timeout: 20_000,
 		});
 		await expect(panel(down).locator('.ob-run-message')).toContainText('refused the connection');
+		// xterm paints only a terminal in view.
+		await panel(down).scrollIntoViewIfNeeded();
 		await expect(screen(down)).toContainText('refused the connection');
 	});
 });
