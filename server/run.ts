@@ -191,7 +191,8 @@ export class Run {
 					: `Could not start the command: ${(error as Error).message}`;
 			this.message = message;
 			this.#output(encoder.encode(`\r\n\x1b[31m${message.replaceAll('\n', '\r\n')}\x1b[0m\r\n`));
-			await this.#ended(undefined, undefined, 'failed');
+			// Stopped while connecting is a stop, not a failure.
+			await this.#ended(undefined, undefined, this.#stopping ? undefined : 'failed');
 		}
 	}
 
