@@ -54,7 +54,7 @@ function refuse(code: ErrorCode, message: string): Resolution {
 /** Decides whether a run request may run, and renders its command. */
 export function resolveRun(
 	registry: ExecutableRegistry,
-	request: Pick<RunRequest, 'block' | 'params' | 'confirm'>,
+	request: Pick<RunRequest, 'block' | 'params' | 'confirm' | 'command'>,
 	policy: RunPolicy,
 ): Resolution {
 	const block = registry.blocks.get(request.block);
@@ -80,6 +80,12 @@ export function resolveRun(
 	);
 	if (!rendered.ok) {
 		return refuse('invalid-params', rendered.errors.map((e) => e.message).join('; '));
+	}
+	if (request.command !== undefined && request.command !== rendered.command) {
+		return refuse(
+			'stale-page',
+			`This page shows another command for "${block.title}" than the bridge would run: the page and the bridge were built from different runbooks. Reload the page; if that does not help, restart the bridge.`,
+		);
 	}
 	if (block.risk === 'destructive') {
 		const word = block.confirm ?? target;

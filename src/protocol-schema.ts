@@ -25,6 +25,11 @@ export const RunRequestSchema = z.object({
 	params: z.record(z.string().check(z.maxLength(64)), z.string().check(z.maxLength(4096))),
 	/** For destructive blocks: the word the responder typed. */
 	confirm: z.optional(z.string().check(z.maxLength(256))),
+	/**
+	 * The command as the page rendered and showed it. Never run: the bridge compares it with its
+	 * own rendering and refuses the run when they differ (a page built from other runbooks).
+	 */
+	command: z.optional(z.string().check(z.maxLength(32 * 1024))),
 	/** The page the run was started from, for the Runs panel and the audit log. */
 	page: z.optional(z.string().check(z.maxLength(512))),
 	cols: Dimension,

@@ -74,6 +74,8 @@ export const ERROR_CODES = [
 	'unknown-run',
 	/** The process could not be started. */
 	'spawn-failed',
+	/** The page shows another command than the bridge would run: they come from different runbooks. */
+	'stale-page',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

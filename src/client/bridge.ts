@@ -379,7 +379,8 @@ class Bridge {
 				command: rendered.redacted,
 				target: target.label,
 				production: target.production,
-				word: block.confirm ?? block.id,
+				// The bridge asks for the same: the word the block declares, else the target's name.
+				word: block.confirm ?? target.name,
 			});
 			if (confirm === undefined) {
 				element.status('Cancelled: nothing ran.');
@@ -407,6 +408,8 @@ class Bridge {
 			ref,
 			block: block.id,
 			params: rendered.values,
+			// What the page showed, so a bridge running other runbooks refuses instead of surprising.
+			command: rendered.command,
 			...(confirm === undefined ? {} : { confirm }),
 			page: location.pathname,
 			cols: terminal.cols,

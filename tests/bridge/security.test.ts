@@ -164,6 +164,22 @@ describe('the bridge refuses what the runbooks do not contain', () => {
 		client.close();
 	});
 
+	it('refuses a run whose page shows another command than the bridge would run', async () => {
+		const client = await TestClient.connect(bridge);
+		const stale = await client.run(
+			't.change',
+			{ tag: 'x' },
+			{ command: 'touch /tmp/opsbook-old-x' },
+		);
+		assert.equal(stale.refused?.code, 'stale-page');
+		assert.equal(existsSync('/tmp/opsbook-change-x'), false);
+		// The same command the bridge renders runs.
+		const fresh = await client.run('t.seq', { count: '2' }, { command: 'seq 1 2' });
+		assert.ok(fresh.run);
+		assert.equal((await client.ended(fresh.run.id)).exitCode, 0);
+		client.close();
+	});
+
 	it('enforces its risk ceiling and destructive confirmations', async () => {
 		const readOnly = await startTestBridge({ maxRisk: 'read' });
 		try {
