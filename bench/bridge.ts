@@ -11,12 +11,11 @@
  *
  * Throughput into the in-page terminal is measured in the browser by `bench/terminal.ts`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pty from 'node-pty';
-import { FIXTURE, ROOT, TestClient, type TestBridge } from '../tests/support/bridge.ts';
+import { spawnTestBridge, TestClient } from '../tests/support/bridge.ts';
 import { startSshd } from '../tests/support/sshd.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
@@ -29,50 +28,6 @@ const FLOOD_S = Number(process.env.BENCH_FLOOD_S ?? 30);
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-
-/** A bridge in its own process, so its memory is its own. */
-async function bridgeProcess(args: string[]): Promise<{
-	child: ChildProcess;
-	bridge: Pick<TestBridge, 'wsUrl' | 'origin' | 'token'>;
-	dir: string;
-}> {
-	const dir = await mkdtemp(join(tmpdir(), 'opsbook-bench-'));
-	// With the Node flags of `npm start` (package.json).
-	const child = spawn(
-		process.execPath,
-		[...BRIDGE_NODE_FLAGS, 'server/cli.ts', 'serve', dir, '--port', '0', ...args],
-		{
-			cwd: ROOT,
-			env: {
-				...process.env,
-				XDG_STATE_HOME: dir,
-				OPSBOOK_CONTENT_DIR: FIXTURE.contentDir,
-				OPSBOOK_CONFIG: FIXTURE.configFile,
-			},
-			stdio: ['ignore', 'pipe', 'inherit'],
-		},
-	);
-	let printed = '';
-	child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-	const deadline = Date.now() + 20_000;
-	let match: RegExpExecArray | null = null;
-	while (!(match = /(http:\/\/[^/\s]+)\/#opsbook=(\S+)/.exec(printed))) {
-		if (Date.now() > deadline) throw new Error(`the bridge did not start:\n${printed}`);
-		await new Promise((r) => setTimeout(r, 50));
-	}
-	const origin = match[1]!;
-	return {
-		child,
-		dir,
-		bridge: { origin, wsUrl: `${origin.replace('http', 'ws')}/_opsbook/bridge`, token: match[2]! },
-	};
-}
-
-async function connect(
-	bridge: Pick<TestBridge, 'wsUrl' | 'origin' | 'token'>,
-): Promise<TestClient> {
-	return TestClient.connect(bridge as TestBridge);
-}
 
 /** Run request → first byte of output, through the bridge. */
 async function firstByte(client: TestClient, block: string): Promise<number> {
@@ -121,8 +76,9 @@ console.log('\nThe bridge against its raw parts, same run, same machine\n');
 
 // Local start latency.
 {
-	const { child, bridge, dir } = await bridgeProcess([]);
-	const client = await connect(bridge);
+	// In its own process, so its memory is its own; with the Node flags of `npm start`.
+	const bridge = await spawnTestBridge({ nodeFlags: BRIDGE_NODE_FLAGS });
+	const client = await TestClient.connect(bridge);
 	await firstByte(client, 't.echo');
 	const viaBridge: number[] = [];
 	const raw: number[] = [];
@@ -135,14 +91,14 @@ console.log('\nThe bridge against its raw parts, same run, same machine\n');
 	);
 
 	// The flood: memory while a client keeps up, then Ctrl-C.
-	const idle = await rssMiB(child.pid!);
+	const idle = await rssMiB(bridge.child.pid!);
 	const { run } = await client.run('t.yes');
 	if (!run) throw new Error('t.yes was refused');
 	let peak = idle;
 	const until = Date.now() + FLOOD_S * 1000;
 	while (Date.now() < until) {
 		await new Promise((r) => setTimeout(r, 250));
-		peak = Math.max(peak, await rssMiB(child.pid!));
+		peak = Math.max(peak, await rssMiB(bridge.child.pid!));
 	}
 	const flooded = client.bytes.get(run.id) ?? 0;
 	const sent = performance.now();
@@ -157,25 +113,21 @@ console.log('\nThe bridge against its raw parts, same run, same machine\n');
 		`Ctrl-C → exit         ${ms(ctrlC)} vs pty ${ms(rawCtrlC)}   ${ratio(ctrlC, rawCtrlC)}  (target ≤ 300 ms)`,
 	);
 	client.close();
-	child.kill('SIGTERM');
-	await new Promise((r) => child.once('exit', r));
-	await rm(dir, { recursive: true, force: true });
+	await bridge.dispose();
 }
 
 // ssh start latency, multiplexed, against raw ssh on its own master.
 {
 	const sshd = await startSshd();
-	const { child, bridge, dir } = await bridgeProcess([
-		'--run-on',
-		'runbook',
-		'--ssh-config',
-		sshd.configFile,
-	]);
-	const client = await connect(bridge);
+	const bridge = await spawnTestBridge({
+		nodeFlags: BRIDGE_NODE_FLAGS,
+		args: ['--run-on', 'runbook', '--ssh-config', sshd.configFile],
+	});
+	const client = await TestClient.connect(bridge);
 	await firstByte(client, 'r.hello');
 	const viaBridge: number[] = [];
 	for (let i = 0; i < SAMPLES; i++) viaBridge.push(await firstByte(client, 'r.hello'));
-	const control = join(dir, 'raw.sock');
+	const control = join(bridge.stateDir, 'raw.sock');
 	const ssh = (...args: string[]) => ['-F', sshd.configFile, '-S', control, ...args];
 	spawnSync('ssh', ssh('-M', '-N', '-f', '-o', 'ControlPersist=60', '--', sshd.host), {
 		stdio: 'ignore',
@@ -191,8 +143,6 @@ console.log('\nThe bridge against its raw parts, same run, same machine\n');
 		`first byte, ssh       ${ms(p50(viaBridge))} vs ssh -S … true ${ms(p50(raw))}   ${ratio(p50(viaBridge), p50(raw))}  (target ≤ 1.30×)`,
 	);
 	client.close();
-	child.kill('SIGTERM');
-	await new Promise((r) => child.once('exit', r));
+	await bridge.dispose();
 	await sshd.close();
-	await rm(dir, { recursive: true, force: true });
 }

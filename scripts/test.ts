@@ -6,8 +6,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort } from '../tests/support/processes.ts';
 
 export const CHROMIUM = process.env.OPSBOOK_CHROMIUM ?? '/usr/bin/chromium';
 export const SSHD = '/usr/sbin/sshd';
@@ -32,17 +32,6 @@ function run(title: string, command: string, args: string[], env: Record<string,
 		console.error(`\n✖ ${title} failed`);
 		process.exit(result.status ?? 1);
 	}
-}
-
-async function freePort(): Promise<number> {
-	return new Promise((resolvePort, reject) => {
-		const server = createServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const address = server.address();
-			server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-		});
-	});
 }
 
 const site = resolve('tests/.tmp/site');

@@ -3,35 +3,17 @@
  * pages that leave and come back, floods, secrets and the audit log.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { HIGH_WATERMARK } from '../../server/run.ts';
 import {
-	FIXTURE,
-	openDescriptors,
-	processesOfRun,
-	ROOT,
+	readAudit,
+	spawnTestBridge,
 	startTestBridge,
 	TestClient,
 	type TestBridge,
 } from '../support/bridge.ts';
-
-async function until<T>(
-	check: () => Promise<T | undefined | false> | T | undefined | false,
-	what: string,
-	ms = 10_000,
-) {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const value = await check();
-		if (value !== undefined && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 50));
-	}
-}
+import { openDescriptors, processesOfRun, until } from '../support/processes.ts';
 
 describe('runs on the local target', () => {
 	let bridge: TestBridge;
@@ -243,43 +225,19 @@ describe('runs on the local target', () => {
 
 describe('a bridge killed mid-run', () => {
 	it('has every finished run in its audit log', async () => {
-		const stateDir = await mkdtemp(join(tmpdir(), 'opsbook-kill-'));
-		const child = spawn(process.execPath, ['server/cli.ts', 'serve', stateDir, '--port', '0'], {
-			cwd: ROOT,
-			env: {
-				...process.env,
-				XDG_STATE_HOME: stateDir,
-				OPSBOOK_CONTENT_DIR: FIXTURE.contentDir,
-				OPSBOOK_CONFIG: FIXTURE.configFile,
-			},
-			stdio: ['ignore', 'pipe', 'inherit'],
-		});
+		const bridge = await spawnTestBridge();
 		try {
-			let printed = '';
-			child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-			const url = await until(
-				() => /http:\/\/\S+#opsbook=(\S+)/.exec(printed) ?? undefined,
-				'the pairing URL',
-			);
-			const site = new URL(url[0]);
-			const origin = site.origin;
-			const client = new TestClient(`${origin.replace('http', 'ws')}/_opsbook/bridge`, { origin });
-			await client.opened;
-			client.send({ type: 'hello', version: 1, token: url[1] });
-			await client.waitFor((m) => m.type === 'welcome');
+			const client = await TestClient.connect(bridge);
 			const done = await client.run('t.seq', { count: '10' });
 			assert.ok(done.run);
 			await client.ended(done.run.id);
 			const cut = await client.run('t.sleep');
 			assert.ok(cut.run);
 			await client.until(() => client.output.get(cut.run.id)?.includes('sleeping'), 'the sleep');
-			child.kill('SIGKILL');
+			bridge.child.kill('SIGKILL');
 			await client.closed;
 
-			const audit = (await readFile(join(stateDir, 'opsbook', 'audit.jsonl'), 'utf8'))
-				.split('\n')
-				.filter(Boolean)
-				.map((l) => JSON.parse(l) as Record<string, unknown>);
+			const audit = await readAudit(bridge.auditLog);
 			const finished = audit.find((e) => e.run === done.run.id && e.event === 'end');
 			assert.equal(finished?.exitCode, 0);
 			assert.ok(
@@ -293,8 +251,7 @@ describe('a bridge killed mid-run', () => {
 				'the orphaned sleep to die',
 			);
 		} finally {
-			child.kill('SIGKILL');
-			await rm(stateDir, { recursive: true, force: true });
+			await bridge.dispose();
 		}
 	});
 });

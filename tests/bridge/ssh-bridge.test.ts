@@ -5,21 +5,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import {
-	processesRunning,
-	startTestBridge,
-	TestClient,
-	type TestBridge,
-} from '../support/bridge.ts';
+import { startTestBridge, TestClient, type TestBridge } from '../support/bridge.ts';
+import { processesRunning, until } from '../support/processes.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
-
-async function until(check: () => Promise<boolean>, what: string, ms = 10_000) {
-	const deadline = Date.now() + ms;
-	while (!(await check())) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 50));
-	}
-}
 
 describe('runs over ssh', () => {
 	let sshd: Sshd;

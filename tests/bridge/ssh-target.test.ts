@@ -5,7 +5,7 @@
  * The sshd runs on this machine, so "remote" processes are in this machine's process table.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import {
 	type SshTarget,
 } from '../../server/targets/ssh.ts';
 import { TargetError, type PreparedRun, type TargetDriver } from '../../server/targets/target.ts';
+import { processes, until } from '../support/processes.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
 
 let sshd: Sshd;
@@ -113,16 +114,6 @@ function start(prepared: PreparedRun): Running {
 	return { pty: child, output: () => output, raw: () => raw, exited };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 5000): Promise<T> {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const value = probe();
-		if (value !== undefined && value !== false) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 10));
-	}
-}
-
 /** A loopback port that accepts connections and never says a word, as a hung host would. */
 async function silentServer(): Promise<{ server: Server; port: number }> {
 	const sockets = new Set<Socket>();
@@ -133,21 +124,6 @@ async function silentServer(): Promise<{ server: Server; port: number }> {
 	servers.push({ server, sockets });
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	return { server, port: (server.address() as { port: number }).port };
-}
-
-/** Processes whose argv `match` accepts, read from /proc. */
-function processes(match: (argv: string[]) => boolean): number[] {
-	const found: number[] = [];
-	for (const entry of readdirSync('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').slice(0, -1);
-			if (match(argv)) found.push(Number(entry));
-		} catch {
-			// It ended while we were looking.
-		}
-	}
-	return found;
 }
 
 /** The ssh masters using a control socket in `controlDir`. */
@@ -222,7 +198,7 @@ describe('ssh target: one master connection', () => {
 	it('reuses the master for the next run', async () => {
 		const { driver: box, controlDir } = await driver();
 		await start(await prepare(box, 'true')).exited;
-		const [master, ...others] = masters(controlDir);
+		const [master, ...others] = await masters(controlDir);
 		assert.ok(master, 'a master is running after the first run');
 		assert.deepEqual(others, []);
 		const [socket] = readdirSync(controlDir);
@@ -230,14 +206,14 @@ describe('ssh target: one master connection', () => {
 		const inode = statSync(join(controlDir, socket)).ino;
 
 		await start(await prepare(box, 'true')).exited;
-		assert.deepEqual(masters(controlDir), [master], 'the same master, no other');
+		assert.deepEqual(await masters(controlDir), [master], 'the same master, no other');
 		assert.equal(statSync(join(controlDir, socket)).ino, inode, 'the same control socket');
 	});
 
 	it('starts a single master for runs prepared at the same time', async () => {
 		const { driver: box, controlDir } = await driver();
 		const runs = await Promise.all([1, 2, 3].map((n) => prepare(box, `echo run ${n}`)));
-		assert.equal(masters(controlDir).length, 1);
+		assert.equal((await masters(controlDir)).length, 1);
 		const codes = await Promise.all(runs.map((prepared) => start(prepared).exited));
 		assert.deepEqual(
 			codes.map((c) => c.exitCode),
@@ -248,14 +224,18 @@ describe('ssh target: one master connection', () => {
 	it('starts a new master when the old one died', async () => {
 		const { driver: box, controlDir } = await driver();
 		await prepare(box, 'true');
-		const [first] = masters(controlDir);
+		const [first] = await masters(controlDir);
 		assert.ok(first);
 		process.kill(first, 'SIGKILL');
-		await until('the master to be gone', () => masters(controlDir).length === 0);
+		await until(
+			async () => (await masters(controlDir)).length === 0,
+			'the master to be gone',
+			5000,
+		);
 
 		const run = start(await prepare(box, 'echo again'));
 		assert.equal((await run.exited).exitCode, 0);
-		const now = masters(controlDir);
+		const now = await masters(controlDir);
 		assert.equal(now.length, 1);
 		assert.notEqual(now[0], first);
 	});
@@ -263,10 +243,10 @@ describe('ssh target: one master connection', () => {
 	it('close() ends the master', async () => {
 		const { driver: box, controlDir } = await driver();
 		await prepare(box, 'true');
-		const [master] = masters(controlDir);
+		const [master] = await masters(controlDir);
 		assert.ok(master);
 		await box.close();
-		await until('the master to exit', () => masters(controlDir).length === 0);
+		await until(async () => (await masters(controlDir)).length === 0, 'the master to exit', 5000);
 		assert.deepEqual(readdirSync(controlDir), [], 'its control socket is gone');
 	});
 });
@@ -276,29 +256,45 @@ describe('ssh target: stopping a run', () => {
 		const { driver: box } = await driver();
 		const seconds = uniqueSleep();
 		const run = start(await prepare(box, `sleep ${seconds}; echo after`));
-		await until('the remote sleep to start', () => sleeping(seconds).length === 1);
+		await until(
+			async () => (await sleeping(seconds)).length === 1,
+			'the remote sleep to start',
+			5000,
+		);
 
 		run.pty.write('\x03');
 		const { exitCode } = await run.exited;
 		assert.equal(exitCode, 130);
 		assert.doesNotMatch(run.output(), /after/);
-		await until('the remote sleep to be gone', () => sleeping(seconds).length === 0);
+		await until(
+			async () => (await sleeping(seconds)).length === 0,
+			'the remote sleep to be gone',
+			5000,
+		);
 	});
 
 	it('SIGTERM to the local process group ends a remote command that ignores Ctrl-C', async () => {
 		const { driver: box } = await driver();
 		const seconds = uniqueSleep();
 		const run = start(await prepare(box, `trap '' INT; sleep ${seconds}; echo after`));
-		await until('the remote sleep to start', () => sleeping(seconds).length === 1);
+		await until(
+			async () => (await sleeping(seconds)).length === 1,
+			'the remote sleep to start',
+			5000,
+		);
 
 		run.pty.write('\x03');
 		// The remote terminal echoes ^C as it signals the command: the signal has been delivered.
-		await until('the remote ^C echo', () => run.output().includes('^C'));
-		assert.equal(sleeping(seconds).length, 1, 'the command ignored Ctrl-C');
+		await until(() => run.output().includes('^C'), 'the remote ^C echo', 5000);
+		assert.equal((await sleeping(seconds)).length, 1, 'the command ignored Ctrl-C');
 
 		process.kill(-run.pty.pid, 'SIGTERM');
 		const { exitCode, ptyExitCode } = await run.exited;
-		await until('the remote sleep to be gone', () => sleeping(seconds).length === 0);
+		await until(
+			async () => (await sleeping(seconds)).length === 0,
+			'the remote sleep to be gone',
+			5000,
+		);
 		assert.equal(exitCode, undefined, 'no in-band exit code: the session was cut');
 		assert.equal(ptyExitCode, 255);
 		assert.doesNotMatch(run.output(), /after/);
@@ -306,8 +302,8 @@ describe('ssh target: stopping a run', () => {
 });
 
 describe('ssh target: when the host cannot be reached', () => {
-	const assertNothingLeft = (controlDir: string) => {
-		assert.deepEqual(masters(controlDir), [], 'no master left behind');
+	const assertNothingLeft = async (controlDir: string) => {
+		assert.deepEqual(await masters(controlDir), [], 'no master left behind');
 		assert.deepEqual(readdirSync(controlDir), [], 'no control socket');
 	};
 
@@ -327,7 +323,7 @@ describe('ssh target: when the host cannot be reached', () => {
 			return true;
 		});
 		assert.ok(Date.now() - began < 3000, 'well within the 10 s connect timeout');
-		assertNothingLeft(controlDir);
+		await assertNothingLeft(controlDir);
 	});
 
 	it('an unknown host key is refused, telling how to check and accept it', async () => {
@@ -339,7 +335,7 @@ describe('ssh target: when the host cannot be reached', () => {
 			assert.doesNotMatch(error.message, /StrictHostKeyChecking/);
 			return true;
 		});
-		assertNothingLeft(controlDir);
+		await assertNothingLeft(controlDir);
 	});
 
 	it('a changed host key is refused with a warning, never a way around it', async () => {
@@ -378,7 +374,7 @@ describe('ssh target: when the host cannot be reached', () => {
 			return true;
 		});
 		assert.ok(Date.now() - began < 5000);
-		assertNothingLeft(controlDir);
+		await assertNothingLeft(controlDir);
 	});
 
 	it('Stop while connecting ends the attempt at once', async () => {
@@ -392,10 +388,14 @@ describe('ssh target: when the host cannot be reached', () => {
 			return true;
 		});
 		await until(
+			async () =>
+				(
+					await processes((argv) =>
+						argv.some((arg) => arg.startsWith(`ControlPath=${controlDir}/`)),
+					)
+				).length === 0,
 			'the connecting ssh to be gone',
-			() =>
-				processes((argv) => argv.some((arg) => arg.startsWith(`ControlPath=${controlDir}/`)))
-					.length === 0,
+			5000,
 		);
 	});
 });

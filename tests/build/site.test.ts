@@ -16,22 +16,33 @@ const astro = resolve('node_modules/astro/bin/astro.mjs');
 function build(contentDir: string, outDir: string) {
 	return spawnSync(process.execPath, [astro, 'build'], {
 		encoding: 'utf8',
-		env: { ...process.env, OPSBOOK_CONTENT_DIR: contentDir, OPSBOOK_OUT_DIR: outDir, NO_COLOR: '1' },
+		env: {
+			...process.env,
+			OPSBOOK_CONTENT_DIR: contentDir,
+			OPSBOOK_OUT_DIR: outDir,
+			NO_COLOR: '1',
+		},
 	});
 }
 
-const pageHtml = (slug: string) => readFile(join(site, slug === 'index' ? '' : slug, 'index.html'), 'utf8');
+const pageHtml = (slug: string) =>
+	readFile(join(site, slug === 'index' ? '' : slug, 'index.html'), 'utf8');
 
 describe('the runbook site', () => {
 	let registry: Registry;
 	before(async () => {
 		assert.ok(existsSync(join(site, 'index.html')), `the site is built in ${site}`);
-		registry = RegistrySchema.parse(JSON.parse(await readFile(join(site, 'opsbook/registry.json'), 'utf8')));
+		registry = RegistrySchema.parse(
+			JSON.parse(await readFile(join(site, 'opsbook/registry.json'), 'utf8')),
+		);
 	});
 
 	it('emits a registry of every command block of the runbooks', async () => {
 		const loaded = await loadValidRunbooks({ root: process.cwd() });
-		assert.ok(loaded.blocks.length > 100, `the Orion runbook has over 100 steps (${loaded.blocks.length})`);
+		assert.ok(
+			loaded.blocks.length > 100,
+			`the Orion runbook has over 100 steps (${loaded.blocks.length})`,
+		);
 		assert.deepEqual(
 			registry.blocks.map((b) => b.id),
 			loaded.blocks.map((b) => b.block.id),
@@ -57,7 +68,11 @@ describe('the runbook site', () => {
 		assert.doesNotMatch(html, /\{\{\s*vars\./);
 		assert.doesNotMatch(html, /\{\{[a-z_]+:[a-z]+/);
 		assert.match(html, /orion_user/);
-		assert.match(html, /&#x3C;pid>|&lt;pid&gt;/, 'the PID placeholder is visible without JavaScript');
+		assert.match(
+			html,
+			/&#x3C;pid>|&lt;pid&gt;/,
+			'the PID placeholder is visible without JavaScript',
+		);
 	});
 
 	it('loads no terminal code on runbook pages', async () => {
@@ -73,8 +88,14 @@ describe('a broken runbook', () => {
 			const result = build('tests/fixtures/broken', out);
 			assert.notEqual(result.status, 0, 'the build fails');
 			const output = result.stdout + result.stderr;
-			assert.match(output, /tests\/fixtures\/broken\/runbook\.mdx:7:\d+: risk "high" is not one of read, change, destructive/);
-			assert.match(output, /tests\/fixtures\/broken\/runbook\.mdx:8:\d+: placeholder "\{\{service\}\}" has no type/);
+			assert.match(
+				output,
+				/tests\/fixtures\/broken\/runbook\.mdx:7:\d+: risk "high" is not one of read, change, destructive/,
+			);
+			assert.match(
+				output,
+				/tests\/fixtures\/broken\/runbook\.mdx:8:\d+: placeholder "\{\{service\}\}" has no type/,
+			);
 			assert.ok(!existsSync(join(out, 'index.html')), 'nothing is published');
 		} finally {
 			await rm(out, { recursive: true, force: true });

@@ -14,14 +14,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test as base, type Locator, type Page } from '@playwright/test';
-import { BRIDGE_PATH, FRAGMENT_KEY } from '../../src/protocol.ts';
+import { FRAGMENT_KEY } from '../../src/protocol.ts';
 import * as pairing from '../../src/client/pairing.ts';
-import {
-	processesOfRun,
-	processesRunning,
-	startTestBridge,
-	type TestBridge,
-} from '../support/bridge.ts';
+import { startTestBridge, type TestBridge } from '../support/bridge.ts';
+import { processesOfRun, processesRunning } from '../support/processes.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
 
 const SITE = resolve(process.env.OPSBOOK_BRIDGE_SITE ?? 'tests/.tmp/bridge-site');

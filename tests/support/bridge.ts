@@ -2,7 +2,8 @@
  * A bridge for tests: the fixture runbooks of `tests/fixtures/bridge`, a throwaway state folder
  * (token, audit log), a free loopback port, and a small client that speaks the protocol.
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -14,6 +15,7 @@ import {
 	type ServerMessage,
 } from '../../src/protocol.ts';
 import { startBridge, type RunningBridge, type StartOptions } from '../../server/start.ts';
+import { until } from './processes.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const FIXTURE = {
@@ -43,14 +45,78 @@ export async function startTestBridge(options: Partial<StartOptions> = {}): Prom
 			await bridge.close();
 			await rm(stateDir, { recursive: true, force: true });
 		},
-		async readAudit() {
-			const text = await readFile(bridge.auditLog, 'utf8').catch(() => '');
-			return text
-				.split('\n')
-				.filter(Boolean)
-				.map((line) => JSON.parse(line) as Record<string, unknown>);
-		},
+		readAudit: () => readAudit(bridge.auditLog),
 	};
+}
+
+/** The entries of an audit log, in order; none when it does not exist yet. */
+export async function readAudit(file: string): Promise<Array<Record<string, unknown>>> {
+	const text = await readFile(file, 'utf8').catch(() => '');
+	return text
+		.split('\n')
+		.filter(Boolean)
+		.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** A bridge in a process of its own, as `npm start` runs it, for tests that kill it or weigh it. */
+export interface BridgeProcess extends Pick<TestBridge, 'stateDir' | 'origin' | 'wsUrl' | 'token'> {
+	child: ChildProcess;
+	/** Where its audit log is (in `stateDir`, its XDG state home). */
+	auditLog: string;
+	/** Stops it (SIGTERM, as Ctrl-C would) and removes its state. */
+	dispose(): Promise<void>;
+}
+
+/**
+ * Starts `server/cli.ts serve` on the fixture runbooks, on a free port, with a state folder of
+ * its own, and waits for the pairing URL it prints.
+ */
+export async function spawnTestBridge(
+	options: { args?: string[]; nodeFlags?: string[] } = {},
+): Promise<BridgeProcess> {
+	const stateDir = await mkdtemp(join(tmpdir(), 'opsbook-bridge-process-'));
+	const { args = [], nodeFlags = [] } = options;
+	const child = spawn(
+		process.execPath,
+		[...nodeFlags, 'server/cli.ts', 'serve', stateDir, '--port', '0', ...args],
+		{
+			cwd: ROOT,
+			env: {
+				...process.env,
+				XDG_STATE_HOME: stateDir,
+				OPSBOOK_CONTENT_DIR: FIXTURE.contentDir,
+				OPSBOOK_CONFIG: FIXTURE.configFile,
+			},
+			stdio: ['ignore', 'pipe', 'inherit'],
+		},
+	);
+	const exited = new Promise((resolve) => child.once('exit', resolve));
+	const dispose = async () => {
+		if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+		await exited;
+		await rm(stateDir, { recursive: true, force: true });
+	};
+	let printed = '';
+	child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+	try {
+		const [, origin = '', token = ''] = await until(
+			() => /(http:\/\/[^/\s]+)\/#opsbook=(\S+)/.exec(printed) ?? undefined,
+			`the bridge to print its URL (it printed: ${printed})`,
+			20_000,
+		);
+		return {
+			child,
+			stateDir,
+			origin,
+			token,
+			wsUrl: `${origin.replace('http', 'ws')}${BRIDGE_PATH}`,
+			auditLog: join(stateDir, 'opsbook', 'audit.jsonl'),
+			dispose,
+		};
+	} catch (error) {
+		await dispose();
+		throw error;
+	}
 }
 
 /** A page's side of the protocol, recording everything it receives. */
@@ -101,7 +167,10 @@ export class TestClient {
 		});
 	}
 
-	static async connect(bridge: TestBridge, token = bridge.token): Promise<TestClient> {
+	static async connect(
+		bridge: Pick<TestBridge, 'wsUrl' | 'origin' | 'token'>,
+		token = bridge.token,
+	): Promise<TestClient> {
 		const client = new TestClient(bridge.wsUrl, { origin: bridge.origin });
 		await client.opened;
 		client.send({ type: 'hello', version: PROTOCOL_VERSION, token });
@@ -173,39 +242,4 @@ export class TestClient {
 	close() {
 		this.ws.close();
 	}
-}
-
-/** The pids of processes started by a run (they carry `OPSBOOK_RUN=<id>` in their environment). */
-export async function processesOfRun(runId: string): Promise<number[]> {
-	const pids: number[] = [];
-	for (const entry of await readdir('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const environ = await readFile(`/proc/${entry}/environ`, 'latin1');
-			if (environ.split('\0').includes(`OPSBOOK_RUN=${runId}`)) pids.push(Number(entry));
-		} catch {
-			// Gone, or not ours to read.
-		}
-	}
-	return pids;
-}
-
-/** Processes whose command line is exactly `argv`. The test sshd runs here, so remote ones too. */
-export async function processesRunning(argv: string[]): Promise<number[]> {
-	const found: number[] = [];
-	for (const entry of await readdir('/proc')) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0').slice(0, -1);
-			if (cmdline.join('\0') === argv.join('\0')) found.push(Number(entry));
-		} catch {
-			// Gone.
-		}
-	}
-	return found;
-}
-
-/** The file descriptors this process has open. */
-export async function openDescriptors(): Promise<number> {
-	return (await readdir('/proc/self/fd')).length;
 }

@@ -1,0 +1,72 @@
+/**
+ * What tests look for on this machine: processes (the test sshd runs here, so "remote" ones are
+ * in the same process table), open file descriptors, free loopback ports, and a condition to
+ * become true.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+
+/** The pids of processes for which `matches` holds; processes that end meanwhile are skipped. */
+async function processesWhere(matches: (pid: string) => Promise<boolean>): Promise<number[]> {
+	const found: number[] = [];
+	for (const entry of await readdir('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			if (await matches(entry)) found.push(Number(entry));
+		} catch {
+			// Gone, or not ours to read.
+		}
+	}
+	return found;
+}
+
+/** Processes whose argv `match` accepts. */
+export function processes(match: (argv: string[]) => boolean): Promise<number[]> {
+	return processesWhere(async (pid) =>
+		match((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').slice(0, -1)),
+	);
+}
+
+/** Processes whose command line is exactly `argv`. */
+export function processesRunning(argv: string[]): Promise<number[]> {
+	return processes((found) => found.join('\0') === argv.join('\0'));
+}
+
+/** The processes a bridge run started: they carry `OPSBOOK_RUN=<id>` in their environment. */
+export function processesOfRun(runId: string): Promise<number[]> {
+	return processesWhere(async (pid) =>
+		(await readFile(`/proc/${pid}/environ`, 'latin1')).split('\0').includes(`OPSBOOK_RUN=${runId}`),
+	);
+}
+
+/** The file descriptors this process has open. */
+export async function openDescriptors(): Promise<number> {
+	return (await readdir('/proc/self/fd')).length;
+}
+
+/** A loopback port free right now. */
+export async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+		});
+	});
+}
+
+/** Polls `check` until it gives a value other than `undefined` or `false`; fails after `ms`. */
+export async function until<T>(
+	check: () => Promise<T | undefined | false> | T | undefined | false,
+	what: string,
+	ms = 10_000,
+): Promise<T> {
+	const deadline = Date.now() + ms;
+	for (;;) {
+		const value = await check();
+		if (value !== undefined && value !== false) return value;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}
