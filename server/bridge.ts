@@ -89,6 +89,11 @@ export function makeBridge(options: BridgeOptions): Bridge {
 	const limits = { ...DEFAULT_LIMITS, ...options.limits };
 	const log = options.log ?? ((line: string) => console.error(line));
 	const runs = new Map<string, Run>();
+	const policy = {
+		maxRisk: options.maxRisk,
+		runsOn: options.runsOn,
+		targets: new Set(options.drivers.keys()),
+	};
 	const sockets = new Set<ClientState>();
 	const targets: TargetInfo[] = [...options.drivers.values()].map(({ name, target }) => ({
 		name,
@@ -177,11 +182,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				return;
 			}
 			case 'run': {
-				const resolution = resolveRun(options.registry, message, {
-					maxRisk: options.maxRisk,
-					runsOn: options.runsOn,
-					targets: new Set(options.drivers.keys()),
-				});
+				const resolution = resolveRun(options.registry, message, policy);
 				if (!resolution.ok) {
 					refuse(client, resolution.code, resolution.message, { ref: message.ref });
 					return;

@@ -117,9 +117,13 @@ export class UsageError extends Error {
 	override name = 'UsageError';
 }
 
-if (import.meta.main) {
+/**
+ * Runs `main`, turning the errors a responder can fix (a malformed runbook, a wrong option) into
+ * their message and exit code 2 instead of a stack trace.
+ */
+export async function runCli(argv: string[]): Promise<void> {
 	try {
-		await main(process.argv.slice(2));
+		await main(argv);
 	} catch (error) {
 		if (error instanceof RunbookError || error instanceof UsageError) {
 			console.error(error.message);
@@ -128,3 +132,5 @@ if (import.meta.main) {
 		throw error;
 	}
 }
+
+if (import.meta.main) await runCli(process.argv.slice(2));

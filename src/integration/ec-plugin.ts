@@ -26,7 +26,7 @@
 import { definePlugin, ExpressiveCodeAnnotation, type AnnotationRenderOptions } from '@expressive-code/core';
 import { h, select, type Element, type ElementContent, type Parents } from '@expressive-code/core/hast';
 import { describeType, type ParamSpec } from '../runbook/params.ts';
-import { displayTemplate, renderTemplate, type ParsedTemplate } from '../runbook/template.ts';
+import { displayTemplate, renderTemplate } from '../runbook/template.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
 import type { ClientBlock } from '../client/command-block.ts';
 import { SHELL_LANGS } from '../runbook/parse.ts';
