@@ -121,7 +121,7 @@ console.log('\nThe bridge against its raw parts, same run, same machine\n');
 	const sshd = await startSshd();
 	const bridge = await spawnTestBridge({
 		nodeFlags: BRIDGE_NODE_FLAGS,
-		args: ['--run-on', 'runbook', '--ssh-config', sshd.configFile],
+		args: ['--arm', 'testbox', '--ssh-config', sshd.configFile],
 	});
 	const client = await TestClient.connect(bridge);
 	await firstByte(client, 'r.hello');

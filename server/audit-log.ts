@@ -17,6 +17,8 @@ export interface AuditStart {
 	time: string;
 	run: string;
 	target: string;
+	/** The target the block names, when a read step was run elsewhere by choice. */
+	blockTarget?: string;
 	block: string;
 	/** The page the block is on, and the page it was run from. */
 	blockPage: string;
@@ -39,7 +41,16 @@ export interface AuditEnd {
 	message?: string;
 }
 
-export type AuditEntry = AuditStart | AuditEnd;
+/** A target armed or disarmed for the bridge session: from then on steps may (or may not) reach it. */
+export interface AuditArm {
+	event: 'arm' | 'disarm';
+	time: string;
+	target: string;
+	/** `page` when a responder armed it from a page, `start-up` for `--arm`. */
+	by: 'page' | 'start-up';
+}
+
+export type AuditEntry = AuditStart | AuditEnd | AuditArm;
 
 /** Where the audit log lives unless configured. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {

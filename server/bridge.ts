@@ -38,8 +38,11 @@ export interface BridgeOptions {
 	token: string;
 	audit: AuditLog;
 	maxRisk: Risk;
-	/** Run every block on this target (see `WelcomeMessage`). */
-	runsOn?: string | undefined;
+	/**
+	 * Targets armed from the start (`--arm`). `local` is always armed; every other target stays out
+	 * of reach until the responder arms it.
+	 */
+	armed?: Iterable<string>;
 	limits?: Partial<BridgeLimits>;
 	/** Where protocol errors are reported; never given the token. */
 	log?: (line: string) => void;
@@ -89,18 +92,26 @@ export function makeBridge(options: BridgeOptions): Bridge {
 	const limits = { ...DEFAULT_LIMITS, ...options.limits };
 	const log = options.log ?? ((line: string) => console.error(line));
 	const runs = new Map<string, Run>();
+	const armed = new Set<string>();
+	for (const name of options.armed ?? []) {
+		if (!options.drivers.has(name)) throw new Error(`--arm ${name}: no such target`);
+		armed.add(name);
+	}
+	for (const [name, { target }] of options.drivers) if (target.kind === 'local') armed.add(name);
 	const policy = {
 		maxRisk: options.maxRisk,
-		runsOn: options.runsOn,
 		targets: new Set(options.drivers.keys()),
+		armed,
 	};
 	const sockets = new Set<ClientState>();
-	const targets: TargetInfo[] = [...options.drivers.values()].map(({ name, target }) => ({
-		name,
-		label: target.label ?? name,
-		kind: target.kind,
-		production: target.production,
-	}));
+	const targets = (): TargetInfo[] =>
+		[...options.drivers.values()].map(({ name, target }) => ({
+			name,
+			label: target.label ?? name,
+			kind: target.kind,
+			production: target.production,
+			armed: armed.has(name),
+		}));
 
 	interface ClientState {
 		socket: BridgeSocket;
@@ -129,6 +140,27 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		const finished = [...runs.values()].filter((r) => r.state === 'exited');
 		for (const run of finished.slice(0, Math.max(0, finished.length - limits.recentRuns)))
 			runs.delete(run.id);
+	};
+
+	/** Arms or disarms a target once the audit log has it on disk, then tells every page. */
+	const setArmed = async (name: string, on: boolean, client: ClientState, ref?: string) => {
+		if (armed.has(name) === on) return;
+		try {
+			await options.audit.append({
+				event: on ? 'arm' : 'disarm',
+				time: new Date().toISOString(),
+				target: name,
+				by: 'page',
+			});
+		} catch (error) {
+			const why = `The audit log could not record it (${(error as Error).message}), so ${name} stays as it was.`;
+			if (ref !== undefined) refuse(client, 'audit-failed', why, { ref });
+			return;
+		}
+		if (on) armed.add(name);
+		else armed.delete(name);
+		const message: ServerMessage = { type: 'targets', targets: targets() };
+		for (const other of sockets) if (other.authorized) send(other, message);
 	};
 
 	const listRuns = (): RunInfo[] => [...runs.values()].reverse().map((r) => r.info());
@@ -172,11 +204,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				send(client, {
 					type: 'welcome',
 					version: PROTOCOL_VERSION,
-					bridge: {
-						maxRisk: options.maxRisk,
-						targets,
-						...(options.runsOn !== undefined && { runsOn: options.runsOn }),
-					},
+					bridge: { maxRisk: options.maxRisk, targets: targets() },
 					runs: listRuns(),
 				});
 				return;
@@ -215,6 +243,33 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				send(client, { type: 'started', ref: message.ref, run: run.info() });
 				follow(client, run, 0);
 				void run.start();
+				return;
+			}
+			case 'arm': {
+				const driver = options.drivers.get(message.target);
+				if (!driver) {
+					refuse(client, 'unknown-target', `This bridge has no target "${message.target}".`, {
+						ref: message.ref,
+					});
+					return;
+				}
+				// Arming production is a decision, not a click: its name is typed, as for a destructive step.
+				if (driver.target.production && message.confirm !== message.target) {
+					refuse(
+						client,
+						'confirm-required',
+						`${message.target} is a production target: type "${message.target}" to arm it.`,
+						{ ref: message.ref },
+					);
+					return;
+				}
+				void setArmed(message.target, true, client, message.ref);
+				return;
+			}
+			case 'disarm': {
+				const driver = options.drivers.get(message.target);
+				// `local` is the responder's own machine: it is always within reach.
+				if (driver && driver.target.kind !== 'local') void setArmed(message.target, false, client);
 				return;
 			}
 			default: {

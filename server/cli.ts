@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RISKS, type Risk } from '../src/runbook/schema.ts';
 import { projectPaths, RunbookError } from '../src/runbook/runbooks-fs.ts';
-import { startBridge, type RunningBridge } from './start.ts';
+import { startBridge, UsageError, type RunningBridge } from './start.ts';
 
 const USAGE = `Usage:
   opsbook serve [SITE_DIR]   serve the built site (default: dist) and the bridge on 127.0.0.1
@@ -25,8 +25,9 @@ Options:
   --port N              port to listen on (serve: 4321, or a free one when taken; bridge: 4322)
   --host ADDR           address to listen on (default 127.0.0.1; keep it on loopback)
   --max-risk LEVEL      the riskiest blocks this bridge runs: read, change or destructive (default)
-  --run-on TARGET       run every block on TARGET (default: local); "runbook" runs each block
-                        on the target its runbook names, over ssh where configured
+  --arm TARGET          let steps reach TARGET from the start (repeatable). Every step runs on
+                        its own target; one other than local is out of reach until armed, here
+                        or from the page (a production target asks for its name to be typed)
   --allow-origin URL    also accept pages from this origin (repeatable)
   --audit-log FILE      where runs are logged (default: ~/.local/state/opsbook/audit.jsonl)
   --ssh-config FILE     ssh client config for ssh targets (default: ssh's own, ~/.ssh/config)
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 			host: { type: 'string', default: '127.0.0.1' },
 			site: { type: 'string' },
 			'max-risk': { type: 'string', default: 'destructive' },
-			'run-on': { type: 'string', default: 'local' },
+			arm: { type: 'string', multiple: true, default: [] },
 			'allow-origin': { type: 'string', multiple: true, default: [] },
 			'audit-log': { type: 'string' },
 			'ssh-config': { type: 'string' },
@@ -67,7 +68,7 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 		project: projectPaths(),
 		host: values.host,
 		maxRisk: maxRisk as Risk,
-		runOn: values['run-on'],
+		arm: values.arm,
 		allowedOrigins: values['allow-origin'],
 		auditLog: values['audit-log'],
 		sshConfig: values['ssh-config'],
@@ -84,9 +85,8 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 		if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || wanted) throw error;
 		bridge = await startBridge({ ...common, port: 0 });
 	}
-	const where = bridge.runsOn
-		? `every block runs on ${bridge.runsOn}`
-		: 'each block runs on its own target';
+	const armed = values.arm.filter((name) => name !== 'local');
+	const where = `each step runs on its own target; armed: local${armed.map((n) => `, ${n}`).join('')}`;
 	console.log(
 		[
 			'',
@@ -113,9 +113,7 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 	return bridge;
 }
 
-export class UsageError extends Error {
-	override name = 'UsageError';
-}
+export { UsageError };
 
 /**
  * Runs `main`, turning the errors a responder can fix (a malformed runbook, a wrong option) into
@@ -125,8 +123,11 @@ export async function runCli(argv: string[]): Promise<void> {
 	try {
 		await main(argv);
 	} catch (error) {
-		if (error instanceof RunbookError || error instanceof UsageError) {
-			console.error(error.message);
+		const badOption = (error as NodeJS.ErrnoException | undefined)?.code?.startsWith(
+			'ERR_PARSE_ARGS',
+		);
+		if (error instanceof RunbookError || error instanceof UsageError || badOption) {
+			console.error((error as Error).message);
 			process.exit(2);
 		}
 		throw error;

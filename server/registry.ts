@@ -29,17 +29,17 @@ export async function loadExecutableRegistry(paths: ProjectPaths): Promise<Execu
 export interface RunPolicy {
 	/** The highest risk the bridge accepts. */
 	maxRisk: Risk;
-	/** Run every block on this target instead of its own. */
-	runsOn?: string | undefined;
-	/** The targets the bridge can reach. */
+	/** The targets the bridge knows, by name. */
 	targets: ReadonlySet<string>;
+	/** The targets this bridge session may reach: `local`, and those the responder armed. */
+	armed: ReadonlySet<string>;
 }
 
 export type Resolution =
 	| {
 			ok: true;
 			block: CommandBlock;
-			/** Where it runs: the block's target, or the policy's `runsOn`. */
+			/** Where it runs: the block's own target, or another the responder chose for a read block. */
 			target: string;
 			command: string;
 			/** The command with secret values as `'***'`. */
@@ -51,10 +51,16 @@ function refuse(code: ErrorCode, message: string): Resolution {
 	return { ok: false, code, message };
 }
 
-/** Decides whether a run request may run, and renders its command. */
+/**
+ * Decides whether a run request may run, and renders its command.
+ *
+ * A block runs on its own target. Running it elsewhere is an explicit choice (`on`) that only a
+ * `read` block accepts: a step that changes something runs where its runbook says, or not at all.
+ * A target other than `local` must have been armed for this bridge session first.
+ */
 export function resolveRun(
 	registry: ExecutableRegistry,
-	request: Pick<RunRequest, 'block' | 'params' | 'confirm' | 'command'>,
+	request: Pick<RunRequest, 'block' | 'params' | 'confirm' | 'command' | 'on'>,
 	policy: RunPolicy,
 ): Resolution {
 	const block = registry.blocks.get(request.block);
@@ -70,9 +76,21 @@ export function resolveRun(
 			`This bridge runs ${policy.maxRisk} blocks at most (--max-risk ${policy.maxRisk}); "${block.title}" is ${block.risk}. Copy the command instead, or restart the bridge with a higher --max-risk.`,
 		);
 	}
-	const target = policy.runsOn ?? block.target;
+	const target = request.on ?? block.target;
+	if (target !== block.target && block.risk !== 'read') {
+		return refuse(
+			'wrong-target',
+			`"${block.title}" is a ${block.risk} step: it runs on its own target, ${block.target}, or not at all. Only read steps can run elsewhere.`,
+		);
+	}
 	if (!policy.targets.has(target)) {
-		return refuse('unknown-target', `This bridge cannot reach target "${target}".`);
+		return refuse('unknown-target', `This bridge has no target "${target}".`);
+	}
+	if (!policy.armed.has(target)) {
+		return refuse(
+			'target-not-armed',
+			`${target} is not armed: nothing reaches it until you arm it for this bridge (from the bridge menu in the header, or by starting the bridge with --arm ${target}).`,
+		);
 	}
 	const rendered = renderTemplate(
 		{ segments: block.segments, params: block.params },
@@ -81,7 +99,7 @@ export function resolveRun(
 	if (!rendered.ok) {
 		return refuse('invalid-params', rendered.errors.map((e) => e.message).join('; '));
 	}
-	if (request.command !== undefined && request.command !== rendered.command) {
+	if (request.command !== rendered.command) {
 		return refuse(
 			'stale-page',
 			`This page shows another command for "${block.title}" than the bridge would run: the page and the bridge were built from different runbooks. Reload the page; if that does not help, restart the bridge.`,

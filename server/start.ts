@@ -11,7 +11,7 @@ import type { Risk } from '../src/runbook/schema.ts';
 import { AuditLog, defaultStateDir } from './audit-log.ts';
 import { makeBridge, type BridgeLimits } from './bridge.ts';
 import { startBridgeServer, type BridgeServer } from './http.ts';
-import { loadExecutableRegistry } from './registry.ts';
+import { loadExecutableRegistry, type ExecutableRegistry } from './registry.ts';
 import { localTarget, runEnvironment } from './targets/local.ts';
 import type { TargetDriver } from './targets/target.ts';
 
@@ -26,10 +26,10 @@ export interface StartOptions {
 	allowedOrigins?: string[];
 	maxRisk?: Risk;
 	/**
-	 * Where blocks run: a target name runs every block there (the default, `local`, keeps real
-	 * servers out of reach until asked); `runbook` runs each block on the target its runbook names.
+	 * Targets to arm from the start (`--arm`). Every block runs on its own target; a target other
+	 * than `local` is out of reach until armed, here or from a page.
 	 */
-	runOn?: string;
+	arm?: readonly string[];
 	/** Holds the pairing token and, unless `auditLog` says otherwise, the audit log. */
 	stateDir?: string;
 	auditLog?: string;
@@ -45,7 +45,8 @@ export interface RunningBridge extends BridgeServer {
 	pairingUrl: string;
 	token: string;
 	auditLog: string;
-	runsOn: string | undefined;
+	/** The bridge's own copy of the runbooks. */
+	registry: ExecutableRegistry;
 }
 
 /**
@@ -68,23 +69,27 @@ export function pairingToken(stateDir: string, renew = false): string {
 	return token;
 }
 
+/** A start-up option a responder can fix; the CLI prints its message without a stack trace. */
+export class UsageError extends Error {
+	override name = 'UsageError';
+}
+
 export async function startBridge(options: StartOptions): Promise<RunningBridge> {
 	const registry = await loadExecutableRegistry(options.project);
 	const { config } = registry;
-	const runOn = options.runOn ?? 'local';
-	const runsOn = runOn === 'runbook' ? undefined : runOn;
-	if (runsOn !== undefined && !(runsOn in config.targets)) {
-		throw new Error(
-			`--run-on ${runsOn}: no such target; use one of ${Object.keys(config.targets).join(', ')}, or "runbook"`,
-		);
+	for (const name of options.arm ?? []) {
+		if (!(name in config.targets)) {
+			throw new UsageError(
+				`--arm ${name}: no such target; the targets are ${Object.keys(config.targets).join(', ')}`,
+			);
+		}
 	}
 	const stateDir = options.stateDir ?? defaultStateDir();
 	mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 	const env = runEnvironment();
+	// A driver per target; an ssh driver connects only when a run on an armed target asks it to.
 	const drivers = new Map<string, TargetDriver>();
 	for (const [name, target] of Object.entries(config.targets)) {
-		// Only the targets blocks can run on exist: with `--run-on local`, no ssh connection is possible.
-		if (runsOn !== undefined && name !== runsOn) continue;
 		if (target.kind === 'local') drivers.set(name, localTarget(name, target, env));
 		else {
 			const { sshTarget } = await import('./targets/ssh.ts');
@@ -97,13 +102,19 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 	}
 	const auditLog = options.auditLog ?? join(stateDir, 'audit.jsonl');
 	const token = pairingToken(stateDir, options.newToken);
+	const audit = new AuditLog(auditLog);
+	const arm = [...new Set(options.arm ?? [])].filter(
+		(name) => config.targets[name]?.kind !== 'local',
+	);
+	const time = new Date().toISOString();
+	for (const target of arm) await audit.append({ event: 'arm', time, target, by: 'start-up' });
 	const bridge = makeBridge({
 		registry,
 		drivers,
 		token,
-		audit: new AuditLog(auditLog),
+		audit,
 		maxRisk: options.maxRisk ?? 'destructive',
-		runsOn,
+		armed: arm,
 		...(options.limits && { limits: options.limits }),
 	});
 	const allowedOrigins = [...(options.allowedOrigins ?? [])];
@@ -120,5 +131,5 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 	site.hash = options.siteUrl
 		? `${FRAGMENT_KEY}=${token}@${new URL(server.url).host}`
 		: `${FRAGMENT_KEY}=${token}`;
-	return { ...server, pairingUrl: site.href, token, auditLog, runsOn };
+	return { ...server, pairingUrl: site.href, token, auditLog, registry };
 }

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 
 const RunId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
 const Dimension = z.number().check(z.int());
+const TargetName = z.string().check(z.maxLength(64));
 
 // Page → bridge
 
@@ -29,12 +30,31 @@ export const RunRequestSchema = z.object({
 	 * The command as the page rendered and showed it. Never run: the bridge compares it with its
 	 * own rendering and refuses the run when they differ (a page built from other runbooks).
 	 */
-	command: z.optional(z.string().check(z.maxLength(32 * 1024))),
+	command: z.string().check(z.maxLength(32 * 1024)),
+	/**
+	 * Run on this target instead of the block's own: an explicit choice of the responder, which
+	 * the bridge accepts for `read` blocks only.
+	 */
+	on: z.optional(TargetName),
 	/** The page the run was started from, for the Runs panel and the audit log. */
 	page: z.optional(z.string().check(z.maxLength(512))),
 	cols: Dimension,
 	rows: Dimension,
 });
+
+/**
+ * Let this bridge session reach a target. A production target's name must be typed as `confirm`.
+ * Answered by a `targets` message to every page, or `refused` with `ref`.
+ */
+export const ArmSchema = z.object({
+	type: z.literal('arm'),
+	ref: z.string().check(z.maxLength(64)),
+	target: TargetName,
+	confirm: z.optional(z.string().check(z.maxLength(256))),
+});
+
+/** Take a target out of reach again; runs already going on it go on. */
+export const DisarmSchema = z.object({ type: z.literal('disarm'), target: TargetName });
 
 /** Follow a run's output, from byte `from` of its output (what the ring buffer still holds). */
 export const AttachSchema = z.object({
@@ -74,6 +94,8 @@ export const AckSchema = z.object({
 export const ClientMessageSchema = z.discriminatedUnion('type', [
 	HelloSchema,
 	RunRequestSchema,
+	ArmSchema,
+	DisarmSchema,
 	AttachSchema,
 	DetachSchema,
 	InputSchema,
@@ -84,6 +106,8 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 export type HelloMessage = z.infer<typeof HelloSchema>;
 export type RunRequest = z.infer<typeof RunRequestSchema>;
+export type ArmMessage = z.infer<typeof ArmSchema>;
+export type DisarmMessage = z.infer<typeof DisarmSchema>;
 export type AttachMessage = z.infer<typeof AttachSchema>;
 export type DetachMessage = z.infer<typeof DetachSchema>;
 export type InputMessage = z.infer<typeof InputSchema>;

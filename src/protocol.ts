@@ -76,6 +76,12 @@ export const ERROR_CODES = [
 	'spawn-failed',
 	/** The page shows another command than the bridge would run: they come from different runbooks. */
 	'stale-page',
+	/** The block's target has not been armed for this bridge session. */
+	'target-not-armed',
+	/** Asked to run a block elsewhere than its own target, which only `read` blocks may. */
+	'wrong-target',
+	/** The audit log could not record the action, so it was not done. */
+	'audit-failed',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -85,9 +91,11 @@ export const RISK_LEVELS = ['read', 'change', 'destructive'] as const;
 // bridge validates every frame with. This module stays free of zod, so any page can import it.
 export type {
 	AckMessage,
+	ArmMessage,
 	AttachMessage,
 	ClientMessage,
 	DetachMessage,
+	DisarmMessage,
 	HelloMessage,
 	InputMessage,
 	ResizeMessage,
@@ -103,6 +111,11 @@ export interface TargetInfo {
 	label: string;
 	kind: 'local' | 'ssh';
 	production: boolean;
+	/**
+	 * Whether this bridge session may reach the target. `local` always may; any other target only
+	 * once the responder has armed it (from the page, or with `--arm` at start-up).
+	 */
+	armed: boolean;
 }
 
 export type RunState = 'starting' | 'running' | 'exited';
@@ -126,7 +139,10 @@ export interface RunInfo {
 	/** The page the block is on (its slug), and the page the run was started from. */
 	blockPage: string;
 	page?: string;
+	/** Where it runs. */
 	target: string;
+	/** The target the block names, when the responder chose to run a `read` block elsewhere. */
+	blockTarget?: string;
 	/** The command as run, secrets shown as `'***'`. */
 	command: string;
 	state: RunState;
@@ -149,14 +165,8 @@ export interface WelcomeMessage {
 	bridge: {
 		/** The highest risk this bridge runs. */
 		maxRisk: (typeof RISK_LEVELS)[number];
-		/** The targets this bridge can reach. */
+		/** The targets of the runbooks, and whether each is armed. A block runs on its own target. */
 		targets: TargetInfo[];
-		/**
-		 * Set when the bridge runs every block on this one target whatever its runbook names (the
-		 * default: `local`, so nothing reaches a real server until the responder asks for it).
-		 * Unset: each block runs on its own target.
-		 */
-		runsOn?: string;
 	};
 	/** Running and recent runs, newest first. */
 	runs: RunInfo[];
@@ -184,6 +194,12 @@ export interface RunUpdateMessage {
 	run: RunInfo;
 }
 
+/** A target was armed or disarmed: every page learns the new states. */
+export interface TargetsMessage {
+	type: 'targets';
+	targets: TargetInfo[];
+}
+
 /** The answer to `attach`, sent before the replayed output: where it starts, and whether bytes were dropped. */
 export interface AttachedMessage {
 	type: 'attached';
@@ -195,7 +211,12 @@ export interface AttachedMessage {
 }
 
 export type ServerMessage =
-	WelcomeMessage | StartedMessage | RefusedMessage | RunUpdateMessage | AttachedMessage;
+	| WelcomeMessage
+	| StartedMessage
+	| RefusedMessage
+	| RunUpdateMessage
+	| AttachedMessage
+	| TargetsMessage;
 
 /**
  * Output frames are binary: one byte giving the run id's length, the id in ASCII, the offset of

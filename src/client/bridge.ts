@@ -2,8 +2,9 @@
  * The page's side of the bridge: one WebSocket per page, opened only when the tab holds pairing
  * data (see `pairing.ts`), and loaded only then.
  *
- * It proves the pairing with `hello`, then arms the page's Run buttons, shows where steps run,
- * and follows runs: those started here, and those of this page's blocks already running or
+ * It proves the pairing with `hello`, then enables the page's Run buttons, shows the bridge's
+ * targets and which are armed (a step runs on its own target, and one other than `local` only
+ * once the responder has armed it), and follows runs: those started here, and those of this page's blocks already running or
  * recently run (`welcome.runs`), reattached from the bridge's buffer, so a reload loses nothing.
  * After a network drop or a bridge restart it reconnects with backoff and picks the runs up again;
  * after a refusal (wrong token, origin, version) retrying cannot help, so it says why instead.
@@ -75,6 +76,8 @@ class Bridge {
 	readonly #detached = new Set<string>();
 	/** Run requests awaiting `started` or `refused`, by ref. */
 	readonly #requests = new Map<string, RunPanel>();
+	/** Arm requests awaiting `targets` or `refused`, by ref, with where to say a refusal. */
+	readonly #arming = new Map<string, { target: string; say(text: string): void }>();
 	#refs = 0;
 
 	constructor(pairing: Pairing, header: OpsbookBridge) {
@@ -144,12 +147,28 @@ class Bridge {
 				if (panel) void this.#follow(panel, message.run);
 				break;
 			}
+			case 'targets': {
+				this.#welcome.targets = message.targets;
+				for (const [ref, request] of this.#arming) {
+					if (this.#target(request.target).armed) this.#arming.delete(ref);
+				}
+				this.#showConnected(this.#welcome);
+				this.#runsList.show(this.#runs.values(), message.targets);
+				this.#enableAll();
+				break;
+			}
 			case 'refused': {
+				const arming = message.ref === undefined ? undefined : this.#arming.get(message.ref);
+				if (arming) {
+					this.#arming.delete(message.ref!);
+					arming.say(message.message);
+					break;
+				}
 				const panel = message.ref === undefined ? undefined : this.#requests.get(message.ref);
 				if (panel) {
 					this.#requests.delete(message.ref!);
 					panel.refused();
-					this.#armBlock(panel.block.block!.id);
+					this.#enableRun(panel.block.block!.id);
 					panel.block.status(`${message.message} Nothing ran.`);
 					break;
 				}
@@ -165,7 +184,7 @@ class Bridge {
 				const panel = this.#following.get(message.run.id);
 				if (panel) panel.update(message.run);
 				else if (message.run.state !== 'exited') this.#adopt(message.run);
-				this.#armBlock(message.run.block);
+				this.#enableRun(message.run.block);
 				break;
 			}
 			case 'attached':
@@ -199,8 +218,8 @@ class Bridge {
 			}
 		}
 		for (const panel of lost) if (panel.run && !this.#runs.has(panel.run.id)) panel.lost();
-		// Armed after the panels know their runs, so a running step's Run stays disarmed.
-		this.#armAll();
+		// After the panels know their runs, so a running step's Run stays disabled.
+		this.#enableAll();
 	}
 
 	#closed(code: number) {
@@ -214,7 +233,7 @@ class Bridge {
 		const refusal = REFUSALS.get(code);
 		if (refusal) return this.#refuse(refusal);
 		this.#header.show('offline', wasWelcomed ? 'reconnecting…' : 'offline', OFFLINE_HINT, true);
-		this.#disarmAll('The bridge is not reachable right now; Run comes back when it is.');
+		this.#disableAll('The bridge is not reachable right now; Run comes back when it is.');
 		const delay = BACKOFF[Math.min(this.#attempt, BACKOFF.length - 1)]!;
 		this.#attempt++;
 		this.#retry = window.setTimeout(() => this.open(), delay * (0.75 + Math.random() / 2));
@@ -229,36 +248,103 @@ class Bridge {
 		this.#retry = 0;
 		this.#header.show('refused', 'refused', message, false);
 		this.#runsList.show(undefined);
-		this.#disarmAll(`Run is unavailable: ${message}`);
+		this.#disableAll(`Run is unavailable: ${message}`);
 	}
 
+	/** The chip, the targets in its popover, and the banner while a production target is armed. */
 	#showConnected(bridge: WelcomeMessage['bridge']) {
-		const target = bridge.runsOn === undefined ? undefined : this.#target(bridge.runsOn);
-		const production = target ? target.production : bridge.targets.filter((t) => t.production);
+		const remote = bridge.targets.filter((t) => t.kind !== 'local');
+		const armed = remote.filter((t) => t.armed);
+		const production = armed.filter((t) => t.production);
 		const names = (targets: TargetInfo[]) => targets.map((t) => t.label).join(', ');
-		if (target) {
-			this.#header.show(
-				target.production ? 'production' : 'connected',
-				target.production ? `runs on ${target.label} (production)` : `runs on ${target.label}`,
-				`Connected. Every step runs on ${target.label}${target.production ? ', a production target' : ''}, whatever target its runbook names.`,
-				false,
-			);
-		} else {
-			this.#header.show(
-				Array.isArray(production) && production.length > 0 ? 'production' : 'connected',
-				'runs on each step’s target',
-				`Connected. Each step runs on the target its runbook names: ${names(bridge.targets) || 'none configured'}.`,
-				false,
-			);
-		}
-		const banner = production === true ? [target!] : Array.isArray(production) ? production : [];
-		this.#banner(
-			banner.length === 0
-				? undefined
-				: target
-					? `Production: every step you run from this site runs on ${target.label}.`
-					: `Production: steps run on their own targets, including ${names(banner)}.`,
+		this.#header.show(
+			production.length > 0 ? 'production' : 'connected',
+			production.length > 0
+				? `${names(production)} armed (production)`
+				: armed.length > 0
+					? `${names(armed)} armed`
+					: 'connected',
+			remote.length === 0
+				? 'Connected. Steps run on this machine.'
+				: `Connected. Each step runs on its own target; ${armed.length === 0 ? 'only this machine is armed' : `armed: this machine, ${names(armed)}`}. A step for a target that is not armed does not run until you arm it.`,
+			false,
 		);
+		this.#showTargets(bridge.targets);
+		this.#banner(
+			production.length === 0
+				? undefined
+				: `Production armed: steps for ${names(production)} run there when you press Run.`,
+		);
+	}
+
+	/** The targets in the chip's popover, each with its state and Arm or Disarm. */
+	#showTargets(targets: TargetInfo[]) {
+		const popover = this.#header.querySelector('#ob-bridge-detail');
+		if (!popover) return;
+		let list = popover.querySelector<HTMLUListElement>('.ob-targets');
+		if (!list) {
+			list = document.createElement('ul');
+			list.className = 'ob-targets';
+			list.setAttribute('aria-label', 'Targets');
+			popover.querySelector('.ob-bridge-message')?.after(list);
+		}
+		list.replaceChildren(
+			...targets.map((target) => {
+				const item = document.createElement('li');
+				const name = document.createElement('span');
+				name.className = 'ob-targets-name';
+				name.textContent = target.production ? `${target.label} (production)` : target.label;
+				if (target.production) name.dataset.production = 'true';
+				const state = document.createElement('span');
+				state.className = 'ob-targets-state';
+				state.textContent =
+					target.kind === 'local'
+						? 'this machine, always armed'
+						: target.armed
+							? 'armed'
+							: 'not armed';
+				item.append(name, state);
+				if (target.kind !== 'local') {
+					const button = document.createElement('button');
+					button.type = 'button';
+					button.textContent = target.armed ? `Disarm ${target.name}` : `Arm ${target.name}…`;
+					button.addEventListener('click', () => {
+						if (target.armed) this.send({ type: 'disarm', target: target.name });
+						else void this.#arm(target, (text) => (state.textContent = text));
+					});
+					item.append(button);
+				}
+				return item;
+			}),
+		);
+	}
+
+	/**
+	 * Asks the bridge to arm a target. A production target's name must be typed first; the bridge
+	 * checks it too. `say` shows why, if it is not armed.
+	 */
+	async #arm(target: TargetInfo, say: (text: string) => void) {
+		let confirm: string | undefined;
+		if (target.production) {
+			const { confirmByTyping } = await import('./confirm-dialog.ts');
+			confirm = await confirmByTyping({
+				title: `Arm ${target.label}?`,
+				lead: 'Steps you run whose target is this production host will run there, until you disarm it or the bridge stops:',
+				target: target.label,
+				production: true,
+				word: target.name,
+				action: 'Arm',
+			});
+			if (confirm === undefined) return say(`Not armed: nothing can reach ${target.label}.`);
+		}
+		const ref = `arm-${++this.#refs}`;
+		this.#arming.set(ref, { target: target.name, say });
+		this.send({
+			type: 'arm',
+			ref,
+			target: target.name,
+			...(confirm === undefined ? {} : { confirm }),
+		});
 	}
 
 	#banner(text: string | undefined) {
@@ -278,15 +364,11 @@ class Bridge {
 			this.#welcome?.targets.find((t) => t.name === name) ?? {
 				name,
 				label: name,
-				kind: 'local',
+				kind: 'ssh',
 				production: false,
+				armed: false,
 			}
 		);
-	}
-
-	/** Where a block runs on this bridge: everything on `runsOn` when set, else the block's target. */
-	#targetOf(element: OpsbookCommand): TargetInfo {
-		return this.#target(this.#welcome?.runsOn ?? element.block?.target ?? '');
 	}
 
 	#remember(run: RunInfo) {
@@ -305,7 +387,7 @@ class Bridge {
 		if (!panel || !panel.section.isConnected) {
 			panel = new RunPanel(element, {
 				send: (message) => this.send(message),
-				rerun: (block) => void this.#run(block),
+				rerun: (block, on) => void this.#run(block, on),
 			});
 			this.#panels.set(id, panel);
 		}
@@ -352,15 +434,24 @@ class Bridge {
 	async #follow(panel: RunPanel, run: RunInfo) {
 		for (const [id, other] of this.#following) if (other === panel) this.#following.delete(id);
 		this.#following.set(run.id, panel);
-		this.#armBlock(run.block);
+		this.#enableRun(run.block);
 		await panel.follow(run);
 	}
 
-	async #run(element: OpsbookCommand) {
+	/**
+	 * Runs a block: on its own target, or, for a read step the responder chose to run elsewhere,
+	 * on `on`. The bridge checks the same rules again; the page only saves a refused round trip.
+	 */
+	async #run(element: OpsbookCommand, on?: string) {
 		const block = element.block;
 		if (!block || !this.#welcome) return;
 		if (this.#panels.get(block.id)?.busy) {
 			element.status('This step is already running: stop it first, or wait for it to end.');
+			return;
+		}
+		const target = this.#target(on ?? block.target);
+		if (!target.armed) {
+			element.status(`${target.label} is not armed: arm it first (nothing ran).`);
 			return;
 		}
 		const rendered = renderTemplate(block.template, formValues(element));
@@ -372,15 +463,17 @@ class Bridge {
 		}
 		let confirm: string | undefined;
 		if (block.risk === 'destructive') {
-			const target = this.#targetOf(element);
-			const { confirmRun } = await import('./confirm-dialog.ts');
-			confirm = await confirmRun({
-				title: element.querySelector('.ob-title')?.textContent ?? block.id,
+			const { confirmByTyping } = await import('./confirm-dialog.ts');
+			const title = element.querySelector('.ob-title')?.textContent ?? block.id;
+			confirm = await confirmByTyping({
+				title: `Run “${title}”?`,
+				lead: 'This step is destructive. It will run this command on',
 				command: rendered.redacted,
 				target: target.label,
 				production: target.production,
 				// The bridge asks for the same: the word the block declares, else the target's name.
 				word: block.confirm ?? target.name,
+				action: 'Run',
 			});
 			if (confirm === undefined) {
 				element.status('Cancelled: nothing ran.');
@@ -393,7 +486,7 @@ class Bridge {
 		}
 		element.status('');
 		const panel = this.#panelFor(element);
-		this.#armBlock(block.id, true);
+		this.#enableRun(block.id, true);
 		const terminal = await panel.request();
 		// The terminal opens under the block: bring it into view if the block sat at the bottom.
 		panel.section.scrollIntoView({ block: 'nearest' });
@@ -411,63 +504,83 @@ class Bridge {
 			// What the page showed, so a bridge running other runbooks refuses instead of surprising.
 			command: rendered.command,
 			...(confirm === undefined ? {} : { confirm }),
+			...(on === undefined || on === block.target ? {} : { on }),
 			page: location.pathname,
 			cols: terminal.cols,
 			rows: terminal.rows,
 		});
 	}
 
-	#armAll() {
+	#enableAll() {
 		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
-			if (element.block) this.#armBlock(element.block.id);
+			if (element.block) this.#enableRun(element.block.id);
 		}
 	}
 
-	/** Arms or disarms one block's Run button for what the bridge allows and what it is doing. */
-	#armBlock(blockId: string, requested = false) {
+	/**
+	 * Sets one block's Run button for what the bridge allows and what it is doing: Run on its own
+	 * target when that is armed, an offer to arm the target when it is not, and, for read steps
+	 * whose target is another machine, the explicit choice of running them on this one.
+	 */
+	#enableRun(blockId: string, requested = false) {
 		const element = this.#blockElement(blockId);
 		const block = element?.block;
 		const bridge = this.#welcome;
 		if (!element || !block || !bridge) return;
-		const target = this.#targetOf(element);
-		this.#showRunsOn(element, target.name === block.target ? undefined : target);
-		if (RISK_LEVELS.indexOf(block.risk) > RISK_LEVELS.indexOf(bridge.maxRisk)) {
+		const target = this.#target(block.target);
+		const local = bridge.targets.find((t) => t.kind === 'local');
+		this.#showTargetState(element, target);
+		const busy = requested || this.#panels.get(blockId)?.busy;
+		const overCeiling = RISK_LEVELS.indexOf(block.risk) > RISK_LEVELS.indexOf(bridge.maxRisk);
+		const where = `${target.label}${target.production ? ' (production)' : ''}`;
+		if (overCeiling) {
 			element.setRunnable(
 				undefined,
 				`This bridge runs steps up to risk “${bridge.maxRisk}”; this one is ${block.risk}. Copy the command, or restart the bridge with a higher --max-risk.`,
 			);
-		} else if (requested || this.#panels.get(blockId)?.busy) {
+		} else if (busy) {
 			element.setRunnable(
 				undefined,
 				'This step is already running: stop it first, or wait for it to end.',
 			);
-		} else {
+		} else if (!target.armed) {
 			element.setRunnable(
-				() => void this.#run(element),
-				`Run on ${target.label}${target.production ? ' (production)' : ''}`,
+				() => void this.#arm(target, (text) => element.status(text)),
+				`This step runs on ${where}, which is not armed: nothing reaches it until you arm it for this bridge.`,
+				`Arm ${target.name} to run…`,
 			);
+		} else {
+			element.setRunnable(() => void this.#run(element), `Run on ${where}`);
 		}
+		// Only a read step may run elsewhere than its target, and only by the responder's choice.
+		const elsewhere =
+			block.risk === 'read' && !block.interactive && local && local.name !== target.name;
+		element.setRunElsewhere(
+			elsewhere && !overCeiling && !busy ? () => void this.#run(element, local.name) : undefined,
+			`Run on this machine`,
+			`Runs this read step on your own machine instead of ${where}.`,
+			Boolean(elsewhere),
+		);
 	}
 
-	#disarmAll(hint: string) {
+	#disableAll(hint: string) {
 		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
 			element.setRunnable?.(undefined, hint);
-			this.#showRunsOn(element, undefined);
+			element.setRunElsewhere?.(undefined, '', '', false);
+			element.querySelector('.ob-target-state')?.remove();
 		}
 	}
 
-	/** Next to the block's own target, where this bridge really runs it, when that differs. */
-	#showRunsOn(element: OpsbookCommand, target: TargetInfo | undefined) {
-		let note = element.querySelector<HTMLElement>('.ob-runs-on');
-		if (!target) return note?.remove();
+	/** Beside the block's target: whether this bridge may reach it now. */
+	#showTargetState(element: OpsbookCommand, target: TargetInfo) {
+		let note = element.querySelector<HTMLElement>('.ob-target-state');
+		if (target.kind === 'local') return note?.remove();
 		if (!note) {
 			note = document.createElement('span');
-			note.className = 'ob-runs-on';
+			note.className = 'ob-target-state';
 			element.querySelector('.ob-target')?.after(note);
 		}
-		note.textContent = `runs on ${target.label}${target.production ? ' (production)' : ''}`;
-		note.title = 'This bridge runs every step on this target, whatever the runbook names.';
-		if (target.production) note.dataset.production = 'true';
-		else delete note.dataset.production;
+		note.textContent = target.armed ? 'armed' : 'not armed';
+		note.dataset.armed = String(target.armed);
 	}
 }

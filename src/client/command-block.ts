@@ -15,6 +15,8 @@ export interface ClientBlock {
 	risk: 'read' | 'change' | 'destructive';
 	target: string;
 	confirm?: string;
+	/** An interactive session: never run elsewhere, never part of a run-all. */
+	interactive?: boolean;
 }
 
 export class OpsbookCommand extends HTMLElement {
@@ -25,6 +27,7 @@ export class OpsbookCommand extends HTMLElement {
 	/** What Run does while the bridge is connected (see `bridge.ts`), and why it cannot otherwise. */
 	#run?: (() => void) | undefined;
 	#runHint?: string | undefined;
+	#runElsewhere?: (() => void) | undefined;
 
 	connectedCallback() {
 		if (this.block) return;
@@ -57,16 +60,37 @@ export class OpsbookCommand extends HTMLElement {
 	}
 
 	/**
-	 * Arms Run with what it does, or disarms it with why not. Run stays focusable (aria-disabled,
-	 * not disabled) so pressing it says why.
+	 * Enables Run with what it does, or disables it with why not. Run stays focusable
+	 * (aria-disabled, not disabled) so pressing it says why. `label` is what the button says.
 	 */
-	setRunnable(run: (() => void) | undefined, hint: string | undefined) {
+	setRunnable(run: (() => void) | undefined, hint: string | undefined, label = 'Run') {
 		this.#run = run;
 		this.#runHint = hint;
 		const button = this.querySelector<HTMLButtonElement>('.ob-run');
 		if (!button) return;
 		button.setAttribute('aria-disabled', String(!run));
 		button.title = hint ?? this.#offlineHint();
+		button.textContent = label;
+	}
+
+	/**
+	 * The second, explicit way to run a read step: on another target than its own (this machine).
+	 * `shown` false removes the button; `run` undefined shows it disabled.
+	 */
+	setRunElsewhere(run: (() => void) | undefined, label: string, hint: string, shown: boolean) {
+		let button = this.querySelector<HTMLButtonElement>('.ob-run-here');
+		if (!shown) return button?.remove();
+		if (!button) {
+			button = document.createElement('button');
+			button.type = 'button';
+			button.className = 'ob-run-here';
+			button.addEventListener('click', () => this.#runElsewhere?.());
+			this.querySelector('.ob-run')?.after(button);
+		}
+		this.#runElsewhere = run;
+		button.textContent = label;
+		button.title = hint;
+		button.setAttribute('aria-disabled', String(!run));
 	}
 
 	#offlineHint() {

@@ -1,18 +1,24 @@
 /**
- * The confirmation a destructive step asks for before it runs: the exact command (secrets shown
- * as `'***'`), the target it will run on, and a field where the responder types the block's
- * confirmation word. Its Run button stays disabled until the word matches exactly.
+ * The confirmations that ask for a word to be typed before something dangerous happens: running
+ * a destructive step (its confirmation word), and arming a production target (its name). The
+ * dialog says exactly what will happen and where, and its action button stays disabled until the
+ * word matches exactly.
  */
 
 export interface Confirmation {
+	/** The dialog's heading, like `Run “Kill a stuck query”?`. */
 	title: string;
-	/** The resolved command, secrets redacted. */
-	command: string;
-	/** The label of the target it runs on. */
+	/** The sentence before the target's name, like `This step is destructive. It will run this command on`. */
+	lead: string;
+	/** The label of the target concerned. */
 	target: string;
 	production: boolean;
+	/** The resolved command (secrets redacted), when a command is about to run. */
+	command?: string | undefined;
 	/** The word to type. */
 	word: string;
+	/** What the action button says: `Run`, `Arm`. */
+	action: string;
 }
 
 let dialog: HTMLDialogElement | undefined;
@@ -25,7 +31,7 @@ function build(): HTMLDialogElement {
 	element.innerHTML = `
 		<form method="dialog">
 			<h2 id="ob-confirm-title"></h2>
-			<p id="ob-confirm-what">This step is destructive. It will run this command on <strong class="ob-confirm-target"></strong>:</p>
+			<p id="ob-confirm-what"><span class="ob-confirm-lead"></span> <strong class="ob-confirm-target"></strong><span class="ob-confirm-colon">:</span></p>
 			<pre class="ob-confirm-command"><code></code></pre>
 			<label class="ob-confirm-field">
 				<span class="ob-confirm-label"></span>
@@ -33,10 +39,10 @@ function build(): HTMLDialogElement {
 			</label>
 			<div class="ob-confirm-buttons">
 				<button type="button" class="ob-confirm-cancel">Cancel</button>
-				<button type="submit" value="run" class="ob-confirm-run" disabled>Run</button>
+				<button type="submit" value="confirm" class="ob-confirm-action" disabled></button>
 			</div>
 		</form>`;
-	// Not a submit button: Enter in the field must never mean Cancel, only Run once it is enabled.
+	// Not a submit button: Enter in the field must never mean Cancel, only the action once enabled.
 	element
 		.querySelector('.ob-confirm-cancel')
 		?.addEventListener('click', () => element.close('cancel'));
@@ -44,23 +50,27 @@ function build(): HTMLDialogElement {
 	return element;
 }
 
-/** Asks for confirmation; resolves to the typed word, or `undefined` when cancelled. */
-export function confirmRun(what: Confirmation): Promise<string | undefined> {
+/** Asks for the word; resolves to it once typed and confirmed, or `undefined` when cancelled. */
+export function confirmByTyping(what: Confirmation): Promise<string | undefined> {
 	dialog ??= build();
 	const element = dialog;
 	const $ = <T extends HTMLElement>(selector: string) => element.querySelector<T>(selector)!;
-	$('#ob-confirm-title').textContent = `Run “${what.title}”?`;
+	$('#ob-confirm-title').textContent = what.title;
+	$('.ob-confirm-lead').textContent = what.lead;
 	const target = $('.ob-confirm-target');
 	target.textContent = what.production ? `${what.target} (production)` : what.target;
 	target.dataset.production = String(what.production);
-	$('.ob-confirm-command code').textContent = what.command;
+	$('.ob-confirm-command').hidden = what.command === undefined;
+	$('.ob-confirm-colon').hidden = what.command === undefined;
+	$('.ob-confirm-command code').textContent = what.command ?? '';
 	$('.ob-confirm-label').textContent = `Type ${what.word} to confirm`;
 	const input = $<HTMLInputElement>('input');
-	const run = $<HTMLButtonElement>('.ob-confirm-run');
+	const action = $<HTMLButtonElement>('.ob-confirm-action');
+	action.textContent = what.action;
 	input.value = '';
-	run.disabled = true;
+	action.disabled = true;
 	const onInput = () => {
-		run.disabled = input.value !== what.word;
+		action.disabled = input.value !== what.word;
 	};
 	input.addEventListener('input', onInput);
 	element.returnValue = '';
@@ -71,7 +81,7 @@ export function confirmRun(what: Confirmation): Promise<string | undefined> {
 			'close',
 			() => {
 				input.removeEventListener('input', onInput);
-				const confirmed = element.returnValue === 'run' && input.value === what.word;
+				const confirmed = element.returnValue === 'confirm' && input.value === what.word;
 				resolve(confirmed ? input.value : undefined);
 			},
 			{ once: true },

@@ -12,8 +12,8 @@ import type { RunTerminal } from './terminal.ts';
 
 export interface PanelHost {
 	send(message: ClientMessage): void;
-	/** Runs the block again, as its Run button does. */
-	rerun(block: OpsbookCommand): void;
+	/** Runs the block again, as its Run button does; `on` when the last run was elsewhere by choice. */
+	rerun(block: OpsbookCommand, on?: string): void;
 }
 
 /** A state of the panel that the bridge's `RunInfo` does not tell. */
@@ -58,6 +58,7 @@ export class RunPanel {
 				<span class="ob-run-state" aria-live="polite"></span>
 				<span class="ob-run-exit" hidden></span>
 				<span class="ob-run-signal" hidden></span>
+				<span class="ob-run-where" hidden></span>
 				<span class="ob-run-duration"></span>
 				<button type="button" class="ob-run-stop" hidden>Stop</button>
 				<button type="button" class="ob-run-again" hidden>Re-run</button>
@@ -68,7 +69,12 @@ export class RunPanel {
 		this.section.querySelector('.ob-run-stop')!.addEventListener('click', () => this.#stop());
 		this.section
 			.querySelector('.ob-run-again')!
-			.addEventListener('click', () => this.#host.rerun(this.block));
+			.addEventListener('click', () =>
+				this.#host.rerun(
+					this.block,
+					this.run?.blockTarget === undefined ? undefined : this.run.target,
+				),
+			);
 		block.append(this.section);
 	}
 
@@ -179,6 +185,11 @@ export class RunPanel {
 		exit.dataset.ok = String(run?.exitCode === 0);
 		signal.hidden = !summary?.signal || local === 'requested';
 		signal.textContent = summary?.signal ?? '';
+		// A read step run elsewhere than its target by choice: say so wherever its output shows.
+		const where = $('.ob-run-where');
+		where.hidden = run?.blockTarget === undefined;
+		where.textContent =
+			run?.blockTarget === undefined ? '' : `on ${run.target}, not ${run.blockTarget}`;
 		const messages = [
 			local === 'disconnected'
 				? 'The bridge went away; following the run again once it is back.'

@@ -59,7 +59,7 @@ export class RunsList {
 		link.textContent = run.title;
 		const target = this.#targets.find((t) => t.name === run.target);
 		const details = [
-			`on ${target?.label ?? run.target}`,
+			`on ${target?.label ?? run.target}${run.blockTarget === undefined ? '' : ` (not ${run.blockTarget})`}`,
 			[summary.state, summary.exit, summary.signal].filter(Boolean).join(' · '),
 			duration(run),
 		];

@@ -178,6 +178,7 @@ export function pluginOpsbookCommands() {
 					risk: block.risk,
 					target: block.target,
 					confirm: block.confirm,
+					...(block.interactive && { interactive: true }),
 				};
 				const fields: ElementContent[] = block.params.map((p) => paramField(block.id, p));
 				// With no parameters, or defaults for all, the command is known now: Copy needs no script.
@@ -193,6 +194,15 @@ export function pluginOpsbookCommands() {
 					},
 					[
 						header(block, target?.label ?? block.target, production),
+						...(block.interactive
+							? [
+									h(
+										'p',
+										{ className: ['ob-note'] },
+										'Interactive session: it opens a shell for you to type in. What you type there is not recorded in the audit log, and it is never part of a run-all.',
+									),
+								]
+							: []),
 						...(fields.length > 0
 							? [h('form', { className: ['ob-params'], hidden: true, 'aria-label': `Parameters of ${block.title}` }, fields)]
 							: []),

@@ -40,6 +40,7 @@ const OPTIONS = new Set([
 	'confirm',
 	'expect-exit',
 	'expect-output',
+	'interactive',
 	'static',
 ]);
 /** Expressive Code's own options, passed through untouched. */
@@ -277,6 +278,25 @@ export function parseRunbook(
 			);
 		}
 
+		// An interactive session (a shell on a server) does whatever is typed into it: it is never a
+		// read step, never part of a run-all, and the typing is not recorded.
+		const interactiveOption = options.find((o) => o.key === 'interactive');
+		const interactive = interactiveOption !== undefined;
+		if (interactiveOption && interactiveOption.value !== true) {
+			at('interactive is a flag and takes no value: write just "interactive"', interactiveOption);
+		}
+		if (interactive && risk === 'read') {
+			at(
+				'an interactive session can change anything that is typed into it, so it is not a read step; give it risk=change (or destructive)',
+				riskOption?.option,
+			);
+		}
+		if (!interactive && opensInteractiveSession(value)) {
+			at(
+				'this block opens an interactive ssh session (no remote command); mark it "interactive" and give it risk=change, or add the command to run',
+			);
+		}
+
 		let expect: CommandBlock['expect'];
 		const exitOption = get('expect-exit');
 		if (exitOption) {
@@ -340,6 +360,7 @@ export function parseRunbook(
 				target,
 				timeoutMs: timeout.data ?? 0,
 				...(confirm ? { confirm } : {}),
+				...(interactive ? { interactive } : {}),
 				...(expect ? { expect } : {}),
 				page: { slug, title },
 				...(heading ? { heading } : {}),
@@ -364,6 +385,34 @@ export function parseRunbook(
 		} else seen.set(key, found);
 	}
 	return { file, slug, title, blocks, problems };
+}
+
+/** ssh options that take an argument (`ssh -L 9090:localhost:9090 host` names no command). */
+const SSH_ARG_OPTIONS = new Set('BbcDEeFIiJLlmOopQRSWw'.split(''));
+
+/**
+ * Whether a command is `ssh [options] host` with no remote command: a login shell on the host,
+ * which stays open for whatever the responder types.
+ */
+export function opensInteractiveSession(command: string): boolean {
+	const words = command.trim().split(/\s+/);
+	if (words[0] !== 'ssh' || command.includes('\n')) return false;
+	let positional = 0;
+	for (let i = 1; i < words.length; i++) {
+		const word = words[i]!;
+		if (word === '--') {
+			positional += words.length - i - 1;
+			break;
+		}
+		if (word.startsWith('-') && word.length > 1) {
+			const last = word[word.length - 1]!;
+			// `-L 9090:…` takes the next word; `-L9090:…` and flags like `-N` do not.
+			if (word.length === 2 && SSH_ARG_OPTIONS.has(last)) i++;
+			continue;
+		}
+		positional++;
+	}
+	return positional <= 1;
 }
 
 function unknownTarget(name: string, config: OpsbookConfig, where: string): string {

@@ -80,6 +80,11 @@ export const CommandBlockSchema = z.object({
 	timeoutMs: z.number().int().positive(),
 	/** For destructive blocks: the word a responder types to confirm. */
 	confirm: z.string().optional(),
+	/**
+	 * An interactive session (a shell on a server): it does whatever the responder types, which is
+	 * not recorded, so it is never a `read` step and never part of a run-all.
+	 */
+	interactive: z.boolean().optional(),
 	/** What a good run looks like. */
 	expect: ExpectSchema.optional(),
 	/** The page the block is on. */

@@ -89,6 +89,7 @@ describe('the bridge refuses what the runbooks do not contain', () => {
 			ref: 'x',
 			block: 't.change',
 			params: { tag: 'x' },
+			command: 'touch /tmp/opsbook-change-x',
 			cols: 80,
 			rows: 24,
 		});
@@ -178,6 +179,11 @@ describe('the bridge refuses what the runbooks do not contain', () => {
 		assert.ok(fresh.run);
 		assert.equal((await client.ended(fresh.run.id)).exitCode, 0);
 		client.close();
+		// A request that leaves the command out cannot skip the comparison: it is not a request.
+		const bare = await TestClient.connect(bridge);
+		bare.send({ type: 'run', ref: 'r', block: 't.change', params: { tag: 'x' }, cols: 80, rows: 24 });
+		assert.equal((await bare.closed).code, CloseCode.BadRequest);
+		assert.equal(existsSync('/tmp/opsbook-change-x'), false);
 	});
 
 	it('enforces its risk ceiling and destructive confirmations', async () => {

@@ -52,7 +52,7 @@ const screen = (scope: Locator) => panel(scope).locator('.xterm-rows');
 
 async function openPaired(page: Page, bridge: TestBridge, path = '') {
 	await page.goto(`${bridge.origin}/${path}#${FRAGMENT_KEY}=${bridge.token}`);
-	await expect(chip(page)).toContainText('runs on local');
+	await expect(chip(page)).toContainText('connected');
 }
 
 test('the page reads the pairing link the bridge prints', () => {
@@ -82,7 +82,7 @@ test('pairing moves from the address bar to the tab, keeping the heading anchor'
 	const sockets: string[] = [];
 	page.on('websocket', (ws) => sockets.push(ws.url()));
 	await page.goto(`${bridge.origin}/#count&${FRAGMENT_KEY}=${bridge.token}`);
-	await expect(chip(page)).toContainText('runs on local');
+	await expect(chip(page)).toContainText('connected');
 	await expect(page).toHaveURL(`${bridge.origin}/#count`);
 	expect(await page.evaluate(() => sessionStorage.getItem('opsbook-bridge'))).toContain(
 		bridge.token,
@@ -90,8 +90,10 @@ test('pairing moves from the address bar to the tab, keeping the heading anchor'
 	expect(sockets).toEqual([`${bridge.wsUrl}`]);
 	// The next page of the tab connects with what was stored.
 	await page.goto(`${bridge.origin}/remote/`);
-	await expect(chip(page)).toContainText('runs on local');
-	await expect(runButton(block(page, 'r.hello'))).toHaveAttribute('aria-disabled', 'false');
+	await expect(chip(page)).toContainText('connected');
+	await expect(
+		block(page, 'r.hello').getByRole('button', { name: 'Arm testbox to run…' }),
+	).toHaveAttribute('aria-disabled', 'false');
 });
 
 test('Run shows the output in a terminal under the block', async ({ page, bridge }) => {
@@ -159,7 +161,7 @@ test('a reload during a run reattaches to it', async ({ page, bridge }) => {
 	await runButton(sleep).click();
 	await expect(screen(sleep)).toContainText('sleeping');
 	await page.reload();
-	await expect(chip(page)).toContainText('runs on local');
+	await expect(chip(page)).toContainText('connected');
 	await expect(panel(sleep).locator('.ob-run-state')).toHaveText('running');
 	// The bridge replays the output; it shows once, not twice.
 	await expect(screen(sleep)).toContainText('sleeping');
@@ -358,17 +360,17 @@ test.describe('with one run per page', () => {
 	test.use({ bridgeOptions: { limits: { runsPerConnection: 1 } } });
 
 	test('a run the bridge refuses says why next to the block', async ({ page, bridge }) => {
-		await openPaired(page, bridge, 'remote/');
-		// The remote page runs on local here; stopping the first run makes room for the next.
-		await runButton(block(page, 'r.sleep')).click();
-		await expect(screen(block(page, 'r.sleep'))).toContainText('remote sleeping');
-		const hello = block(page, 'r.hello');
+		await openPaired(page, bridge);
+		// Stopping the first run makes room for the next.
+		await runButton(block(page, 't.sleep')).click();
+		await expect(screen(block(page, 't.sleep'))).toContainText('sleeping');
+		const hello = block(page, 't.echo');
 		await runButton(hello).click();
 		await expect(hello.locator('.ob-status')).toContainText('Too many runs at once');
 		await expect(hello.locator('.ob-status')).toContainText('Nothing ran.');
 		await expect(panel(hello)).toHaveCount(0);
 		await expect(runButton(hello)).toHaveAttribute('aria-disabled', 'false');
-		await panel(block(page, 'r.sleep')).getByRole('button', { name: 'Stop' }).click();
+		await panel(block(page, 't.sleep')).getByRole('button', { name: 'Stop' }).click();
 	});
 });
 
@@ -387,29 +389,13 @@ test('after the bridge restarts, the page reconnects by itself', async ({ page }
 		await expect(runButton(sleep)).toHaveAttribute('aria-disabled', 'true');
 		// Same port, same state folder: the same pairing token.
 		second = await startTestBridge({ siteRoot: SITE, stateDir: first.stateDir, port: first.port });
-		await expect(chip(page)).toContainText('runs on local', { timeout: 20_000 });
+		await expect(chip(page)).toContainText('connected', { timeout: 20_000 });
 		const echo = block(page, 't.echo');
 		await runButton(echo).click();
 		await expect(screen(echo)).toContainText('hello from opsbook');
 	} finally {
 		await (second ?? first).dispose();
 	}
-});
-
-test.describe('on a production target', () => {
-	test.use({ bridgeOptions: { runOn: 'prodbox' } });
-
-	test('the chip turns red and a banner says so', async ({ page, bridge }) => {
-		await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
-		await expect(chip(page)).toContainText('runs on prodbox (test sshd) (production)');
-		await expect(chip(page)).toHaveAttribute('data-state', 'production');
-		await expect(page.getByRole('alert').filter({ hasText: 'Production' })).toContainText(
-			'every step you run from this site runs on prodbox (test sshd)',
-		);
-		await expect(block(page, 't.echo').locator('.ob-runs-on')).toHaveText(
-			'runs on prodbox (test sshd) (production)',
-		);
-	});
 });
 
 test.describe('over ssh, to a throwaway sshd on 127.0.0.1', () => {
@@ -420,7 +406,7 @@ test.describe('over ssh, to a throwaway sshd on 127.0.0.1', () => {
 		sshd = await startSshd();
 		bridge = await startTestBridge({
 			siteRoot: SITE,
-			runOn: 'runbook',
+			arm: ['testbox', 'downbox'],
 			sshConfig: sshd.configFile,
 		});
 	});
@@ -431,7 +417,7 @@ test.describe('over ssh, to a throwaway sshd on 127.0.0.1', () => {
 
 	test('a remote step streams into the terminal with its exit code', async ({ page }) => {
 		await page.goto(`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}`);
-		await expect(chip(page)).toContainText('runs on each step’s target');
+		await expect(chip(page)).toContainText('testbox (test sshd), downbox (nothing listens) armed');
 		const hello = block(page, 'r.hello');
 		await runButton(hello).click();
 		await expect(screen(hello)).toContainText('remote says hi from');
@@ -466,6 +452,79 @@ test.describe('over ssh, to a throwaway sshd on 127.0.0.1', () => {
 		// xterm paints only a terminal in view.
 		await panel(down).scrollIntoViewIfNeeded();
 		await expect(screen(down)).toContainText('refused the connection');
+	});
+});
+
+test.describe('a step runs where it says', () => {
+	test.describe.configure({ mode: 'serial' });
+	let sshd: Sshd;
+	let bridge: TestBridge;
+	test.beforeAll(async () => {
+		sshd = await startSshd();
+		bridge = await startTestBridge({ siteRoot: SITE, sshConfig: sshd.configFile });
+	});
+	test.afterAll(async () => {
+		await bridge?.dispose();
+		await sshd?.close();
+	});
+
+	test('a step for a target that is not armed offers to arm it, and runs there once armed', async ({
+		page,
+	}) => {
+		await page.goto(`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}`);
+		await expect(chip(page)).toContainText('connected');
+		const hello = block(page, 'r.hello');
+		await expect(hello.locator('.ob-target-state')).toHaveText('not armed');
+		await expect(runButton(hello)).toHaveCount(0);
+		const arm = hello.getByRole('button', { name: 'Arm testbox to run…' });
+		await arm.click();
+		await expect(hello.locator('.ob-target-state')).toHaveText('armed');
+		await expect(chip(page)).toContainText('testbox (test sshd) armed');
+		await runButton(hello).click();
+		await expect(screen(hello)).toContainText('remote says hi from');
+		await expect(panel(hello).locator('.ob-run-where')).toBeHidden();
+		// Every other step of the target is armed with it; the header can disarm it again.
+		await expect(runButton(block(page, 'r.change'))).toHaveAttribute('aria-disabled', 'false');
+		await chip(page).click();
+		await page.getByRole('button', { name: 'Disarm testbox' }).click();
+		await expect(hello.locator('.ob-target-state')).toHaveText('not armed');
+	});
+
+	test('a read step runs on this machine only by choice, and says where it ran', async ({
+		page,
+	}) => {
+		await page.goto(`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}`);
+		const hello = block(page, 'r.hello');
+		await hello.getByRole('button', { name: 'Run on this machine' }).click();
+		await expect(screen(hello)).toContainText('remote says hi from');
+		await expect(panel(hello).locator('.ob-run-where')).toHaveText('on local, not testbox');
+		// A step that changes something has no such choice.
+		await expect(
+			block(page, 'r.change').getByRole('button', { name: 'Run on this machine' }),
+		).toHaveCount(0);
+		await expect(
+			block(page, 'r.prod').getByRole('button', { name: 'Run on this machine' }),
+		).toHaveCount(0);
+	});
+
+	test('arming a production target asks for its name, then the chip and a banner say so', async ({
+		page,
+	}) => {
+		await page.goto(`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}`);
+		const prod = block(page, 'r.prod');
+		await prod.getByRole('button', { name: 'Arm prodbox to run…' }).click();
+		const dialog = page.getByRole('dialog', { name: 'Arm prodbox (test sshd)?' });
+		await expect(dialog).toBeVisible();
+		const confirm = dialog.getByRole('button', { name: 'Arm', exact: true });
+		await expect(confirm).toBeDisabled();
+		await dialog.getByLabel('Type prodbox to confirm').fill('prodbox');
+		await confirm.click();
+		await expect(chip(page)).toContainText('prodbox (test sshd) armed (production)');
+		await expect(chip(page)).toHaveAttribute('data-state', 'production');
+		await expect(page.getByRole('alert').filter({ hasText: 'Production armed' })).toContainText(
+			'steps for prodbox (test sshd) run there',
+		);
+		await expect(runButton(prod)).toHaveAttribute('aria-disabled', 'false');
 	});
 });
 

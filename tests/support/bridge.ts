@@ -14,7 +14,9 @@ import {
 	type RunInfo,
 	type ServerMessage,
 } from '../../src/protocol.ts';
+import { loadExecutableRegistry, type ExecutableRegistry } from '../../server/registry.ts';
 import { startBridge, type RunningBridge, type StartOptions } from '../../server/start.ts';
+import { renderTemplate } from '../../src/runbook/template.ts';
 import { until } from './processes.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -119,6 +121,23 @@ export async function spawnTestBridge(
 	}
 }
 
+let fixtureRegistry: Promise<ExecutableRegistry> | undefined;
+
+/**
+ * The command a page of the fixture site shows for `block` with `params`, as the page sends it
+ * with a run request; empty when the block or the values are not valid (the bridge refuses those
+ * before it compares commands).
+ */
+export async function fixtureCommand(
+	block: string,
+	params: Record<string, string>,
+): Promise<string> {
+	fixtureRegistry ??= loadExecutableRegistry(FIXTURE);
+	const found = (await fixtureRegistry).blocks.get(block);
+	const rendered = found && renderTemplate(found, params);
+	return rendered?.ok ? rendered.command : '';
+}
+
 /** A page's side of the protocol, recording everything it receives. */
 export class TestClient {
 	readonly ws: WebSocket;
@@ -213,14 +232,18 @@ export class TestClient {
 		return this.until(() => this.messages.find(match), 'a message', timeoutMs);
 	}
 
-	/** Sends a run request and resolves with the run it started, or the refusal. */
+	/**
+	 * Sends a run request, with the command a page built from the fixture runbooks would show, and
+	 * resolves with the run it started, or the refusal.
+	 */
 	async run(
 		block: string,
 		params: Record<string, string> = {},
 		extra: Record<string, unknown> = {},
 	) {
 		const ref = Math.random().toString(36).slice(2);
-		this.send({ type: 'run', ref, block, params, cols: 80, rows: 24, ...extra });
+		const command = await fixtureCommand(block, params);
+		this.send({ type: 'run', ref, block, params, command, cols: 80, rows: 24, ...extra });
 		const answer = await this.waitFor(
 			(m) => (m.type === 'started' || m.type === 'refused') && m.ref === ref,
 		);
