@@ -329,7 +329,7 @@ class Bridge {
 			const { confirmByTyping } = await import('./confirm-dialog.ts');
 			confirm = await confirmByTyping({
 				title: `Arm ${target.label}?`,
-				lead: 'Steps you run whose target is this production host will run there, until you disarm it or the bridge stops:',
+				lead: 'Until you disarm it or the bridge stops, Run sends the steps of this target to the production host',
 				target: target.label,
 				production: true,
 				word: target.name,
