@@ -14,6 +14,7 @@ import { encodeOutput, outputFrame, type RunEnd, type RunInfo } from '../src/pro
 import type { CommandBlock } from '../src/runbook/schema.ts';
 import type { AuditLog } from './audit-log.ts';
 import { RingBuffer } from './ring-buffer.ts';
+import { ownDescriptorsOnly } from './targets/descriptors.ts';
 import { TargetError, type OutputFilter, type TargetDriver } from './targets/target.ts';
 
 export const HIGH_WATERMARK = 2 * 1024 * 1024;
@@ -128,6 +129,7 @@ export class Run {
 			blockPage: this.block.page.slug,
 			...(this.page !== undefined && { page: this.page }),
 			target: this.target,
+			...(this.target !== this.block.target && { blockTarget: this.block.target }),
 			command: this.redacted,
 			state: this.state,
 			startedAt: this.startedAt,
@@ -151,6 +153,7 @@ export class Run {
 				time: new Date(this.startedAt).toISOString(),
 				run: this.id,
 				target: this.target,
+				...(this.target !== block.target && { blockTarget: block.target }),
 				block: block.id,
 				blockPage: block.page.slug,
 				...(this.page !== undefined && { page: this.page }),
@@ -164,7 +167,8 @@ export class Run {
 			});
 			if (this.#stopping) return void this.#ended(undefined, undefined);
 			this.#filter = prepared.filter;
-			const { file, args, cwd } = prepared.spawn;
+			const { file, args } = ownDescriptorsOnly(prepared.spawn.file, prepared.spawn.args);
+			const { cwd } = prepared.spawn;
 			// Lets a step (and a test) know it runs under Opsbook, and which run it is.
 			const env = { ...prepared.spawn.env, OPSBOOK_RUN: this.id };
 			const child = pty.spawn(file, args, {
