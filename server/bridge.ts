@@ -230,6 +230,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					block: resolution.block,
 					command: resolution.command,
 					redacted: resolution.redacted,
+					secrets: resolution.secrets ?? {},
 					driver: options.drivers.get(resolution.target)!,
 					page: message.page,
 					cols: message.cols,

@@ -44,6 +44,8 @@ export type Resolution =
 			command: string;
 			/** The command with secret values as `'***'`. */
 			redacted: string;
+			/** Environment variables (name → value) the command refers to; never on a command line. */
+			secrets?: Record<string, string>;
 	  }
 	| { ok: false; code: ErrorCode; message: string };
 

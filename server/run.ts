@@ -7,14 +7,37 @@
  * falls more than `HIGH_WATERMARK` behind, the pty is paused, and it resumes once every page is
  * under `LOW_WATERMARK`. A flood therefore waits for the slowest page instead of piling up in
  * memory, and a page nobody follows cannot hold a run back: output then only fills the ring.
+ *
+ * Nothing outlives a run. Its processes are its process group (the pty's session leader's group,
+ * and for ssh the remote command's group, which the remote side reports in band):
+ *
+ * - Stop, or the block's timeout: Ctrl-C into the terminal, then SIGTERM and SIGKILL to the whole
+ *   group (over ssh: to the remote group too, through the ssh master) if it has not gone.
+ * - Once the main process has ended, however it ended, whatever is left in its group is ended
+ *   too: a run that ended on its own gives them SIGHUP, as a closing terminal would, then SIGTERM
+ *   and SIGKILL after `LEFTOVER_GRACE_MS` each; a stopped run skips the hangup. A block that
+ *   leaves `docker compose logs -f &` behind therefore ends with its main command, and the run's
+ *   message (and a line in its output) says how many leftover processes were stopped.
+ * - The run is reported ended only once its groups are empty. If some process could not be
+ *   ended, or the remote host could not be checked, the message says so plainly.
+ *
+ * A process that leaves its group on purpose (setsid, a job-control shell) is not followed.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import pty, { type IPty } from 'node-pty';
 import { encodeOutput, outputFrame, type RunEnd, type RunInfo } from '../src/protocol.ts';
 import type { CommandBlock } from '../src/runbook/schema.ts';
 import type { AuditLog } from './audit-log.ts';
 import { RingBuffer } from './ring-buffer.ts';
-import { TargetError, type OutputFilter, type TargetDriver } from './targets/target.ts';
+import { ownDescriptorsOnly } from './targets/descriptors.ts';
+import {
+	TargetError,
+	type OutputFilter,
+	type ReapResult,
+	type RemoteGroup,
+	type TargetDriver,
+} from './targets/target.ts';
 
 export const HIGH_WATERMARK = 2 * 1024 * 1024;
 export const LOW_WATERMARK = 512 * 1024;
@@ -25,6 +48,8 @@ export const STREAM_DELAY_MS = 4;
 
 /** How Stop escalates: Ctrl-C first, then SIGTERM, then SIGKILL to the process group. */
 export const STOP_STEPS_MS = { term: 1500, kill: 3000 } as const;
+/** How long what a run left behind gets after each signal to go (SIGHUP, SIGTERM, SIGKILL). */
+export const LEFTOVER_GRACE_MS = 500;
 
 /** A page following a run's output. */
 export interface RunFollower {
@@ -56,6 +81,53 @@ function killGroup(pid: number, signal: NodeJS.Signals) {
 	}
 }
 
+/**
+ * How many live processes are in process group `pgid`. On Linux from /proc, leaving out zombies
+ * (dead, only waiting for their parent); elsewhere at least whether `kill(-pgid, 0)` finds one.
+ */
+function groupSize(pgid: number): number {
+	try {
+		process.kill(-pgid, 0);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ESRCH') return 0;
+	}
+	if (process.platform !== 'linux') return 1;
+	let count = 0;
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			// The command name may hold spaces and parentheses; the fields after the last ')' do not.
+			const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+			const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			if (Number(pgrp) === pgid && state !== 'Z') count++;
+		} catch {
+			// It ended while we were looking.
+		}
+	}
+	return count;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Signals the local group `pgid` in turn with each of `signals` until it is empty. */
+async function reapGroup(
+	pgid: number,
+	signals: ('HUP' | 'TERM' | 'KILL')[],
+	graceMs: number,
+): Promise<ReapResult> {
+	const found = groupSize(pgid);
+	let left = found;
+	for (const signal of signals) {
+		if (left === 0) break;
+		killGroup(pgid, `SIG${signal}`);
+		const deadline = performance.now() + graceMs;
+		while ((left = groupSize(pgid)) > 0 && performance.now() < deadline) await delay(20);
+	}
+	return { found, left };
+}
+
+const processes = (n: number) => (n === 1 ? '1 process' : `${n} processes`);
+
 const encoder = new TextEncoder();
 
 export interface RunOptions {
@@ -69,6 +141,11 @@ export interface RunOptions {
 	rows: number;
 	ringBytes: number;
 	audit: AuditLog;
+	/**
+	 * Environment variables (name → value) the command refers to, handed to the target apart from
+	 * the command so that no command line ever holds them.
+	 */
+	secrets?: Readonly<Record<string, string>>;
 	/** Called on every state change, after the audit log has it. */
 	onUpdate(run: Run): void;
 }
@@ -94,6 +171,12 @@ export class Run {
 	#command: string;
 	#pty: IPty | undefined;
 	#filter: OutputFilter | undefined;
+	#group: RemoteGroup | undefined;
+	/** The remote group being ended by Stop, for the end to wait for. */
+	#remoteStop: Promise<unknown> | undefined;
+	/** The pty's process has ended; what it left behind may still be being ended. */
+	#ptyExited = false;
+	#ending = false;
 	#followers = new Map<RunFollower, Follow>();
 	#pending: Uint8Array[] = [];
 	#pendingBytes = 0;
@@ -163,10 +246,13 @@ export class Run {
 				runId: this.id,
 				lang: block.lang,
 				signal: this.#abort.signal,
+				secrets: this.#options.secrets ?? {},
 			});
 			if (this.#stopping) return void this.#ended(undefined, undefined);
 			this.#filter = prepared.filter;
-			const { file, args, cwd } = prepared.spawn;
+			this.#group = prepared.group;
+			const { file, args } = ownDescriptorsOnly(prepared.spawn.file, prepared.spawn.args);
+			const { cwd } = prepared.spawn;
 			// Lets a step (and a test) know it runs under Opsbook, and which run it is.
 			const env = { ...prepared.spawn.env, OPSBOOK_RUN: this.id };
 			const child = pty.spawn(file, args, {
@@ -181,8 +267,15 @@ export class Run {
 			this.#options.onUpdate(this);
 			// With `encoding: null` node-pty hands out Buffers; its typings only know strings.
 			const onData = child.onData as unknown as (listener: (data: Buffer) => void) => void;
-			onData((data) => this.#output(this.#filter ? this.#filter.push(data) : data));
+			onData((data) => {
+				const filter = this.#filter;
+				if (!filter) return this.#output(data);
+				this.#output(filter.push(data));
+				const reply = filter.takeInput?.();
+				if (reply) child.write(Buffer.from(reply));
+			});
 			child.onExit(({ exitCode, signal }) => {
+				this.#ptyExited = true;
 				if (this.#filter) this.#output(this.#filter.flush());
 				void this.#ended(exitCode, signal || undefined);
 			});
@@ -230,12 +323,14 @@ export class Run {
 	}
 
 	input(data: string) {
-		if (this.state === 'running') this.#pty?.write(data);
+		// While the target waits for the secrets, a keystroke would be read as one of them.
+		if (this.state !== 'running' || this.#ptyExited || this.#filter?.waitingForInput) return;
+		this.#pty?.write(data);
 	}
 
 	resize(cols: number, rows: number) {
 		this.#size = clampSize(cols, rows);
-		if (this.state === 'running') {
+		if (this.state === 'running' && !this.#ptyExited) {
 			try {
 				this.#pty?.resize(this.#size.cols, this.#size.rows);
 			} catch {
@@ -246,10 +341,13 @@ export class Run {
 
 	/**
 	 * Ends the run: Ctrl-C into the pty (what a responder at a terminal would do first), then
-	 * SIGTERM and SIGKILL to its whole process group if it does not go.
+	 * SIGTERM and SIGKILL to its whole process group if it does not go. Over ssh the remote group
+	 * gets them too, through a session of its own, since a remote command that ignores the
+	 * session's hangup would outlive it. What the main process leaves behind is ended in
+	 * `#ended`.
 	 */
 	stop(reason: 'stopped' | 'timeout' = 'stopped') {
-		if (this.state === 'exited' || this.#stopping) return;
+		if (this.state === 'exited' || this.#stopping || this.#ptyExited) return;
 		this.#stopping = reason;
 		this.#abort.abort();
 		const child = this.#pty;
@@ -261,9 +359,16 @@ export class Run {
 		} catch {
 			// Already closed.
 		}
+		const grace = STOP_STEPS_MS.kill - STOP_STEPS_MS.term;
 		this.#timers.push(
-			setTimeout(() => killGroup(child.pid, 'SIGTERM'), STOP_STEPS_MS.term),
-			setTimeout(() => killGroup(child.pid, 'SIGKILL'), STOP_STEPS_MS.kill),
+			setTimeout(() => {
+				if (this.#ptyExited) return;
+				this.#remoteStop = this.#group?.reap(['TERM', 'KILL'], grace).catch(() => {});
+				killGroup(child.pid, 'SIGTERM');
+			}, STOP_STEPS_MS.term),
+			setTimeout(() => {
+				if (!this.#ptyExited) killGroup(child.pid, 'SIGKILL');
+			}, STOP_STEPS_MS.kill),
 		);
 	}
 
@@ -341,16 +446,62 @@ export class Run {
 		this.#pty?.resume();
 	}
 
+	/**
+	 * Ends what the main process left in its group, here and on the target, and says so: how many
+	 * leftovers of a run that ended on its own were stopped, and what could not be stopped.
+	 */
+	async #endLeftovers(pgid: number): Promise<string | undefined> {
+		const stopping = this.#stopping !== undefined;
+		// A stopped run's group had its Ctrl-C (and maybe more): no hangup first.
+		const signals: ('HUP' | 'TERM' | 'KILL')[] = stopping
+			? ['TERM', 'KILL']
+			: ['HUP', 'TERM', 'KILL'];
+		const notes: string[] = [];
+		let found = 0;
+		let left = 0;
+		const [local, remote] = await Promise.all([
+			reapGroup(pgid, signals, LEFTOVER_GRACE_MS),
+			(async () => {
+				if (!this.#group) return undefined;
+				await this.#remoteStop;
+				return this.#group.reap(signals, LEFTOVER_GRACE_MS).catch((error: Error) => error);
+			})(),
+		]);
+		for (const result of [local, remote]) {
+			if (result === undefined) continue;
+			if (result instanceof Error) {
+				notes.push(result.message);
+				continue;
+			}
+			found += result.found;
+			left += result.left;
+		}
+		if (left > 0) {
+			const where =
+				remote && !(remote instanceof Error) && remote.left > 0 ? ` on ${this.target}` : '';
+			notes.unshift(
+				`${processes(left)} the command started could not be stopped${where}, even with SIGKILL: check for them.`,
+			);
+		} else if (found > 0 && !stopping) {
+			notes.unshift(
+				`The command left ${processes(found)} running; ${found === 1 ? 'it was' : 'they were'} stopped (SIGHUP, then SIGTERM and SIGKILL).`,
+			);
+		}
+		return notes.length > 0 ? notes.join(' ') : undefined;
+	}
+
 	async #ended(ptyExitCode: number | undefined, signalNumber: number | undefined, forced?: RunEnd) {
-		if (this.state === 'exited') return;
+		if (this.state === 'exited' || this.#ending) return;
+		this.#ending = true;
 		this.#flush();
 		for (const timer of this.#timers) clearTimeout(timer);
 		this.durationMs = Math.round(performance.now() - this.#started);
 		const child = this.#pty;
-		if (child) {
-			// Like a closing terminal: whatever the command left behind in its group gets a hangup.
-			// node-pty reports the exit only after it closed the pty's file descriptor.
-			killGroup(child.pid, 'SIGHUP');
+		// node-pty reports the exit only after it closed the pty's file descriptor.
+		const leftovers = child ? await this.#endLeftovers(child.pid) : undefined;
+		if (leftovers) {
+			this.#output(encoder.encode(`\r\n\x1b[33m[opsbook] ${leftovers}\x1b[0m\r\n`));
+			this.#flush();
 		}
 		this.signal = signalNumber ? SIGNAL_NAMES.get(signalNumber) : undefined;
 		if (this.#filter) {
@@ -366,6 +517,7 @@ export class Run {
 		if (this.#stopping === 'timeout') {
 			this.message ??= `Stopped after the block's timeout of ${this.block.timeoutMs / 1000} s.`;
 		}
+		if (leftovers) this.message = this.message ? `${this.message} ${leftovers}` : leftovers;
 		try {
 			await this.#options.audit.append({
 				event: 'end',

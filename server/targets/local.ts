@@ -1,12 +1,13 @@
 /**
  * The `local` target: the command runs in a pty on the responder's own machine, under a POSIX
  * shell chosen by the block's language, with a minimal, explicit environment: the bridge's own
- * variables (its token, npm's settings) never reach a runbook step.
+ * variables (its token, npm's settings) never reach a runbook step. Secrets are in that run's
+ * environment only: the command refers to them as variables, so no argv ever holds their values.
  */
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import type { Target } from '../../src/runbook/config.ts';
-import type { PreparedRun, SpawnSpec, TargetDriver } from './target.ts';
+import { checkSecrets, type PreparedRun, type SpawnSpec, type TargetDriver } from './target.ts';
 
 /** Variables passed through from the bridge's environment when set. */
 const PASSED = [
@@ -50,11 +51,12 @@ export function localTarget(name: string, target: Target, env = runEnvironment()
 	return {
 		name,
 		target,
-		async prepare(command, { lang }): Promise<PreparedRun> {
+		async prepare(command, { lang, secrets }): Promise<PreparedRun> {
+			checkSecrets(secrets);
 			const spawn: SpawnSpec = {
 				file: shellFor(lang),
 				args: ['-c', command],
-				env,
+				env: { ...env, ...secrets },
 				cwd: env.HOME ?? '/',
 			};
 			return { spawn };

@@ -8,9 +8,25 @@
  *
  * ssh exits 255 on any failure of its own and folds a remote signal into 255 too, so the remote
  * side prints the command's real exit status in band, after the command, as an OSC sequence
- * carrying a per-run nonce; {@link exitMarkerFilter} takes it out of the output:
+ * carrying a per-run nonce; {@link markerFilter} takes it and the other markers out of the output:
  *
- *     ESC ] opsbook-exit ; <nonce> ; <status> BEL
+ *     ESC ] opsbook-pgid ; <nonce> ; <pgid> BEL     first: the remote process group (0: unknown)
+ *     ESC ] opsbook-ready ; <nonce> ; 0 BEL         echo is off: send the secrets
+ *     ESC ] opsbook-exit ; <nonce> ; <status> BEL   last: the command's exit status
+ *
+ * Each marker counts the first time only, and the first two come before the command starts, so a
+ * command that reads the nonce cannot forge them.
+ *
+ * The remote command's process group is the wrapper's: the login shell `exec`s it, so it leads
+ * the session sshd made. A remote command that ignores the hangup of a closing session would
+ * outlive it; the bridge ends that group through a session of its own over the master
+ * ({@link REAP_SCRIPT}), on Stop and after every run, for whatever the command left behind.
+ *
+ * Secrets never go on a command line, here or there, and SendEnv/AcceptEnv cannot be counted on:
+ * the wrapper turns the remote terminal's echo off, says it is ready, reads one line per secret
+ * (escaped into printable ASCII, so no byte of it is a terminal control character), exports
+ * them, turns echo back on, and only then starts the command. Locally, echo is off before ssh
+ * starts, so the secrets cannot echo before ssh puts the terminal in raw mode either.
  */
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -20,7 +36,14 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import type { SshTargetSchema } from '../../src/runbook/config.ts';
 import { shellQuote } from '../../src/runbook/shell.ts';
-import { TargetError, type OutputFilter, type PreparedRun, type TargetDriver } from './target.ts';
+import {
+	checkSecrets,
+	TargetError,
+	type OutputFilter,
+	type PreparedRun,
+	type RemoteGroup,
+	type TargetDriver,
+} from './target.ts';
 
 export type SshTarget = z.output<typeof SshTargetSchema>;
 
@@ -46,21 +69,56 @@ const MAX_STDERR = 16 * 1024;
 
 /**
  * What the remote side runs, under the login shell sshd starts: `$1` are the shells to try in
- * order, `$2` the command, `$3` the nonce. The command runs in a shell of its own, so an `exit`
- * in it ends only that shell and this one still reports the status. The trap keeps this shell
- * alive through Ctrl-C until the command has ended (the command itself gets the default action);
- * a hangup, when the session closes, ends everything.
+ * order, `$2` the command, `$3` the nonce, `$4` the names of the secrets to read first. The
+ * command runs in a shell of its own, so an `exit` in it ends only that shell and this one still
+ * reports the status. The trap keeps this shell alive through Ctrl-C until the command has ended
+ * (the command itself gets the default action); a hangup, when the session closes, ends
+ * everything that does not ignore it.
  */
 const REMOTE_SCRIPT = [
 	'trap : INT QUIT',
+	'k=$3',
+	'm() { printf \'\\033]opsbook-%s;%s;%s\\007\' "$1" "$k" "$2"; }',
+	// `kill -0 -PGID` finds a group only if this shell leads one.
+	'if kill -0 -$$ 2>/dev/null; then m pgid $$; else m pgid 0; fi',
+	'if [ -n "$4" ]; then',
+	'  t=$(stty -g) && stty -echo -icanon min 1 time 0 || { echo "opsbook: could not turn off the terminal echo to pass secrets" >&2; m exit 125; exit 125; }',
+	'  m ready 0',
+	// `printf %b` is a builtin: the decoded value is never an argument of a program.
+	'  for n in $4; do IFS= read -r v; v=$(printf \'%bx\' "$v"); export "$n=${v%x}"; done',
+	'  stty "$t"',
+	'fi',
 	'for s in $1; do command -v "$s" >/dev/null 2>&1 && break; done',
 	// bash run from sshd's session reads ~/.bashrc again (Debian's SSH_SOURCE_BASHRC), which on
 	// a host with pyenv or nvm costs 100 ms a run; the login shell has already set PATH.
 	'if [ "$s" = bash ]; then bash --norc -c "$2"; else "$s" -c "$2"; fi',
 	'c=$?',
-	'printf \'\\033]opsbook-exit;%s;%s\\007\' "$3" "$c"',
+	'm exit "$c"',
 	'exit "$c"',
-].join('; ');
+].join('\n');
+
+/**
+ * Ends a remote process group, through a session of its own: `$1` the group, `$2` how many tenths
+ * of a second each signal gets, then the signals in order. Prints how many live processes the
+ * group had and how many are left. `ps` counts them, leaving out zombies (dead, waiting for a
+ * parent to reap them, which some inits are slow to do); without `ps`, `kill -0` tells none from
+ * some.
+ */
+export const REAP_SCRIPT = [
+	'g=$1; t=$2; shift 2',
+	'if ps -A -o pgid= -o stat= >/dev/null 2>&1; then',
+	'  count() { ps -A -o pgid= -o stat= | awk -v g="$g" \'$1 == g && $2 !~ /^Z/ { n++ } END { print n + 0 }\'; }',
+	'else',
+	'  count() { if kill -0 -$g 2>/dev/null; then echo 1; else echo 0; fi; }',
+	'fi',
+	'f=$(count); l=$f',
+	'for s; do',
+	'  [ "$l" -gt 0 ] || break',
+	'  kill -$s -$g 2>/dev/null; i=0',
+	'  while l=$(count); [ "$l" -gt 0 ] && [ $i -lt $t ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i + 1)); done',
+	'done',
+	'echo "$f $l"',
+].join('\n');
 
 /** The shells to try for a block's language; `sh` exists everywhere, so it always comes last. */
 function remoteShells(lang: string): string {
@@ -70,7 +128,12 @@ function remoteShells(lang: string): string {
 }
 
 /** The one string ssh hands to the remote login shell; every part of it is quoted as a single word. */
-export function remoteCommand(command: string, lang: string, nonce: string): string {
+export function remoteCommand(
+	command: string,
+	lang: string,
+	nonce: string,
+	secretNames: string[] = [],
+): string {
 	return [
 		'exec',
 		'sh',
@@ -80,36 +143,86 @@ export function remoteCommand(command: string, lang: string, nonce: string): str
 		shellQuote(remoteShells(lang)),
 		shellQuote(command),
 		shellQuote(nonce),
+		shellQuote(secretNames.join(' ')),
 	].join(' ');
 }
 
-const MARKER_START = '\x1b]opsbook-exit;';
+/**
+ * A secret as one line of printable ASCII that the remote `printf %b` turns back into its bytes:
+ * a terminal in canonical or non-canonical mode passes it as is (no ^C, ^U, DEL…).
+ */
+export function secretLine(value: string): string {
+	let line = '';
+	for (const byte of Buffer.from(value)) {
+		line +=
+			byte >= 0x20 && byte < 0x7f && byte !== 0x5c
+				? String.fromCharCode(byte)
+				: `\\0${byte.toString(8).padStart(3, '0')}`;
+	}
+	return `${line}\n`;
+}
+
+const MARKER_START = '\x1b]opsbook-';
+const MARKER_KINDS = ['exit', 'pgid', 'ready'] as const;
 const BEL = 0x07;
 
+export interface MarkerFilter extends OutputFilter {
+	/** The remote process group, once reported; 0 when the remote side could not tell it. */
+	readonly pgid: number | undefined;
+}
+
 /**
- * Takes the exit marker of `nonce` out of a run's output. Bytes that could be the start of the
- * marker are held back until the next chunk shows whether they are; nothing else is delayed.
+ * Takes the markers of `nonce` out of a run's output. Bytes that could be the start of a marker
+ * are held back until the next chunk shows whether they are; nothing else is delayed. `input` is
+ * what to type once the remote side says it is ready for it (the secrets' lines).
  */
-export function exitMarkerFilter(nonce: string): OutputFilter {
-	const prefix = Buffer.from(`${MARKER_START}${nonce};`);
+export function markerFilter(nonce: string, input?: Uint8Array): MarkerFilter {
+	const start = Buffer.from(MARKER_START);
+	const prefixes = MARKER_KINDS.map((kind) => ({
+		kind,
+		bytes: Buffer.from(`${MARKER_START}${kind};${nonce};`),
+	}));
 	let held: Buffer = Buffer.alloc(0);
 	let exitCode: number | undefined;
+	let pgid: number | undefined;
+	let reply: Uint8Array | undefined;
+	let waiting = input !== undefined;
 
-	/** The length of the longest tail of `buf` that is a proper beginning of the marker. */
+	/** The length of the longest tail of `buf` that is a proper beginning of a marker. */
 	const partialTail = (buf: Buffer): number => {
-		for (let k = Math.min(prefix.length - 1, buf.length); k > 0; k--) {
+		for (let k = Math.min(start.length - 1, buf.length); k > 0; k--) {
 			if (
-				buf[buf.length - k] === prefix[0] &&
-				buf.subarray(buf.length - k).equals(prefix.subarray(0, k))
+				buf[buf.length - k] === start[0] &&
+				buf.subarray(buf.length - k).equals(start.subarray(0, k))
 			)
 				return k;
 		}
 		return 0;
 	};
 
+	const seen = (kind: (typeof MARKER_KINDS)[number], value: number) => {
+		if (kind === 'exit') exitCode ??= value;
+		else if (kind === 'pgid') pgid ??= value;
+		else if (waiting && reply === undefined) reply = input;
+	};
+
 	return {
 		get exitCode() {
 			return exitCode;
+		},
+		get pgid() {
+			return pgid;
+		},
+		get waitingForInput() {
+			return waiting;
+		},
+		takeInput() {
+			const taken = reply;
+			if (taken) {
+				reply = new Uint8Array(0);
+				waiting = false;
+			}
+			return taken && taken.length > 0 ? taken : undefined;
 		},
 		push(chunk) {
 			let buf =
@@ -119,24 +232,39 @@ export function exitMarkerFilter(nonce: string): OutputFilter {
 			held = Buffer.alloc(0);
 			const out: Buffer[] = [];
 			for (;;) {
-				const at = buf.indexOf(prefix);
+				const at = buf.indexOf(start);
 				if (at === -1) break;
-				const digits = at + prefix.length;
+				const rest = buf.subarray(at);
+				const prefix = prefixes.find(
+					({ bytes }) =>
+						rest.length >= bytes.length && rest.subarray(0, bytes.length).equals(bytes),
+				);
+				if (!prefix) {
+					if (prefixes.some(({ bytes }) => bytes.subarray(0, rest.length).equals(rest))) {
+						// A marker so far, cut by the end of this chunk.
+						out.push(buf.subarray(0, at));
+						held = Buffer.from(rest);
+						return Buffer.concat(out);
+					}
+					// Another nonce, or another name: not our marker, pass it on.
+					out.push(buf.subarray(0, at + 1));
+					buf = buf.subarray(at + 1);
+					continue;
+				}
+				const digits = at + prefix.bytes.length;
 				let end = digits;
-				while (end < buf.length && end - digits < 3 && buf[end]! >= 0x30 && buf[end]! <= 0x39)
+				while (end < buf.length && end - digits < 10 && buf[end]! >= 0x30 && buf[end]! <= 0x39)
 					end++;
 				if (end === buf.length) {
-					// The marker so far, cut by the end of this chunk.
 					out.push(buf.subarray(0, at));
-					held = Buffer.from(buf.subarray(at));
+					held = Buffer.from(rest);
 					return Buffer.concat(out);
 				}
 				if (buf[end] === BEL && end > digits) {
-					exitCode ??= Number(buf.subarray(digits, end).toString('latin1'));
+					seen(prefix.kind, Number(buf.subarray(digits, end).toString('latin1')));
 					out.push(buf.subarray(0, at));
 					buf = buf.subarray(end + 1);
 				} else {
-					// The nonce followed by something else: not our marker, pass it on.
 					out.push(buf.subarray(0, at + 1));
 					buf = buf.subarray(at + 1);
 				}
@@ -220,6 +348,8 @@ interface SshResult {
 	exit: string;
 	ok: boolean;
 	stderr: string;
+	/** What it printed, when asked for. */
+	stdout: string;
 	/** Ended by the time limit rather than on its own. */
 	timedOut: boolean;
 	/** ssh could not be started at all. */
@@ -273,19 +403,29 @@ export function sshTarget(name: string, target: SshTarget, options: SshOptions):
 			signal,
 			limitMs,
 			background = false,
-		}: { signal?: AbortSignal; limitMs: number; background?: boolean },
+			output = false,
+		}: { signal?: AbortSignal; limitMs: number; background?: boolean; output?: boolean },
 	) =>
 		new Promise<SshResult>((resolve) => {
+			// Like any child of the bridge, ssh inherits the runs' pty masters (node-pty does not
+			// mark them close-on-exec), but OpenSSH closes every descriptor above 2 first thing
+			// (`closefrom` in ssh.c), so a master that outlives its run holds no run's terminal.
 			const child = spawn(ssh, args, {
 				env,
 				// Its own process group, to be stopped whole, and never the bridge's terminal's Ctrl-C.
 				detached: true,
-				stdio: ['ignore', 'ignore', 'pipe'],
+				stdio: ['ignore', output ? 'pipe' : 'ignore', 'pipe'],
 			});
 			let stderr = '';
-			child.stderr.setEncoding('utf8');
-			child.stderr.on('data', (text: string) => {
+			let stdout = '';
+			const errors = child.stderr!;
+			errors.setEncoding('utf8');
+			errors.on('data', (text: string) => {
 				if (stderr.length < MAX_STDERR) stderr += text;
+			});
+			child.stdout?.setEncoding('utf8');
+			child.stdout?.on('data', (text: string) => {
+				if (stdout.length < MAX_STDERR) stdout += text;
 			});
 			const stop = () => {
 				try {
@@ -303,19 +443,23 @@ export function sshTarget(name: string, target: SshTarget, options: SshOptions):
 			const finish = (result: { exit: string; ok: boolean; error?: Error }) => {
 				clearTimeout(timer);
 				signal?.removeEventListener('abort', stop);
-				resolve({ ...result, stderr, timedOut });
+				resolve({ ...result, stderr, stdout, timedOut });
 			};
 			child.once('error', (error) => finish({ exit: error.message, ok: false, error }));
 			child.once('exit', (code, killed) => {
 				const exit = killed !== null ? `ended by ${killed}` : `exit code ${code}`;
 				if (code === 0 && background) {
 					// The master forked into the background; it may still hold the pipe, so do not wait for it.
-					child.stderr.destroy();
+					errors.destroy();
 					finish({ exit, ok: true });
-				} else if (child.stderr.readableEnded || child.stderr.destroyed) {
-					finish({ exit, ok: code === 0 });
 				} else {
-					child.stderr.once('close', () => finish({ exit, ok: code === 0 }));
+					// Everything it printed has been read once its pipes have closed.
+					const pipes = [errors, child.stdout].filter((pipe) => pipe !== null);
+					const open = pipes.filter((pipe) => !pipe.readableEnded && !pipe.destroyed);
+					let waiting = open.length;
+					if (waiting === 0) return finish({ exit, ok: code === 0 });
+					for (const pipe of open)
+						pipe.once('close', () => --waiting === 0 && finish({ exit, ok: code === 0 }));
 				}
 			});
 		});
@@ -429,8 +573,9 @@ export function sshTarget(name: string, target: SshTarget, options: SshOptions):
 	return {
 		name,
 		target,
-		async prepare(command, { lang, signal }): Promise<PreparedRun> {
+		async prepare(command, { lang, signal, secrets }): Promise<PreparedRun> {
 			if (signal.aborted) throw stopped();
+			checkSecrets(secrets);
 			if (Buffer.byteLength(controlPath) > MAX_CONTROL_PATH) {
 				throw new TargetError(
 					`The bridge's control directory ${options.controlDir} is too long a path for an ssh control socket: use a shorter one.`,
@@ -439,27 +584,79 @@ export function sshTarget(name: string, target: SshTarget, options: SshOptions):
 			mkdirSync(options.controlDir, { recursive: true, mode: 0o700 });
 			await ensureMaster(signal);
 			const nonce = randomBytes(16).toString('hex');
+			const names = Object.keys(secrets);
+			const filter = markerFilter(
+				nonce,
+				names.length > 0
+					? Buffer.from(names.map((name) => secretLine(secrets[name]!)).join(''))
+					: undefined,
+			);
+			const group: RemoteGroup = {
+				async reap(signals, graceMs) {
+					const pgid = filter.pgid;
+					// The wrapper reports its group before it starts the command: none, no command.
+					if (pgid === undefined) return { found: 0, left: 0 };
+					if (pgid <= 1) {
+						throw new TargetError(
+							`${target.host} did not tell the command's process group, so what it left running there could not be checked.`,
+						);
+					}
+					const tenths = Math.max(1, Math.ceil(graceMs / 100));
+					const result = await runSsh(
+						[
+							...sshOptions('ControlMaster=no', 'LogLevel=ERROR'),
+							...common,
+							'--',
+							target.host,
+							[
+								'exec',
+								'sh',
+								'-c',
+								shellQuote(REAP_SCRIPT),
+								'opsbook',
+								String(pgid),
+								String(tenths),
+								...signals,
+							].join(' '),
+						],
+						{ limitMs: (timeout + 5) * 1000 + signals.length * tenths * 100, output: true },
+					);
+					const counts = /^(\d+) (\d+)\s*$/.exec(result.stdout);
+					if (!result.ok || !counts) {
+						const said = result.stderr.trim().split('\n').at(-1);
+						throw new TargetError(
+							`Could not check ${target.host} for processes the command left running (ssh: ${said || result.exit}).`,
+						);
+					}
+					return { found: Number(counts[1]), left: Number(counts[2]) };
+				},
+			};
+			const args = [
+				// A pty on the remote side even though ssh's input is a pty already: it must be
+				// one for Ctrl-C and full-screen programs, and its hangup ends the command.
+				'-tt',
+				// No `~.` escapes: a responder's keystrokes go to the command, all of them.
+				'-e',
+				'none',
+				// Quiet about "Shared connection closed", still loud about errors.
+				...sshOptions('ControlMaster=no', 'LogLevel=ERROR'),
+				...common,
+				'--',
+				target.host,
+				remoteCommand(command, lang, nonce, names),
+			];
 			return {
 				spawn: {
-					file: ssh,
-					args: [
-						// A pty on the remote side even though ssh's input is a pty already: it must be
-						// one for Ctrl-C and full-screen programs, and its hangup ends the command.
-						'-tt',
-						// No `~.` escapes: a responder's keystrokes go to the command, all of them.
-						'-e',
-						'none',
-						// Quiet about "Shared connection closed", still loud about errors.
-						...sshOptions('ControlMaster=no', 'LogLevel=ERROR'),
-						...common,
-						'--',
-						target.host,
-						remoteCommand(command, lang, nonce),
-					],
+					// Echo off before ssh starts: ssh makes the terminal raw only once the session is
+					// open, and a secret typed into a terminal that still echoes would show.
+					...(names.length > 0
+						? { file: '/bin/sh', args: ['-c', 'stty -echo && exec "$@"', 'opsbook', ssh, ...args] }
+						: { file: ssh, args }),
 					env,
 					cwd: env.HOME ?? '/',
 				},
-				filter: exitMarkerFilter(nonce),
+				filter,
+				group,
 			};
 		},
 		async close() {

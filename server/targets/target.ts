@@ -14,7 +14,7 @@ export interface SpawnSpec {
 
 /**
  * Reads a run's output as it streams and takes out what the target added to it (ssh's in-band
- * exit marker). `exitCode` is set once the marker has been seen.
+ * markers). `exitCode` is set once the exit marker has been seen.
  */
 export interface OutputFilter {
 	push(chunk: Uint8Array): Uint8Array;
@@ -22,17 +22,72 @@ export interface OutputFilter {
 	flush(): Uint8Array;
 	/** The exit code the command reported in band, once seen. */
 	readonly exitCode: number | undefined;
+	/**
+	 * What the target asked, in band, to be typed into the pty (ssh: the secrets, once the remote
+	 * side has turned its echo off). Given out once; the bridge writes it before anything else.
+	 */
+	takeInput?(): Uint8Array | undefined;
+	/** True while the target waits for that input: a keystroke now would be read as a secret. */
+	readonly waitingForInput?: boolean;
+}
+
+/** How many processes of a group there were, and how many were still there after the last signal. */
+export interface ReapResult {
+	found: number;
+	left: number;
+}
+
+/**
+ * The command's process group where the bridge cannot signal it itself (ssh: on the remote host,
+ * where a remote command that traps signals outlives its session's hangup).
+ */
+export interface RemoteGroup {
+	/**
+	 * Sends each signal in turn to the whole group, waiting up to `graceMs` after each for it to
+	 * be gone. Rejects with a `TargetError` when the group could not be checked (host unreachable,
+	 * the remote side did not report its group).
+	 */
+	reap(signals: ('HUP' | 'TERM' | 'KILL')[], graceMs: number): Promise<ReapResult>;
 }
 
 export interface PreparedRun {
 	spawn: SpawnSpec;
 	/** Present when the pty's own exit code is not the command's (ssh folds everything into 255). */
 	filter?: OutputFilter;
+	/** Present when the command's processes are not in the pty's process group. */
+	group?: RemoteGroup;
 }
 
 /** A failure to reach a target, shown to the responder as `message`. */
 export class TargetError extends Error {
 	override name = 'TargetError';
+}
+
+export interface PrepareOptions {
+	runId: string;
+	lang: string;
+	signal: AbortSignal;
+	/**
+	 * Environment variables (name → value) the command needs and whose values must never appear
+	 * on a command line: not in the argv of anything the bridge starts, here or on the target.
+	 */
+	secrets: Readonly<Record<string, string>>;
+}
+
+/** Names a shell can export, and values an environment can hold. */
+export function checkSecrets(secrets: Readonly<Record<string, string>>) {
+	for (const [name, value] of Object.entries(secrets)) {
+		if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+			throw new TargetError(
+				`The secret variable name ${JSON.stringify(name)} is not a valid environment variable name.`,
+			);
+		}
+		if (value.includes('\0')) {
+			throw new TargetError(
+				`The value of ${name} holds a NUL byte, which no environment variable can.`,
+			);
+		}
+	}
 }
 
 export interface TargetDriver {
@@ -43,10 +98,7 @@ export interface TargetDriver {
 	 * for a POSIX shell). Rejects with a `TargetError` when the target cannot be reached; the
 	 * `signal` aborts a slow connect when the responder presses Stop.
 	 */
-	prepare(
-		command: string,
-		options: { runId: string; lang: string; signal: AbortSignal },
-	): Promise<PreparedRun>;
+	prepare(command: string, options: PrepareOptions): Promise<PreparedRun>;
 	/** Closes what `prepare` opened (ssh masters). Called when the bridge shuts down. */
 	close(): Promise<void>;
 }

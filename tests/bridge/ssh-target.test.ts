@@ -15,7 +15,7 @@ import pty, { type IPty } from 'node-pty';
 import { runEnvironment } from '../../server/targets/local.ts';
 import {
 	describeSshFailure,
-	exitMarkerFilter,
+	markerFilter,
 	sshTarget,
 	type SshOptions,
 	type SshTarget,
@@ -72,8 +72,12 @@ async function driver(
 	return { driver: made, controlDir };
 }
 
-const prepare = (target: TargetDriver, command: string, signal = new AbortController().signal) =>
-	target.prepare(command, { runId: 'run-1', lang: 'bash', signal });
+const prepare = (
+	target: TargetDriver,
+	command: string,
+	signal = new AbortController().signal,
+	secrets: Record<string, string> = {},
+) => target.prepare(command, { runId: 'run-1', lang: 'bash', signal, secrets });
 
 interface Running {
 	pty: IPty;
@@ -176,6 +180,7 @@ describe('ssh target: running commands', () => {
 			runId: 'r',
 			lang: 'sh',
 			signal: new AbortController().signal,
+			secrets: {},
 		});
 		const sh = start(prepared);
 		await sh.exited;
@@ -400,11 +405,11 @@ describe('ssh target: when the host cannot be reached', () => {
 	});
 });
 
-describe('ssh exit marker filter', () => {
+describe('ssh marker filter', () => {
 	const nonce = 'ab'.repeat(16);
 	const marker = `\x1b]opsbook-exit;${nonce};42\x07`;
 	const feed = (chunks: string[]) => {
-		const filter = exitMarkerFilter(nonce);
+		const filter = markerFilter(nonce);
 		let out = '';
 		for (const chunk of chunks)
 			out += Buffer.from(filter.push(Buffer.from(chunk, 'latin1'))).toString('latin1');

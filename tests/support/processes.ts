@@ -3,7 +3,7 @@
  * in the same process table), open file descriptors, free loopback ports, and a condition to
  * become true.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 
 /** The pids of processes for which `matches` holds; processes that end meanwhile are skipped. */
@@ -37,6 +37,29 @@ export function processesOfRun(runId: string): Promise<number[]> {
 	return processesWhere(async (pid) =>
 		(await readFile(`/proc/${pid}/environ`, 'latin1')).split('\0').includes(`OPSBOOK_RUN=${runId}`),
 	);
+}
+
+/** Every process's command line, as `ps` would show it (arguments joined by spaces). */
+export async function commandLines(): Promise<string[]> {
+	const lines: string[] = [];
+	await processesWhere(async (pid) => {
+		lines.push((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' '));
+		return false;
+	});
+	return lines;
+}
+
+/** What each open descriptor of process `pid` refers to (`/dev/pts/3`, `/dev/ptmx`, `pipe:[…]`). */
+export async function descriptorsOf(pid: number): Promise<Map<number, string>> {
+	const found = new Map<number, string>();
+	for (const fd of await readdir(`/proc/${pid}/fd`)) {
+		try {
+			found.set(Number(fd), await readlink(`/proc/${pid}/fd/${fd}`));
+		} catch {
+			// Closed while we were reading.
+		}
+	}
+	return found;
 }
 
 /** The file descriptors this process has open. */
