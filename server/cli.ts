@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RISKS, type Risk } from '../src/runbook/schema.ts';
 import { projectPaths, RunbookError } from '../src/runbook/runbooks-fs.ts';
+import { PermissionError } from './private-files.ts';
 import { startBridge, type RunningBridge } from './start.ts';
 
 const USAGE = `Usage:
@@ -125,7 +126,11 @@ export async function runCli(argv: string[]): Promise<void> {
 	try {
 		await main(argv);
 	} catch (error) {
-		if (error instanceof RunbookError || error instanceof UsageError) {
+		if (
+			error instanceof RunbookError ||
+			error instanceof UsageError ||
+			error instanceof PermissionError
+		) {
 			console.error(error.message);
 			process.exit(2);
 		}
