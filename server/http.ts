@@ -15,7 +15,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BRIDGE_PATH, CloseCode, MAX_CLIENT_FRAME_BYTES } from '../src/protocol.ts';
 import type { Bridge } from './bridge.ts';
+import { isLoopbackHost, LOOPBACK_NAMES } from './loopback.ts';
 import { staticHandler } from './static.ts';
+
+export { isLoopbackHost, LOOPBACK_NAMES };
 
 export interface BridgeServerOptions {
 	bridge: Bridge;
@@ -41,17 +44,6 @@ export interface BridgeServer {
 	close(): Promise<void>;
 }
 
-export const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** Whether a `Host` header names this server on a loopback name or address. */
-export function isLoopbackHost(header: string | undefined, port: number): boolean {
-	if (!header) return false;
-	const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(header.toLowerCase());
-	if (!match) return false;
-	const [, name = '', portText] = match;
-	return LOOPBACK_NAMES.has(name) && Number(portText ?? 80) === port;
-}
-
 function reject(socket: Duplex, status: number, reason: string) {
 	socket.end(
 		`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
@@ -60,7 +52,9 @@ function reject(socket: Duplex, status: number, reason: string) {
 
 export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
 	const { bridge, host = '127.0.0.1', maxConnections = 64 } = options;
-	const serveSite = options.siteRoot ? staticHandler(options.siteRoot) : undefined;
+	const serveSite = options.siteRoot
+		? staticHandler(options.siteRoot, { allowHost: (header) => isLoopbackHost(header, port) })
+		: undefined;
 	const server = createServer((req, res) => {
 		if (serveSite) return void serveSite(req, res);
 		res
