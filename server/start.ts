@@ -128,6 +128,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 	if (options.siteUrl) allowedOrigins.push(new URL(options.siteUrl).origin);
 	const server = await startBridgeServer({
 		bridge,
+		token,
 		siteRoot: options.siteRoot,
 		host: options.host ?? '127.0.0.1',
 		port: options.port ?? 0,
