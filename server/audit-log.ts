@@ -5,12 +5,14 @@
  * A `start` line is written before the process starts and an `end` line is synced to disk before
  * any page hears that the run finished, so a bridge killed at any moment leaves every finished run
  * on record, and a run that started but has no `end` is visibly one that was cut off.
- * Secret parameter values never reach it: commands are logged redacted.
+ * Secret parameter values never reach it: commands are logged redacted. The file is the user's
+ * alone (0600): a looser one is tightened, one of another user refused (`private-files.ts`).
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, constants, mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { openPrivateFile } from './private-files.ts';
 
 export interface AuditStart {
 	event: 'start';
@@ -62,8 +64,16 @@ export class AuditLog {
 	#file: Promise<FileHandle> | undefined;
 	#queue: Promise<void> = Promise.resolve();
 
+	/** Checks an existing log at once, so a bridge refuses to start rather than fail its first run. */
 	constructor(path: string) {
 		this.path = path;
+		let fd: number | undefined;
+		try {
+			fd = openPrivateFile(path, constants.O_WRONLY | constants.O_APPEND, 'the audit log');
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+		}
+		if (fd !== undefined) closeSync(fd);
 	}
 
 	/** Appends one entry and resolves once it is on disk. Entries are written in call order. */
@@ -82,7 +92,10 @@ export class AuditLog {
 
 	async #open(): Promise<FileHandle> {
 		mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-		return open(this.path, 'a', 0o600);
+		// Made, or checked again (ours, 0600, no symlink), before the handle that writes it.
+		const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+		closeSync(openPrivateFile(this.path, flags, 'the audit log'));
+		return open(this.path, flags | constants.O_NOFOLLOW, 0o600);
 	}
 
 	async close() {

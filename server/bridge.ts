@@ -56,7 +56,10 @@ export interface BridgeLimits {
 	recentRuns: number;
 	/** Output each run keeps for replay, in bytes. */
 	ringBytes: number;
-	/** How long a new connection has to say hello. */
+	/**
+	 * How long a new connection has to say hello. Short: a page says it as soon as the socket
+	 * opens, and a socket that never does holds one of the few unpaired places (`http.ts`).
+	 */
 	helloTimeoutMs: number;
 }
 
@@ -65,17 +68,25 @@ export const DEFAULT_LIMITS: BridgeLimits = {
 	runs: 32,
 	recentRuns: 20,
 	ringBytes: 2 * 1024 * 1024,
-	helloTimeoutMs: 5000,
+	helloTimeoutMs: 2000,
 };
 
 export interface Connection {
 	message(data: string | Uint8Array, isBinary: boolean): void;
 	closed(): void;
+	/** Whether the page has said hello and been welcomed. */
+	readonly authorized: boolean;
+}
+
+/** What the HTTP side already knows of a socket when it hands it over. */
+export interface Grant {
+	/** The upgrade carried the bridge's pairing cookie from its own site: hello needs no token. */
+	paired?: boolean;
 }
 
 export interface Bridge {
 	/** Takes a new socket; the returned handlers receive its frames and its close. */
-	opened(socket: BridgeSocket): Connection;
+	opened(socket: BridgeSocket, grant?: Grant): Connection;
 	readonly runs: ReadonlyMap<string, Run>;
 	/** Stops every run, waits for their ends to be logged, closes every socket. */
 	close(): Promise<void>;
@@ -115,6 +126,8 @@ export function makeBridge(options: BridgeOptions): Bridge {
 
 	interface ClientState {
 		socket: BridgeSocket;
+		/** Paired by cookie before hello (see `Grant`). */
+		paired: boolean;
 		authorized: boolean;
 		/** The runs this page follows, with the follower object `Run` sends to. */
 		following: Map<string, RunFollower>;
@@ -189,7 +202,10 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					client.socket.close(CloseCode.DuplicateHello, 'Already said hello');
 					return;
 				}
-				if (!tokenMatches(options.token, message.token)) {
+				// A token, when given, must be right even if the cookie was: no mixing of the two.
+				if (
+					message.token === undefined ? !client.paired : !tokenMatches(options.token, message.token)
+				) {
 					client.socket.close(CloseCode.Unauthorized, 'Wrong pairing token');
 					return;
 				}
@@ -319,9 +335,10 @@ export function makeBridge(options: BridgeOptions): Bridge {
 
 	return {
 		runs,
-		opened(socket) {
+		opened(socket, grant = {}) {
 			const client: ClientState = {
 				socket,
+				paired: grant.paired === true,
 				authorized: false,
 				following: new Map(),
 				started: new Set(),
@@ -331,6 +348,9 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				if (!client.authorized) socket.close(CloseCode.HelloTimeout, 'No hello in time');
 			}, limits.helloTimeoutMs);
 			return {
+				get authorized() {
+					return client.authorized;
+				},
 				message(data, isBinary) {
 					try {
 						const text = isBinary

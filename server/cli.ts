@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RISKS, type Risk } from '../src/runbook/schema.ts';
 import { projectPaths, RunbookError } from '../src/runbook/runbooks-fs.ts';
+import { PermissionError } from './private-files.ts';
 import { startBridge, UsageError, type RunningBridge } from './start.ts';
 
 const USAGE = `Usage:
@@ -126,7 +127,12 @@ export async function runCli(argv: string[]): Promise<void> {
 		const badOption = (error as NodeJS.ErrnoException | undefined)?.code?.startsWith(
 			'ERR_PARSE_ARGS',
 		);
-		if (error instanceof RunbookError || error instanceof UsageError || badOption) {
+		if (
+			error instanceof RunbookError ||
+			error instanceof UsageError ||
+			error instanceof PermissionError ||
+			badOption
+		) {
 			console.error((error as Error).message);
 			process.exit(2);
 		}

@@ -3,7 +3,7 @@
  * audit log and the HTTP server. `npm start`, `npm run bridge` and the tests all start one here.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FRAGMENT_KEY } from '../src/protocol.ts';
 import type { ProjectPaths } from '../src/runbook/runbooks-fs.ts';
@@ -11,6 +11,7 @@ import type { Risk } from '../src/runbook/schema.ts';
 import { AuditLog, defaultStateDir } from './audit-log.ts';
 import { makeBridge, type BridgeLimits } from './bridge.ts';
 import { startBridgeServer, type BridgeServer } from './http.ts';
+import { openPrivateFile, privateDir } from './private-files.ts';
 import { loadExecutableRegistry, type ExecutableRegistry } from './registry.ts';
 import { localTarget, runEnvironment } from './targets/local.ts';
 import type { TargetDriver } from './targets/target.ts';
@@ -50,22 +51,39 @@ export interface RunningBridge extends BridgeServer {
 }
 
 /**
- * The pairing token: random, made at the first start and kept (mode 0600) in the state directory
- * so open pages reconnect after the bridge restarts; `newToken` replaces it.
+ * The pairing token: random, made at the first start and kept (mode 0600, in a 0700 folder) in
+ * the state directory so open pages reconnect after the bridge restarts; `newToken` replaces it.
+ * A kept token others could read is tightened and said so; one of another user is refused.
  */
 export function pairingToken(stateDir: string, renew = false): string {
+	privateDir(stateDir);
 	const file = join(stateDir, 'bridge-token');
+	const what = 'the pairing token file';
 	if (!renew) {
+		let fd: number | undefined;
 		try {
-			const kept = readFileSync(file, 'utf8').trim();
-			if (/^[A-Za-z0-9_-]{43,}$/.test(kept)) return kept;
-		} catch {
-			// None yet.
+			fd = openPrivateFile(file, constants.O_RDONLY, what);
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+		}
+		if (fd !== undefined) {
+			try {
+				const kept = readFileSync(fd, 'utf8').trim();
+				if (/^[A-Za-z0-9_-]{43,}$/.test(kept)) return kept;
+			} finally {
+				closeSync(fd);
+			}
 		}
 	}
-	mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 	const token = randomBytes(32).toString('base64url');
-	writeFileSync(file, `${token}\n`, { mode: 0o600 });
+	// Truncated only once it is known to be ours.
+	const fd = openPrivateFile(file, constants.O_WRONLY | constants.O_CREAT, what);
+	try {
+		ftruncateSync(fd, 0);
+		writeFileSync(fd, `${token}\n`);
+	} finally {
+		closeSync(fd);
+	}
 	return token;
 }
 
@@ -85,7 +103,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 		}
 	}
 	const stateDir = options.stateDir ?? defaultStateDir();
-	mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+	privateDir(stateDir);
 	const env = runEnvironment();
 	// A driver per target; an ssh driver connects only when a run on an armed target asks it to.
 	const drivers = new Map<string, TargetDriver>();
@@ -121,6 +139,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 	if (options.siteUrl) allowedOrigins.push(new URL(options.siteUrl).origin);
 	const server = await startBridgeServer({
 		bridge,
+		token,
 		siteRoot: options.siteRoot,
 		host: options.host ?? '127.0.0.1',
 		port: options.port ?? 0,

@@ -14,8 +14,11 @@ const TargetName = z.string().check(z.maxLength(64));
 export const HelloSchema = z.object({
 	type: z.literal('hello'),
 	version: z.number(),
-	/** The pairing token the bridge printed, from the URL fragment. */
-	token: z.string().check(z.maxLength(256)),
+	/**
+	 * The pairing token the bridge printed, from the URL fragment. Absent when the page's browser
+	 * presented the bridge's pairing cookie on the upgrade instead (a site the bridge serves).
+	 */
+	token: z.optional(z.string().check(z.maxLength(256))),
 });
 
 /** Run a block. `ref` is the page's own id for the request, echoed in `started` or `refused`. */

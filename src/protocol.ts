@@ -253,5 +253,18 @@ export function decodeOutput(frame: Uint8Array): { run: string; offset: number; 
 	return { run, offset, data: frame.subarray(1 + length + 8) };
 }
 
-/** The pairing data a bridge hands the page in the URL fragment: `#opsbook=<token>@<host:port>`. */
+/**
+ * The pairing data a bridge hands the page in the URL fragment: `#opsbook=<token>` for the bridge
+ * serving the page, `#opsbook=<token>@<host:port>` for a standalone one. The host is always
+ * `127.0.0.1`, `localhost` or `[::1]`: a page pairs with no bridge on another computer.
+ */
 export const FRAGMENT_KEY = 'opsbook';
+
+/**
+ * On a bridge that serves the site itself: a same-origin POST of `{ token }` here answers with
+ * the bridge's HttpOnly pairing cookie, which later tabs present instead of the token.
+ */
+export const PAIR_PATH = '/_opsbook/pair';
+
+/** On a bridge that serves the site itself: `{ paired }`, whether this browser holds its cookie. */
+export const STATUS_PATH = '/_opsbook/status';

@@ -24,7 +24,7 @@ import { renderTemplate } from '../runbook/template.ts';
 import type { OpsbookBridge } from './bridge-header.ts';
 import type { OpsbookCommand } from './command-block.ts';
 import { formValues } from './command-form.ts';
-import type { Pairing } from './pairing.ts';
+import { isLoopbackBridgeUrl, type Pairing } from './pairing.ts';
 import { RunPanel } from './run-panel.ts';
 import { RunsList } from './runs-list.ts';
 
@@ -98,6 +98,8 @@ class Bridge {
 		this.#retry = 0;
 		let socket: WebSocket;
 		try {
+			// `pairing.ts` admits only loopback bridges; checked again where the socket is made.
+			if (!isLoopbackBridgeUrl(this.#pairing.url)) throw new Error('not a loopback bridge');
 			socket = new WebSocket(this.#pairing.url);
 		} catch {
 			this.#refuse(

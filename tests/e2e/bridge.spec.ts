@@ -1,6 +1,7 @@
 /**
- * The page's side of the bridge, in Chromium against a real bridge: pairing from the link,
- * the status chip, Run into a terminal, exit codes, Stop, reattaching after a reload, the
+ * The page's side of the bridge, in Chromium against a real bridge: pairing from the link (only
+ * with a bridge on this computer, never switched without consent, followed into new tabs), the
+ * site's security headers, the status chip, Run into a terminal, exit codes, Stop, reattaching after a reload, the
  * confirmation of destructive steps, and a page that never runs anything loading no terminal.
  *
  * Needs the fixture site built first:
@@ -12,10 +13,13 @@
  * never show up in another's Runs panel or terminals.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { expect, test as base, type Locator, type Page } from '@playwright/test';
 import { FRAGMENT_KEY } from '../../src/protocol.ts';
 import * as pairing from '../../src/client/pairing.ts';
+import { serveStatic, type StaticServer } from '../../server/static.ts';
 import { startTestBridge, type TestBridge } from '../support/bridge.ts';
 import { processesOfRun, processesRunning } from '../support/processes.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
@@ -67,11 +71,11 @@ test('the page reads the pairing link the bridge prints', () => {
 		pairing: { token: 'abc', url: 'ws://127.0.0.1:7777/_opsbook/bridge' },
 		rest: 'count',
 	});
+	// A published site is never a bridge itself, and a bridge elsewhere is never paired with.
 	expect(
-		pairing.parseFragment('#opsbook=abc', { protocol: 'https:', host: 'docs.example' }).pairing
-			?.url,
-	).toBe('wss://docs.example/_opsbook/bridge');
-	// A host that is not host:port is not a bridge address.
+		pairing.parseFragment('#opsbook=abc', { protocol: 'https:', host: 'docs.example' }).pairing,
+	).toBeUndefined();
+	expect(pairing.parseFragment('#opsbook=abc@evil.example:1234', origin).pairing).toBeUndefined();
 	expect(pairing.parseFragment('#opsbook=abc@evil.example/x', origin).pairing).toBeUndefined();
 });
 
@@ -199,25 +203,243 @@ test('a destructive step runs only once its word is typed', async ({ page, bridg
 	await expect(panel(destroy)).toContainText('exit 0');
 });
 
-test('without pairing data the chip says offline and nothing connects', async ({
+test('a tab of a browser never paired says a bridge runs here, and connects nowhere', async ({
 	page,
 	bridge,
 }) => {
 	const sockets: string[] = [];
 	page.on('websocket', (ws) => sockets.push(ws.url()));
 	await page.goto(`${bridge.origin}/`);
-	await expect(chip(page)).toContainText('offline');
+	await expect(chip(page)).toContainText('not paired');
 	await chip(page).click();
-	await expect(page.locator('#ob-bridge-detail')).toContainText('npm start');
-	await expect(
-		page.locator('#ob-bridge-detail').getByRole('button', { name: 'Copy' }),
-	).toBeVisible();
+	const detail = page.locator('#ob-bridge-detail');
+	await expect(detail).toContainText('A bridge is running here, but this tab is not paired');
+	await expect(detail).toContainText('Open the link npm start printed in this tab');
+	await expect(detail.getByRole('button', { name: 'Copy' })).toBeVisible();
 	const echo = block(page, 't.echo');
 	await expect(runButton(echo)).toHaveAttribute('aria-disabled', 'true');
 	await runButton(echo).click({ force: true });
 	await expect(echo.getByRole('status')).toContainText('needs the local Opsbook bridge');
 	await expect(page.getByRole('button', { name: /^Runs/ })).toBeHidden();
 	expect(sockets).toEqual([]);
+});
+
+test('a link naming a bridge on another host connects nowhere', async ({ page, bridge }) => {
+	const sockets: string[] = [];
+	const elsewhere: string[] = [];
+	page.on('websocket', (ws) => sockets.push(ws.url()));
+	page.on('request', (request) => {
+		if (!/^http:\/\/127\.0\.0\.1:/.test(request.url())) elsewhere.push(request.url());
+	});
+	await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}@evil.example:1234`);
+	await expect(chip(page)).toContainText('refused');
+	await expect(page).toHaveURL(`${bridge.origin}/`);
+	await chip(page).click();
+	await expect(page.locator('#ob-bridge-detail')).toContainText(
+		'pairs with a bridge at evil.example:1234, which is not on this computer',
+	);
+	// Dressed up as this computer: refused the same way.
+	await page.goto(
+		`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}@127.0.0.1.evil.example:1234`,
+	);
+	await expect(chip(page)).toContainText('refused');
+	await page.waitForTimeout(500);
+	expect(sockets).toEqual([]);
+	expect(elsewhere).toEqual([]);
+	expect(await page.evaluate(() => sessionStorage.getItem('opsbook-bridge'))).toBeNull();
+});
+
+test('a link for another bridge does not switch a paired tab without consent', async ({
+	page,
+	bridge,
+}) => {
+	const other = await startTestBridge({ siteRoot: SITE, allowedOrigins: [bridge.origin] });
+	try {
+		const sockets: string[] = [];
+		page.on('websocket', (ws) => sockets.push(ws.url()));
+		await openPaired(page, bridge);
+		const detail = page.locator('#ob-bridge-detail');
+		await chip(page).click();
+		await expect(detail).toContainText(
+			`Paired with the bridge at 127.0.0.1:${bridge.port}, which serves this site.`,
+		);
+		await page.keyboard.press('Escape');
+
+		const link = `#${FRAGMENT_KEY}=${other.token}@127.0.0.1:${other.port}`;
+		await page.evaluate((hash) => (location.hash = hash), link);
+		const offer = detail.locator('.ob-bridge-offer');
+		await expect(offer).toBeVisible();
+		await expect(offer).toContainText(
+			`This link pairs with another bridge, at 127.0.0.1:${other.port}`,
+		);
+		await expect(page).toHaveURL(`${bridge.origin}/`);
+		await offer.getByRole('button', { name: 'Ignore' }).click();
+		await expect(offer).toBeHidden();
+		await expect(chip(page)).toContainText('runs on local');
+		expect(sockets).toEqual([bridge.wsUrl]);
+		expect(await page.evaluate(() => sessionStorage.getItem('opsbook-bridge'))).toContain(
+			bridge.token,
+		);
+
+		// Loading the link in the tab asks too; this time the responder takes it.
+		await page.goto(`${bridge.origin}/remote/${link}`);
+		await expect(offer).toBeVisible();
+		await offer.getByRole('button', { name: 'Pair with it' }).click();
+		await expect(chip(page)).toContainText('runs on local');
+		await expect.poll(() => sockets.at(-1)).toBe(other.wsUrl);
+		await chip(page).click();
+		await expect(detail).toContainText(`Paired with the bridge at 127.0.0.1:${other.port}.`);
+		const hello = block(page, 'r.hello');
+		await runButton(hello).click();
+		await expect(screen(hello)).toContainText('remote says hi');
+		expect((await other.readAudit()).some((e) => e.block === 'r.hello')).toBe(true);
+		expect((await bridge.readAudit()).some((e) => e.block === 'r.hello')).toBe(false);
+	} finally {
+		await other.dispose();
+	}
+});
+
+test('a new tab of the paired browser is paired too, by the bridge’s cookie', async ({
+	page,
+	context,
+	browser,
+	bridge,
+}) => {
+	await openPaired(page, bridge);
+	// As a Ctrl-click in the sidebar or a URL pasted from an alert opens it: no fragment.
+	const tab = await context.newPage();
+	const hellos: Array<Record<string, unknown>> = [];
+	tab.on('websocket', (ws) =>
+		ws.on('framesent', (frame) => {
+			if (typeof frame.payload === 'string' && frame.payload.includes('"hello"'))
+				hellos.push(JSON.parse(frame.payload));
+		}),
+	);
+	await tab.goto(`${bridge.origin}/remote/`);
+	await expect(chip(tab)).toContainText('runs on local');
+	const hello = block(tab, 'r.hello');
+	await runButton(hello).click();
+	await expect(screen(hello)).toContainText('remote says hi');
+	await expect(panel(hello)).toContainText('exit 0');
+	// The tab never held the token: the cookie (HttpOnly) paired it.
+	expect(hellos).toHaveLength(1);
+	expect(hellos[0]).not.toHaveProperty('token');
+	expect(await tab.evaluate(() => sessionStorage.getItem('opsbook-bridge'))).toBeNull();
+	expect(await tab.evaluate(() => document.cookie)).toBe('');
+
+	// Another browser (no cookie) is not paired, and says so.
+	const stranger = await browser.newContext();
+	try {
+		const fresh = await stranger.newPage();
+		let sockets = 0;
+		fresh.on('websocket', () => sockets++);
+		await fresh.goto(`${bridge.origin}/remote/`);
+		await expect(chip(fresh)).toContainText('not paired');
+		await expect(chip(fresh)).toHaveAttribute(
+			'title',
+			/A bridge is running here, but this tab is not paired/,
+		);
+		expect(sockets).toBe(0);
+	} finally {
+		await stranger.close();
+	}
+});
+
+test.describe('for a site published elsewhere', () => {
+	let site: StaticServer;
+	test.beforeAll(async () => {
+		site = await serveStatic({ root: SITE });
+	});
+	test.afterAll(() => site?.close());
+
+	test('a new tab gets the pairing from a paired tab of the same site', async ({
+		page,
+		context,
+		browser,
+	}) => {
+		const origin = site.url.replace(/\/$/, '');
+		const standalone = await startTestBridge({ siteRoot: undefined, siteUrl: site.url });
+		try {
+			await page.goto(
+				`${origin}/#${FRAGMENT_KEY}=${standalone.token}@127.0.0.1:${standalone.port}`,
+			);
+			await expect(chip(page)).toContainText('runs on local');
+			const tab = await context.newPage();
+			await tab.goto(`${origin}/remote/`);
+			await expect(chip(tab)).toContainText('runs on local');
+			const hello = block(tab, 'r.hello');
+			await runButton(hello).click();
+			await expect(screen(hello)).toContainText('remote says hi');
+
+			// Nothing to share across browsers: a stranger's tab is offline.
+			const stranger = await browser.newContext();
+			try {
+				const fresh = await stranger.newPage();
+				await fresh.goto(`${origin}/remote/`);
+				await page.waitForTimeout(600);
+				await expect(chip(fresh)).toContainText('offline');
+			} finally {
+				await stranger.close();
+			}
+		} finally {
+			await standalone.dispose();
+		}
+	});
+});
+
+test('the site runs under its Content-Security-Policy without a violation', async ({
+	page,
+	bridge,
+}) => {
+	const violations: string[] = [];
+	page.on('console', (message) => {
+		if (/Content.Security.Policy|Refused to/i.test(message.text())) violations.push(message.text());
+	});
+	await page.addInitScript(() =>
+		document.addEventListener('securitypolicyviolation', (event) =>
+			console.error(`Refused to: ${event.violatedDirective} ${event.blockedURI}`),
+		),
+	);
+	const response = await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
+	expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+	await expect(chip(page)).toContainText('runs on local');
+	const echo = block(page, 't.echo');
+	await runButton(echo).click();
+	await expect(screen(echo)).toContainText('hello from opsbook');
+	// Search: pagefind's WebAssembly and its index.
+	await page.getByRole('button', { name: 'Search' }).first().click();
+	await page.getByRole('dialog', { name: 'Search' }).getByRole('textbox').fill('hello');
+	await expect(page.locator('.pagefind-ui__result').first()).toBeVisible();
+	await page.keyboard.press('Escape');
+	await page.goto(`${bridge.origin}/remote/`);
+	await expect(chip(page)).toContainText('runs on local');
+	expect(violations).toEqual([]);
+});
+
+test('another site cannot frame the runbooks', async ({ page, bridge }) => {
+	// Another site, without headers of its own, framing one of its pages and a runbook.
+	const other = createServer((req, res) =>
+		res.end(
+			req.url === '/'
+				? `<iframe src="/inner"></iframe><iframe src="${bridge.origin}/"></iframe>`
+				: '<h1>plain page</h1>',
+		),
+	);
+	await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+	const { port } = other.address() as AddressInfo;
+	try {
+		await page.goto(`http://127.0.0.1:${port}/`);
+		const frame = (url: string) => page.frames().find((f) => f.url().startsWith(url));
+		await expect
+			.poll(() => frame(`http://127.0.0.1:${port}/inner`)?.locator('h1').textContent())
+			.toBe('plain page');
+		// The browser refused to show the runbook: its frame holds an error page.
+		await expect.poll(() => frame('chrome-error:')).toBeTruthy();
+		expect(await frame('chrome-error:')?.content()).not.toContain('opsbook-bridge');
+		expect(frame(bridge.origin)).toBeUndefined();
+	} finally {
+		other.close();
+	}
 });
 
 test('a wrong token is refused, and the chip says why', async ({ page, bridge }) => {

@@ -151,10 +151,13 @@ export class TestClient {
 	autoAck = true;
 	#waiters: Array<() => void> = [];
 
-	constructor(url: string, headers: { origin?: string; host?: string } = {}) {
+	constructor(url: string, headers: { origin?: string; host?: string; cookie?: string } = {}) {
 		this.ws = new WebSocket(url, {
 			...(headers.origin !== undefined && { origin: headers.origin }),
-			...(headers.host !== undefined && { headers: { host: headers.host } }),
+			headers: {
+				...(headers.host !== undefined && { host: headers.host }),
+				...(headers.cookie !== undefined && { cookie: headers.cookie }),
+			},
 		});
 		this.opened = new Promise((resolve, reject) => {
 			this.ws.once('open', () => resolve());
