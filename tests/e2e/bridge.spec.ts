@@ -275,25 +275,26 @@ test('a link for another bridge does not switch a paired tab without consent', a
 		await expect(page).toHaveURL(`${bridge.origin}/`);
 		await offer.getByRole('button', { name: 'Ignore' }).click();
 		await expect(offer).toBeHidden();
-		await expect(chip(page)).toContainText('runs on local');
+		await expect(chip(page)).toContainText('connected');
 		expect(sockets).toEqual([bridge.wsUrl]);
 		expect(await page.evaluate(() => sessionStorage.getItem('opsbook-bridge'))).toContain(
 			bridge.token,
 		);
 
 		// Loading the link in the tab asks too; this time the responder takes it.
-		await page.goto(`${bridge.origin}/remote/${link}`);
+		await page.goto(`${bridge.origin}/${link}`);
 		await expect(offer).toBeVisible();
 		await offer.getByRole('button', { name: 'Pair with it' }).click();
-		await expect(chip(page)).toContainText('runs on local');
+		await expect(chip(page)).toContainText('connected');
 		await expect.poll(() => sockets.at(-1)).toBe(other.wsUrl);
 		await chip(page).click();
 		await expect(detail).toContainText(`Paired with the bridge at 127.0.0.1:${other.port}.`);
-		const hello = block(page, 'r.hello');
+		await page.keyboard.press('Escape');
+		const hello = block(page, 't.echo');
 		await runButton(hello).click();
-		await expect(screen(hello)).toContainText('remote says hi');
-		expect((await other.readAudit()).some((e) => e.block === 'r.hello')).toBe(true);
-		expect((await bridge.readAudit()).some((e) => e.block === 'r.hello')).toBe(false);
+		await expect(screen(hello)).toContainText('hello from opsbook');
+		expect((await other.readAudit()).some((e) => e.block === 't.echo')).toBe(true);
+		expect((await bridge.readAudit()).some((e) => e.block === 't.echo')).toBe(false);
 	} finally {
 		await other.dispose();
 	}
@@ -315,11 +316,11 @@ test('a new tab of the paired browser is paired too, by the bridge’s cookie', 
 				hellos.push(JSON.parse(frame.payload));
 		}),
 	);
-	await tab.goto(`${bridge.origin}/remote/`);
-	await expect(chip(tab)).toContainText('runs on local');
-	const hello = block(tab, 'r.hello');
+	await tab.goto(`${bridge.origin}/`);
+	await expect(chip(tab)).toContainText('connected');
+	const hello = block(tab, 't.echo');
 	await runButton(hello).click();
-	await expect(screen(hello)).toContainText('remote says hi');
+	await expect(screen(hello)).toContainText('hello from opsbook');
 	await expect(panel(hello)).toContainText('exit 0');
 	// The tab never held the token: the cookie (HttpOnly) paired it.
 	expect(hellos).toHaveLength(1);
@@ -363,13 +364,13 @@ test.describe('for a site published elsewhere', () => {
 			await page.goto(
 				`${origin}/#${FRAGMENT_KEY}=${standalone.token}@127.0.0.1:${standalone.port}`,
 			);
-			await expect(chip(page)).toContainText('runs on local');
+			await expect(chip(page)).toContainText('connected');
 			const tab = await context.newPage();
-			await tab.goto(`${origin}/remote/`);
-			await expect(chip(tab)).toContainText('runs on local');
-			const hello = block(tab, 'r.hello');
+			await tab.goto(`${origin}/`);
+			await expect(chip(tab)).toContainText('connected');
+			const hello = block(tab, 't.echo');
 			await runButton(hello).click();
-			await expect(screen(hello)).toContainText('remote says hi');
+			await expect(screen(hello)).toContainText('hello from opsbook');
 
 			// Nothing to share across browsers: a stranger's tab is offline.
 			const stranger = await browser.newContext();
@@ -402,7 +403,7 @@ test('the site runs under its Content-Security-Policy without a violation', asyn
 	);
 	const response = await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
 	expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
-	await expect(chip(page)).toContainText('runs on local');
+	await expect(chip(page)).toContainText('connected');
 	const echo = block(page, 't.echo');
 	await runButton(echo).click();
 	await expect(screen(echo)).toContainText('hello from opsbook');
@@ -412,7 +413,7 @@ test('the site runs under its Content-Security-Policy without a violation', asyn
 	await expect(page.locator('.pagefind-ui__result').first()).toBeVisible();
 	await page.keyboard.press('Escape');
 	await page.goto(`${bridge.origin}/remote/`);
-	await expect(chip(page)).toContainText('runs on local');
+	await expect(chip(page)).toContainText('connected');
 	expect(violations).toEqual([]);
 });
 
