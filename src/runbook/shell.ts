@@ -9,8 +9,9 @@
  * - `bare`, `double`: an argument of an ordinary command, unquoted or in "…". Any value, quoted.
  * - `single`: inside '…' of an ordinary command, where nothing can be escaped.
  * - `code`: text that is (or may be) read as code a second time: the arguments of ssh, eval,
- *   psql…, the script of `sh -c`, the argument of any `-c`/`-e`, backticks, here-documents,
- *   process substitution, a case statement, a function definition, a command name.
+ *   psql…, the script of `sh -c`, the argument of any `-c`/`-e`, an earlier stage of a pipe into
+ *   a shell or interpreter, backticks, here-documents, process substitution, a case statement,
+ *   a function definition, a command name.
  * - `arithmetic`: `$(( ))`, `(( ))`, `let`, `[[ ]]`, subscripts and the builtins that take
  *   variable names, where bash evaluates `a[$(cmd)]` and reads a bare name as a variable.
  * - `refused`: nowhere to put any value (`${…}`, right after `$`, glued to a redirection).
