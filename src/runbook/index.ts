@@ -30,6 +30,7 @@ export {
 	displayTemplate,
 	parseTemplate,
 	renderTemplate,
+	secretEnvName,
 	type ParsedTemplate,
 	type RenderResult,
 	type Segment,

@@ -86,7 +86,8 @@ export function paramValueSchema(spec: ParamSpec): z.ZodMiniType<string, string>
 			const min = spec.min ?? INT_MIN;
 			const max = spec.max ?? INT_MAX;
 			return required.check(
-				z.regex(/^-?(0|[1-9][0-9]*)$/, 'must be a whole number, like 4242'),
+				// One spelling per number: no leading zeros, and no -0.
+				z.regex(/^(0|-?[1-9][0-9]*)$/, 'must be a whole number, like 4242'),
 				z.refine((v: string) => Number(v) >= min, `must be at least ${min}`),
 				z.refine((v: string) => Number(v) <= max, `must be at most ${max}`),
 			);

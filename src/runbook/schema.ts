@@ -47,7 +47,7 @@ export const SegmentSchema = z.union([
 	z.string(),
 	z.object({
 		param: z.string(),
-		context: z.enum(['bare', 'double', 'single', 'embedded', 'expansion']),
+		context: z.enum(['bare', 'double', 'single', 'code', 'arithmetic', 'refused']),
 	}),
 ]);
 

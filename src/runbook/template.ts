@@ -11,9 +11,10 @@
  *   author's own configuration and are checked to be plain words when the config loads).
  * - Any other `{{…}}` (Go templates such as `{{.Name}}`) is literal text; `\{{` is a literal `{{`.
  *
- * Parsing yields segments: literal text, and parameter holes tagged with their shell context.
- * Rendering validates every value against its type and quotes it for its context. The same
- * segments render the Copy text in the page and, later, the command the bridge runs.
+ * Parsing yields segments: literal text, and parameter holes tagged with their shell context; a
+ * parameter whose type may not stand in its context is a problem with its offset (see `shell.ts`
+ * for the contexts). Rendering validates every value against its type and quotes it for its
+ * context. The same segments render the Copy text in the page and the command the bridge runs.
  *
  * Browser-safe: imports only `params.ts` and `shell.ts`.
  */
@@ -25,7 +26,7 @@ import {
 	parseParamType,
 	type ParamSpec,
 } from './params.ts';
-import { holeContexts, quoteFor, type ShellContext } from './shell.ts';
+import { holePlaces, quoteFor, type HolePlace, type ShellContext } from './shell.ts';
 
 /** One piece of a parsed template. Strings are literal text with variables already filled in. */
 export type Segment = string | { param: string; context: ShellContext };
@@ -128,8 +129,18 @@ export function parseTemplate(
 	}
 	pieces.push(source.slice(last));
 
-	const holes = pieces.flatMap((p) => (typeof p === 'string' ? [] : [[p.start, p.end] as const]));
-	const contexts = holeContexts(source, holes);
+	// The lexer reads the command as the shell will: variables filled in, placeholders where they stand.
+	let lexed = '';
+	const holes: Array<readonly [number, number]> = [];
+	for (const piece of pieces) {
+		if (typeof piece === 'string') lexed += piece;
+		else {
+			const text = source.slice(piece.start, piece.end);
+			holes.push([lexed.length, lexed.length + text.length]);
+			lexed += text;
+		}
+	}
+	const places = holePlaces(lexed, holes);
 	const segments: Segment[] = [];
 	let hole = 0;
 	for (const piece of pieces) {
@@ -140,39 +151,60 @@ export function parseTemplate(
 			else segments.push(piece);
 			continue;
 		}
-		const context = contexts[hole++] ?? 'bare';
+		const place = places[hole++] ?? { context: 'refused', why: 'where the lexer lost track' };
 		const spec = params.get(piece.param);
-		if (context === 'expansion') {
-			problems.push({
-				offset: piece.start,
-				message: `parameter "${piece.param}" stands inside \${…}, where no value can be quoted safely; move it out of the expansion`,
-			});
-		} else if (
-			spec &&
-			(context === 'single' || context === 'embedded') &&
-			!OPAQUE_SAFE_TYPES.has(spec.type)
-		) {
-			const where =
-				context === 'single'
-					? "inside '…' quotes"
-					: 'inside code for another interpreter (the quoted argument of -c/-e)';
-			problems.push({
-				offset: piece.start,
-				message: `parameter "${piece.param}" of type ${spec.type} stands ${where}, where a value cannot be quoted; only int, sha and enum are allowed there`,
-			});
-		}
-		segments.push({ param: piece.param, context });
+		const message = spec ? misplaced(spec, place) : undefined;
+		if (message) problems.push({ offset: piece.start, message });
+		segments.push({ param: piece.param, context: place.context });
 	}
 	return { template: { segments, params: [...params.values()] }, problems };
+}
+
+const SEE_ALSO = 'see "Where a parameter may stand" in Writing runbooks';
+
+/**
+ * Why a parameter of this type cannot stand at `place`, or nothing when it can. Free-text types
+ * (word, file, path, text, secret) stand only where a value is plain data; int, sha and enum,
+ * whose values are runs of `[A-Za-z0-9._-]`, also in '…' and in code; arithmetic takes only int.
+ */
+function misplaced(spec: ParamSpec, { context, why }: HolePlace): string | undefined {
+	const what = `parameter "${spec.name}" of type ${spec.type}`;
+	switch (context) {
+		case 'bare':
+		case 'double':
+			return undefined;
+		case 'single':
+			if (OPAQUE_SAFE_TYPES.has(spec.type)) return undefined;
+			return `${what} stands inside '…' quotes, which cannot quote a value and often hold code for another program (awk, sed, jq); only int, sha and enum may stand there. Move it out of the quotes, or into "…" (${SEE_ALSO})`;
+		case 'code':
+			if (OPAQUE_SAFE_TYPES.has(spec.type)) return undefined;
+			return `${what} stands ${why}: a ${spec.type} value there could run as code. Only int, sha and enum may stand there: use one of those types, or pass the value as a plain argument of an ordinary command (${SEE_ALSO})`;
+		case 'arithmetic':
+			if (spec.type === 'int') return undefined;
+			return `${what} stands ${why}; only int may stand there, because bash evaluates the value as an expression (a[$(cmd)] runs cmd, a bare name reads a variable) (${SEE_ALSO})`;
+		case 'refused':
+			return `parameter "${spec.name}" stands ${why} (${SEE_ALSO})`;
+	}
+}
+
+/** The environment variable that carries a secret parameter's value to the command that runs. */
+export function secretEnvName(param: string): string {
+	return `OPSBOOK_SECRET_${param.toUpperCase()}`;
 }
 
 export type RenderResult =
 	| {
 			ok: true;
-			/** The command to run. */
+			/** The command with every value in it: what Copy copies and what the page shows. */
 			command: string;
 			/** The same command with every secret value shown as `'***'`: what logs and pages see. */
 			redacted: string;
+			/**
+			 * The command to execute: each secret stands as a reference to an environment variable
+			 * (`"${OPSBOOK_SECRET_PASSWORD}"`), whose value is in `env`, so no secret is ever on a
+			 * command line (`/proc/PID/cmdline`, `ps`). Run it with `env` added to the environment.
+			 */
+			exec: { command: string; env: Record<string, string> };
 			values: Record<string, string>;
 	  }
 	| { ok: false; errors: Array<{ param: string; message: string }> };
@@ -201,26 +233,39 @@ export function renderTemplate(
 
 	let command = '';
 	let redacted = '';
+	let execCommand = '';
+	const env: Record<string, string> = {};
+	const cannot = (param: string): RenderResult => ({
+		ok: false,
+		errors: [{ param, message: `${param} cannot be placed safely here` }],
+	});
 	for (const segment of template.segments) {
 		if (typeof segment === 'string') {
 			command += segment;
 			redacted += segment;
+			execCommand += segment;
 			continue;
 		}
-		const quoted = quoteFor(segment.context, checked[segment.param] ?? '');
-		if (quoted === undefined) {
-			return {
-				ok: false,
-				errors: [
-					{ param: segment.param, message: `${segment.param} cannot be placed safely here` },
-				],
-			};
-		}
+		const value = checked[segment.param] ?? '';
+		const quoted = quoteFor(segment.context, value);
+		if (quoted === undefined) return cannot(segment.param);
 		command += quoted;
 		const spec = template.params.find((p) => p.name === segment.param);
-		redacted += spec && isSecret(spec) ? (quoteFor(segment.context, REDACTED) ?? REDACTED) : quoted;
+		if (spec && isSecret(spec)) {
+			redacted += quoteFor(segment.context, REDACTED) ?? REDACTED;
+			// Sound because a secret stands only in a plain word or plain "…" (see misplaced()):
+			// there a quoted expansion yields exactly the value, as one word or part of one.
+			const name = secretEnvName(segment.param);
+			if (segment.context === 'bare') execCommand += `"\${${name}}"`;
+			else if (segment.context === 'double') execCommand += `\${${name}}`;
+			else return cannot(segment.param);
+			env[name] = value;
+		} else {
+			redacted += quoted;
+			execCommand += quoted;
+		}
 	}
-	return { ok: true, command, redacted, values: checked };
+	return { ok: true, command, redacted, exec: { command: execCommand, env }, values: checked };
 }
 
 /**

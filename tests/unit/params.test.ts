@@ -37,6 +37,8 @@ describe('parameter types', () => {
 		);
 		rejects('int', ['-5'], /at least 0/);
 		accepts('int(-10..10)', ['-10', '0']);
+		// One spelling per number: -0 is 0 written differently (and `-0` is an option to some tools).
+		rejects('int(-10..10)', ['-0', '-00', '-01', '+1'], /whole number/);
 	});
 
 	it('sha takes 7 to 40 lowercase hex digits', () => {

@@ -183,7 +183,7 @@ describe('refusing a malformed block', () => {
 		[
 			'free text inside SQL',
 			fence('id=a risk=read', 'psql -c \\\n  "SELECT {{q:text}}"'),
-			/^7: parameter "q" of type text stands inside code for another interpreter/,
+			/^7: parameter "q" of type text stands in the arguments of psql, which reads them as queries/,
 		],
 		[
 			'bad expected output',
@@ -205,6 +205,18 @@ describe('refusing a malformed block', () => {
 	for (const [name, body, expected] of cases) {
 		it(name, () => assert.match(problemOf(page(body)), expected));
 	}
+
+	it('places a refused parameter at its line and column', () => {
+		const { problems } = parse(
+			page(fence('id=a risk=read', 'uptime\n  echo `date -d {{when:text}}`; ssh host ls')),
+		);
+		assert.deepEqual(
+			problems.map((p) => `${p.line}:${p.column}`),
+			['7:17'],
+			JSON.stringify(problems),
+		);
+		assert.match(problems[0]!.message, /stands inside backticks/);
+	});
 
 	it('refuses an unknown target in the frontmatter', () => {
 		assert.match(
