@@ -246,7 +246,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					block: resolution.block,
 					command: resolution.command,
 					redacted: resolution.redacted,
-					secrets: resolution.secrets ?? {},
+					secrets: resolution.secrets,
 					driver: options.drivers.get(resolution.target)!,
 					page: message.page,
 					cols: message.cols,

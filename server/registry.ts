@@ -41,11 +41,15 @@ export type Resolution =
 			block: CommandBlock;
 			/** Where it runs: the block's own target, or another the responder chose for a read block. */
 			target: string;
+			/**
+			 * The command to execute: every secret value stands as a reference to an environment
+			 * variable, so the value is on no command line (`ps`, `/proc/PID/cmdline`).
+			 */
 			command: string;
 			/** The command with secret values as `'***'`. */
 			redacted: string;
-			/** Environment variables (name → value) the command refers to; never on a command line. */
-			secrets?: Record<string, string>;
+			/** The values of those variables, handed to the target apart from the command. */
+			secrets: Record<string, string>;
 	  }
 	| { ok: false; code: ErrorCode; message: string };
 
@@ -116,5 +120,12 @@ export function resolveRun(
 			);
 		}
 	}
-	return { ok: true, block, target, command: rendered.command, redacted: rendered.redacted };
+	return {
+		ok: true,
+		block,
+		target,
+		command: rendered.exec.command,
+		redacted: rendered.redacted,
+		secrets: rendered.exec.env,
+	};
 }

@@ -3,6 +3,7 @@
  * pages that leave and come back, floods, secrets and the audit log.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { HIGH_WATERMARK } from '../../server/run.ts';
@@ -13,7 +14,7 @@ import {
 	TestClient,
 	type TestBridge,
 } from '../support/bridge.ts';
-import { openDescriptors, processesOfRun, until } from '../support/processes.ts';
+import { commandLines, openDescriptors, processesOfRun, until } from '../support/processes.ts';
 
 describe('runs on the local target', () => {
 	let bridge: TestBridge;
@@ -186,6 +187,32 @@ describe('runs on the local target', () => {
 		const audit = await readFile(bridge.auditLog, 'utf8');
 		assert.doesNotMatch(audit, /hunter2/);
 		assert.doesNotMatch(audit, new RegExp(bridge.token));
+	});
+
+	it('never puts a secret on a command line while the run goes', async () => {
+		const secret = `s3cret '"$(touch /tmp/opsbook-secret-x)" ${process.pid}`;
+		const { run } = await client.run('t.secret-hold', { password: secret });
+		assert.ok(run);
+		await client.until(
+			() => client.output.get(run.id)?.includes('secret length'),
+			'the command to have read the secret',
+		);
+		const lines = await commandLines();
+		assert.ok(
+			lines.some((line) => line.includes('OPSBOOK_SECRET_PASSWORD')),
+			'the run is going',
+		);
+		assert.deepEqual(
+			lines.filter((line) => line.includes(`s3cret`)),
+			[],
+			'no process shows the secret in its command line',
+		);
+		await client.ended(run.id);
+		assert.match(
+			client.output.get(run.id) ?? '',
+			new RegExp(`secret length ${Buffer.byteLength(secret)}`),
+		);
+		assert.equal(existsSync('/tmp/opsbook-secret-x'), false);
 	});
 
 	it('logs every run, start and end, with the resolved command', async () => {
