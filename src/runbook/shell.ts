@@ -337,22 +337,8 @@ function commandTaint(
 	}
 	const wrapper = WRAPPERS.get(base);
 	if (wrapper) {
-		let j = k + 1;
-		let positionals = wrapper.positionals ?? 0;
-		while (j < n) {
-			const w = words[j]!;
-			if (w === '--') {
-				j++;
-				break;
-			}
-			if (wrapper.codeOption?.test(w)) return code(`in the arguments of ${base} ${w}, ${JOINS}`);
-			if (/^-./.test(w)) j += takesArg(wrapper, w) ? 2 : 1;
-			else if (base === 'env' && ASSIGNMENT.test(w)) j++;
-			else if (positionals > 0) {
-				positionals--;
-				j++;
-			} else break;
-		}
+		const { next: j, positionals, shellOption } = skipWrapper(words, k, base, wrapper);
+		if (shellOption) return code(`in the arguments of ${base} ${shellOption}, ${JOINS}`);
 		if (j > n) return NONE;
 		if (j === n) return positionals > 0 && !prefix.startsWith('-') ? NONE : code(AS_NAME);
 		return commandTaint(words, j, prefix, context);
@@ -389,24 +375,39 @@ function programOf(words: readonly string[]): string | undefined {
 		const base = basename(words[k]!);
 		const wrapper = WRAPPERS.get(base);
 		if (!wrapper) return base;
-		let j = k + 1;
-		let positionals = wrapper.positionals ?? 0;
-		while (j < words.length) {
-			const w = words[j]!;
-			if (w === '--') {
-				j++;
-				break;
-			}
-			if (/^-./.test(w)) j += takesArg(wrapper, w) ? 2 : 1;
-			else if (base === 'env' && ASSIGNMENT.test(w)) j++;
-			else if (positionals > 0) {
-				positionals--;
-				j++;
-			} else break;
-		}
-		k = j;
+		const skipped = skipWrapper(words, k, base, wrapper);
+		// `sudo -s`, `env -S`: the wrapper itself runs a shell, which reads its input as code.
+		if (skipped.shellOption) return 'sh';
+		k = skipped.next;
 	}
 	return undefined;
+}
+
+/**
+ * Reads past a wrapper's own options and operands (`sudo -u x`, `timeout 5`) from `words[k]`:
+ * where the wrapped command starts, how many of the wrapper's operands are still missing, and the
+ * option that makes the wrapper run a shell instead (`sudo -s`), if one comes first.
+ */
+function skipWrapper(
+	words: readonly string[],
+	k: number,
+	base: string,
+	wrapper: Wrapper,
+): { next: number; positionals: number; shellOption?: string } {
+	let j = k + 1;
+	let positionals = wrapper.positionals ?? 0;
+	while (j < words.length) {
+		const w = words[j]!;
+		if (w === '--') return { next: j + 1, positionals };
+		if (wrapper.codeOption?.test(w)) return { next: j, positionals, shellOption: w };
+		if (/^-./.test(w)) j += takesArg(wrapper, w) ? 2 : 1;
+		else if (base === 'env' && ASSIGNMENT.test(w)) j++;
+		else if (positionals > 0) {
+			positionals--;
+			j++;
+		} else break;
+	}
+	return { next: j, positionals };
 }
 
 /** The program of a pipeline stage that reads its input as code, if it is one. */

@@ -105,6 +105,7 @@ const CODE_CONTEXTS: Array<[string, string]> = [
 	['LD_PRELOAD=', 'LD_PRELOAD={{v:text}} ls'],
 	['GIT_SSH_COMMAND=', 'GIT_SSH_COMMAND={{v:text}} git fetch'],
 	['a pipe into sh', 'echo {{v:text}} | sh'],
+	['a pipe into sudo -s', 'echo {{v:text}} | sudo -u root -s'],
 	['a pipe into bash through a later stage', 'echo "$(printf %s {{v:text}})" | cat | bash -s'],
 	['a pipe into psql in a container', 'printf %s {{v:text}} | docker compose exec -T db psql'],
 	['a pipe into ssh', 'echo {{v:text}} |& ssh host'],
