@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { parseTemplate, renderTemplate } from '../../src/runbook/template.ts';
 import { argvOfEach, injections } from '../support/injections.ts';
 
-const vars = { server: '203.0.113.7', app_path: '~/apps/orion' };
+const vars = { server: 'orion.example', app_path: '~/apps/orion' };
 const dir = mkdtempSync(join(tmpdir(), 'opsbook-shell-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 /** The marker, relative to the directory every command runs in. */
