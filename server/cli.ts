@@ -16,11 +16,14 @@ import { parseArgs } from 'node:util';
 import { RISKS, type Risk } from '../src/runbook/schema.ts';
 import { projectPaths, RunbookError } from '../src/runbook/runbooks-fs.ts';
 import { PermissionError } from './private-files.ts';
-import { startBridge, UsageError, type RunningBridge } from './start.ts';
+import { defaultStateDir } from './audit-log.ts';
+import { pairingLink, runningBridges } from './running.ts';
+import { keptToken, startBridge, UsageError, type RunningBridge } from './start.ts';
 
 const USAGE = `Usage:
   opsbook serve [SITE_DIR]   serve the built site (default: dist) and the bridge on 127.0.0.1
   opsbook bridge --site URL  the bridge alone, for the site published at URL
+  opsbook pair               print the pairing link of the bridges running for you (npm run pair)
 
 Options:
   --port N              port to listen on (serve: 4321, or a free one when taken; bridge: 4322)
@@ -53,8 +56,12 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 		},
 	});
 	const [command = 'serve', siteDir] = positionals;
-	if (values.help || !['serve', 'bridge'].includes(command)) {
+	if (values.help || !['serve', 'bridge', 'pair'].includes(command)) {
 		console.log(USAGE);
+		return undefined;
+	}
+	if (command === 'pair') {
+		printPairingLinks();
 		return undefined;
 	}
 	const maxRisk = values['max-risk'];
@@ -115,6 +122,32 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 }
 
 export { UsageError };
+
+/**
+ * Prints the link of every bridge running for this user, so a tab can be paired again without
+ * restarting a bridge and stopping its runs.
+ */
+function printPairingLinks() {
+	const stateDir = defaultStateDir();
+	const running = runningBridges(stateDir);
+	const token = keptToken(stateDir);
+	if (running.length === 0 || !token) {
+		throw new UsageError(
+			'No Opsbook bridge is running for you: start one with  npm start  (it prints the link).',
+		);
+	}
+	console.log(
+		[
+			'',
+			'  Open this link in the tab to pair it with the running bridge:',
+			'',
+			...running.map((record) => `    ${pairingLink(record, token)}`),
+			'',
+			'  It carries the pairing token: keep it to yourself.',
+			'',
+		].join('\n'),
+	);
+}
 
 /**
  * Runs `main`, turning the errors a responder can fix (a malformed runbook, a wrong option) into

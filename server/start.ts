@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, ftruncateSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FRAGMENT_KEY } from '../src/protocol.ts';
 import type { ProjectPaths } from '../src/runbook/runbooks-fs.ts';
 import type { Risk } from '../src/runbook/schema.ts';
 import { AuditLog, defaultStateDir } from './audit-log.ts';
@@ -13,6 +12,7 @@ import { makeBridge, type BridgeLimits } from './bridge.ts';
 import { startBridgeServer, type BridgeServer } from './http.ts';
 import { openPrivateFile, privateDir } from './private-files.ts';
 import { loadExecutableRegistry, type ExecutableRegistry } from './registry.ts';
+import { pairingLink, recordRunning } from './running.ts';
 import { localTarget, runEnvironment } from './targets/local.ts';
 import type { TargetDriver } from './targets/target.ts';
 
@@ -59,22 +59,8 @@ export function pairingToken(stateDir: string, renew = false): string {
 	privateDir(stateDir);
 	const file = join(stateDir, 'bridge-token');
 	const what = 'the pairing token file';
-	if (!renew) {
-		let fd: number | undefined;
-		try {
-			fd = openPrivateFile(file, constants.O_RDONLY, what);
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-		}
-		if (fd !== undefined) {
-			try {
-				const kept = readFileSync(fd, 'utf8').trim();
-				if (/^[A-Za-z0-9_-]{43,}$/.test(kept)) return kept;
-			} finally {
-				closeSync(fd);
-			}
-		}
-	}
+	const kept = renew ? undefined : keptToken(stateDir);
+	if (kept) return kept;
 	const token = randomBytes(32).toString('base64url');
 	// Truncated only once it is known to be ours.
 	const fd = openPrivateFile(file, constants.O_WRONLY | constants.O_CREAT, what);
@@ -85,6 +71,27 @@ export function pairingToken(stateDir: string, renew = false): string {
 		closeSync(fd);
 	}
 	return token;
+}
+
+/** The pairing token kept in `stateDir`, if there is a valid one; never makes one. */
+export function keptToken(stateDir: string): string | undefined {
+	let fd: number;
+	try {
+		fd = openPrivateFile(
+			join(stateDir, 'bridge-token'),
+			constants.O_RDONLY,
+			'the pairing token file',
+		);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+		throw error;
+	}
+	try {
+		const kept = readFileSync(fd, 'utf8').trim();
+		return /^[A-Za-z0-9_-]{43,}$/.test(kept) ? kept : undefined;
+	} finally {
+		closeSync(fd);
+	}
 }
 
 /** A start-up option a responder can fix; the CLI prints its message without a stack trace. */
@@ -145,10 +152,22 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 		port: options.port ?? 0,
 		allowedOrigins,
 	});
-	const site = options.siteUrl ? new URL(options.siteUrl) : new URL(server.url);
 	// A published site needs to be told where the bridge is; the local one is on the same origin.
-	site.hash = options.siteUrl
-		? `${FRAGMENT_KEY}=${token}@${new URL(server.url).host}`
-		: `${FRAGMENT_KEY}=${token}`;
-	return { ...server, pairingUrl: site.href, token, auditLog, registry };
+	const record = {
+		pid: process.pid,
+		site: options.siteUrl ?? server.url,
+		...(options.siteUrl !== undefined && { bridgeHost: new URL(server.url).host }),
+	};
+	const forget = recordRunning(stateDir, server.port, record);
+	return {
+		...server,
+		pairingUrl: pairingLink(record, token),
+		token,
+		auditLog,
+		registry,
+		async close() {
+			forget();
+			await server.close();
+		},
+	};
 }

@@ -8,6 +8,7 @@
  * Without a pairing nothing connects anywhere and the chip says how to get one.
  */
 import { FRAGMENT_KEY } from '../protocol.ts';
+import type { OpsbookCommand } from './command-block.ts';
 import {
 	answerOtherTabs,
 	askOtherTabs,
@@ -26,7 +27,7 @@ const START_HINT =
 	'Steps can run from this page through the local Opsbook bridge. Start it in the Opsbook folder, then open the link it prints:';
 
 const NOT_PAIRED =
-	'A bridge is running here, but this tab is not paired with it. Open the link npm start printed in this tab; to print it again, stop the bridge and run npm start again:';
+	'A bridge is running here, but this tab is not paired with it. Open the link npm start printed, or print it again (the bridge keeps running) with this command in the Opsbook folder:';
 
 export class OpsbookBridge extends HTMLElement {
 	#started = false;
@@ -70,11 +71,10 @@ export class OpsbookBridge extends HTMLElement {
 				'refused',
 				'refused',
 				`This link pairs with a bridge at ${tab.refused}, which is not on this computer. Opsbook pairs only with a bridge on 127.0.0.1, localhost or [::1]; nothing was sent there.`,
-				false,
 			);
 			return;
 		}
-		this.show('offline', 'offline', START_HINT, true);
+		this.show('offline', 'offline', START_HINT, 'npm start');
 		const [status, shared] = await Promise.all([bridgeStatus(), askOtherTabs()]);
 		// A link may have paired the tab while we asked.
 		if (this.#pairing) return;
@@ -84,7 +84,12 @@ export class OpsbookBridge extends HTMLElement {
 			storePairing(shared);
 			return this.#connect(shared, false);
 		}
-		if (status) this.show('offline', 'not paired', NOT_PAIRED, true);
+		if (!status) return;
+		this.show('offline', 'not paired', NOT_PAIRED, 'npm run pair');
+		// Run says the same as the chip: a bridge is here, this tab is not paired with it.
+		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
+			element.setRunnable?.(undefined, `${NOT_PAIRED} npm run pair`);
+		}
 	}
 
 	#connect(pairing: Pairing, fromLink: boolean) {
@@ -95,20 +100,14 @@ export class OpsbookBridge extends HTMLElement {
 			address.textContent = `Paired with the bridge at ${bridgeAddress(pairing)}${own ? ', which serves this site' : ''}.`;
 			address.hidden = false;
 		}
-		this.show('connecting', 'connecting…', 'Connecting to the local bridge…', false);
+		this.show('connecting', 'connecting…', 'Connecting to the local bridge…');
 		// The cookie first, so that a tab opened right after this one finds it.
 		const cookie = fromLink ? pairBrowser(pairing) : Promise.resolve();
 		void cookie
 			.then(() => import('./bridge.ts'))
 			.then(
 				(bridge) => bridge.connect(pairing, this),
-				() =>
-					this.show(
-						'offline',
-						'offline',
-						'The bridge client failed to load: reload the page.',
-						false,
-					),
+				() => this.show('offline', 'offline', 'The bridge client failed to load: reload the page.'),
 			);
 	}
 
@@ -145,8 +144,8 @@ export class OpsbookBridge extends HTMLElement {
 		location.reload();
 	}
 
-	/** Shows the chip's state; `start` adds the command that starts a bridge. */
-	show(state: ChipState, label: string, message: string, start: boolean) {
+	/** Shows the chip's state; `command` adds a command to copy (`npm start`, `npm run pair`). */
+	show(state: ChipState, label: string, message: string, command?: string) {
 		this.#state = state;
 		const chip = this.querySelector<HTMLElement>('.ob-chip');
 		if (chip) {
@@ -158,7 +157,11 @@ export class OpsbookBridge extends HTMLElement {
 		const messageElement = this.querySelector('.ob-bridge-message');
 		if (messageElement) messageElement.textContent = message;
 		const startElement = this.querySelector<HTMLElement>('.ob-bridge-start');
-		if (startElement) startElement.hidden = !start;
+		if (startElement) startElement.hidden = command === undefined;
+		const code = startElement?.querySelector('code');
+		if (code && command !== undefined) code.textContent = command;
+		const copy = startElement?.querySelector('.ob-copy-start');
+		if (copy) copy.textContent = 'Copy';
 	}
 
 	async #copyStart() {

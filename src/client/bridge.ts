@@ -234,7 +234,12 @@ class Bridge {
 		for (const panel of this.#panels.values()) panel.disconnected();
 		const refusal = REFUSALS.get(code);
 		if (refusal) return this.#refuse(refusal);
-		this.#header.show('offline', wasWelcomed ? 'reconnecting…' : 'offline', OFFLINE_HINT, true);
+		this.#header.show(
+			'offline',
+			wasWelcomed ? 'reconnecting…' : 'offline',
+			OFFLINE_HINT,
+			'npm start',
+		);
 		this.#disableAll('The bridge is not reachable right now; Run comes back when it is.');
 		const delay = BACKOFF[Math.min(this.#attempt, BACKOFF.length - 1)]!;
 		this.#attempt++;
@@ -248,7 +253,7 @@ class Bridge {
 	#refuse(message: string) {
 		clearTimeout(this.#retry);
 		this.#retry = 0;
-		this.#header.show('refused', 'refused', message, false);
+		this.#header.show('refused', 'refused', message);
 		this.#runsList.show(undefined);
 		this.#disableAll(`Run is unavailable: ${message}`);
 	}
@@ -259,17 +264,18 @@ class Bridge {
 		const armed = remote.filter((t) => t.armed);
 		const production = armed.filter((t) => t.production);
 		const names = (targets: TargetInfo[]) => targets.map((t) => t.label).join(', ');
+		// The chip stays short (names, not labels) so it fits a phone's header; the popover says more.
+		const short = (targets: TargetInfo[]) => targets.map((t) => t.name).join(', ');
 		this.#header.show(
 			production.length > 0 ? 'production' : 'connected',
 			production.length > 0
-				? `${names(production)} armed (production)`
+				? `production: ${short(production)}`
 				: armed.length > 0
-					? `${names(armed)} armed`
+					? `armed: ${short(armed)}`
 					: 'connected',
 			remote.length === 0
 				? 'Connected. Steps run on this machine.'
-				: `Connected. Each step runs on its own target; ${armed.length === 0 ? 'only this machine is armed' : `armed: this machine, ${names(armed)}`}. A step for a target that is not armed does not run until you arm it.`,
-			false,
+				: `Connected. Each step runs on its own target; ${armed.length === 0 ? 'only this machine is armed' : `armed: this machine, ${names(armed)}`}${production.length > 0 ? `, of which production: ${names(production)}` : ''}. A step for a target that is not armed does not run until you arm it.`,
 		);
 		this.#showTargets(bridge.targets);
 		this.#banner(
@@ -331,7 +337,7 @@ class Bridge {
 			const { confirmByTyping } = await import('./confirm-dialog.ts');
 			confirm = await confirmByTyping({
 				title: `Arm ${target.label}?`,
-				lead: 'Until you disarm it or the bridge stops, Run sends the steps of this target to the production host',
+				lead: 'Until you disarm it or the bridge stops, Run sends the steps of this target to',
 				target: target.label,
 				production: true,
 				word: target.name,

@@ -97,17 +97,26 @@ export class OpsbookCommand extends HTMLElement {
 		return `Running from the page needs the local Opsbook bridge, which this site is not connected to. Copy the command and run it on ${this.block?.target}.`;
 	}
 
+	/**
+	 * Enables Copy, or disables it with why not. Like Run it stays focusable (aria-disabled), so
+	 * Tab never skips it while a value is being checked, and pressing it says why.
+	 */
 	setCopyable(copyable: boolean, reason: string) {
 		const copy = this.querySelector<HTMLButtonElement>('.ob-copy');
 		if (copy) {
-			copy.disabled = !copyable;
+			copy.setAttribute('aria-disabled', String(!copyable));
 			copy.title = copyable ? 'Copy the command with its values' : reason;
 		}
 		this.status(copyable ? '' : reason);
 	}
 
 	async #copy() {
-		if (this.command === undefined) return;
+		// A value typed a moment ago may still be on its way through the form's checks.
+		if (this.#form) (await this.#form).updateBlock(this);
+		if (this.command === undefined) {
+			this.status(this.querySelector('.ob-copy')?.getAttribute('title') ?? '');
+			return;
+		}
 		try {
 			await navigator.clipboard.writeText(this.command);
 			this.status('Copied the command.');

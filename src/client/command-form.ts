@@ -2,7 +2,7 @@
  * Keeps a command block's form, shown command and Copy in step with what is typed. Loaded on the
  * first keystroke in a block's form (see `command-block.ts`).
  */
-import { checkParamValue } from '../runbook/params.ts';
+import { REDACTED, checkParamValue, isSecret } from '../runbook/params.ts';
 import { quoteFor } from '../runbook/shell.ts';
 import { renderTemplate } from '../runbook/template.ts';
 import type { OpsbookCommand } from './command-block.ts';
@@ -47,8 +47,10 @@ export function updateBlock(element: OpsbookCommand) {
 		const spec = block.template.params.find((p) => p.name === hole.param);
 		const check = spec ? checkParamValue(spec, typed[hole.param]) : undefined;
 		span.dataset.filled = String(check?.ok === true);
+		// A secret stays hidden on screen as in its field: shoulders and shared screens see `***`.
+		const shown = check?.ok && spec && isSecret(spec) ? REDACTED : check?.ok ? check.value : '';
 		const text = check?.ok
-			? (quoteFor(hole.context, check.value) ?? `<${hole.param}>`)
+			? (quoteFor(hole.context, shown) ?? `<${hole.param}>`)
 			: `<${hole.param}>`;
 		// A hole split over several highlighted tokens: the first part carries the text.
 		span.textContent = span.dataset.part === '0' ? text : '';

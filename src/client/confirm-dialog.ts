@@ -61,9 +61,13 @@ export function confirmByTyping(what: Confirmation): Promise<string | undefined>
 	target.textContent = what.production ? `${what.target} (production)` : what.target;
 	target.dataset.production = String(what.production);
 	$('.ob-confirm-command').hidden = what.command === undefined;
-	$('.ob-confirm-colon').hidden = what.command === undefined;
+	$('.ob-confirm-colon').textContent = what.command === undefined ? '.' : ':';
 	$('.ob-confirm-command code').textContent = what.command ?? '';
-	$('.ob-confirm-label').textContent = `Type ${what.word} to confirm`;
+	// The word stands out as code: it is exactly what to type.
+	const label = $('.ob-confirm-label');
+	const word = document.createElement('code');
+	word.textContent = what.word;
+	label.replaceChildren('Type ', word, ' to confirm');
 	const input = $<HTMLInputElement>('input');
 	const action = $<HTMLButtonElement>('.ob-confirm-action');
 	action.textContent = what.action;

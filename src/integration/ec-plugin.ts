@@ -199,7 +199,7 @@ export function pluginOpsbookCommands() {
 									h(
 										'p',
 										{ className: ['ob-note'] },
-										'Interactive session: it opens a shell for you to type in. What you type there is not recorded in the audit log, and it is never part of a run-all.',
+										'Interactive session: it opens a shell for you to type in. What you type there is not recorded in the audit log.',
 									),
 								]
 							: []),

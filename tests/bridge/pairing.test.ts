@@ -3,9 +3,17 @@
  * HttpOnly cookie, which only that site's own pages can use, and which `--new-token` voids.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CloseCode, PAIR_PATH, PROTOCOL_VERSION, STATUS_PATH } from '../../src/protocol.ts';
-import { startTestBridge, TestClient, type TestBridge } from '../support/bridge.ts';
+import {
+	ROOT,
+	spawnTestBridge,
+	startTestBridge,
+	TestClient,
+	type BridgeProcess,
+	type TestBridge,
+} from '../support/bridge.ts';
 
 /** POSTs to the pairing route as a page of `origin` would; returns the status and cookie. */
 async function pair(
@@ -198,6 +206,52 @@ describe('a bridge without a site of its own', () => {
 			assert.equal(response.headers.get('set-cookie'), null);
 		} finally {
 			await standalone.dispose();
+		}
+	});
+});
+
+describe('npm run pair', () => {
+	const pairCommand = (stateHome: string) =>
+		spawnSync(process.execPath, ['server/cli.ts', 'pair'], {
+			cwd: ROOT,
+			env: { ...process.env, XDG_STATE_HOME: stateHome },
+			encoding: 'utf8',
+		});
+	const stop = async (bridge: BridgeProcess, signal: NodeJS.Signals) => {
+		const exited = new Promise((resolve) => bridge.child.once('exit', resolve));
+		bridge.child.kill(signal);
+		await exited;
+	};
+
+	it('prints the running bridge’s link again, and says when none runs', async () => {
+		const bridge = await spawnTestBridge();
+		try {
+			const printed = pairCommand(bridge.stateDir);
+			assert.equal(printed.status, 0, printed.stderr);
+			assert.ok(
+				printed.stdout.includes(`${bridge.origin}/#opsbook=${bridge.token}`),
+				printed.stdout,
+			);
+			await stop(bridge, 'SIGTERM');
+			const after = pairCommand(bridge.stateDir);
+			assert.equal(after.status, 2);
+			assert.match(
+				after.stderr,
+				/No Opsbook bridge is running for you: start one with {2}npm start/,
+			);
+			assert.doesNotMatch(after.stdout, /opsbook=/);
+		} finally {
+			await bridge.dispose();
+		}
+	});
+
+	it('does not offer the link of a bridge that was killed', async () => {
+		const bridge = await spawnTestBridge();
+		try {
+			await stop(bridge, 'SIGKILL');
+			assert.equal(pairCommand(bridge.stateDir).status, 2);
+		} finally {
+			await bridge.dispose();
 		}
 	});
 });

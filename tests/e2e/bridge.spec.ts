@@ -214,12 +214,13 @@ test('a tab of a browser never paired says a bridge runs here, and connects nowh
 	await chip(page).click();
 	const detail = page.locator('#ob-bridge-detail');
 	await expect(detail).toContainText('A bridge is running here, but this tab is not paired');
-	await expect(detail).toContainText('Open the link npm start printed in this tab');
+	await expect(detail).toContainText('Open the link npm start printed, or print it again');
+	await expect(detail.locator('code')).toHaveText('npm run pair');
 	await expect(detail.getByRole('button', { name: 'Copy' })).toBeVisible();
 	const echo = block(page, 't.echo');
 	await expect(runButton(echo)).toHaveAttribute('aria-disabled', 'true');
 	await runButton(echo).click({ force: true });
-	await expect(echo.getByRole('status')).toContainText('needs the local Opsbook bridge');
+	await expect(echo.getByRole('status')).toContainText('this tab is not paired with it');
 	await expect(page.getByRole('button', { name: /^Runs/ })).toBeHidden();
 	expect(sockets).toEqual([]);
 });
@@ -519,6 +520,9 @@ test('a timeout and a secret read as they should', async ({ page, bridge }) => {
 	await runButton(secret).click();
 	await expect(secret.getByRole('status')).toContainText('Run needs valid parameters');
 	await secret.getByLabel('password', { exact: true }).fill('hunter2');
+	// On screen the command shows the secret as its field does: hidden.
+	await expect(secret.locator('figure')).toContainText("printf %s '***' | wc -c");
+	await expect(secret.locator('figure')).not.toContainText('hunter2');
 	await runButton(secret).click();
 	await expect(screen(secret)).toContainText('secret length 7');
 	await page.getByRole('button', { name: /^Runs/ }).click();
@@ -640,7 +644,7 @@ test.describe('over ssh, to a throwaway sshd on 127.0.0.1', () => {
 
 	test('a remote step streams into the terminal with its exit code', async ({ page }) => {
 		await page.goto(`${bridge.origin}/remote/#${FRAGMENT_KEY}=${bridge.token}`);
-		await expect(chip(page)).toContainText('testbox (test sshd), downbox (nothing listens) armed');
+		await expect(chip(page)).toContainText('armed: testbox, downbox');
 		const hello = block(page, 'r.hello');
 		await runButton(hello).click();
 		await expect(screen(hello)).toContainText('remote says hi from');
@@ -702,7 +706,7 @@ test.describe('a step runs where it says', () => {
 		const arm = hello.getByRole('button', { name: 'Arm testbox to run…' });
 		await arm.click();
 		await expect(hello.locator('.ob-target-state')).toHaveText('armed');
-		await expect(chip(page)).toContainText('testbox (test sshd) armed');
+		await expect(chip(page)).toContainText('armed: testbox');
 		await runButton(hello).click();
 		await expect(screen(hello)).toContainText('remote says hi from');
 		await expect(panel(hello).locator('.ob-run-where')).toBeHidden();
@@ -742,7 +746,7 @@ test.describe('a step runs where it says', () => {
 		await expect(confirm).toBeDisabled();
 		await dialog.getByLabel('Type prodbox to confirm').fill('prodbox');
 		await confirm.click();
-		await expect(chip(page)).toContainText('prodbox (test sshd) armed (production)');
+		await expect(chip(page)).toContainText('production: prodbox');
 		await expect(chip(page)).toHaveAttribute('data-state', 'production');
 		await expect(page.getByRole('alert').filter({ hasText: 'Production armed' })).toContainText(
 			'steps for prodbox (test sshd) run there',

@@ -96,14 +96,42 @@ test.describe('a runbook page', () => {
 		);
 	});
 
-	test('Run explains that it needs the local bridge', async ({ page }) => {
+	test('typing a value and tabbing straight on reaches Copy, which copies that value', async ({
+		page,
+		context,
+		baseURL,
+	}) => {
+		await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+			origin: new URL(baseURL!).origin,
+		});
 		await page.goto('runbooks/database/');
+		const block = killQuery(page);
+		await block.getByLabel('pid').focus();
+		// No pause: the form's checks load on the first keystroke and may not be there yet.
+		await page.keyboard.type('4242');
+		await page.keyboard.press('Tab');
+		await expect(block.getByRole('button', { name: 'Copy' })).toBeFocused();
+		await page.keyboard.press('Enter');
+		await expect(block.getByRole('status')).toHaveText('Copied the command.');
+		expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(
+			'pg_terminate_backend(4242)',
+		);
+	});
+
+	test('Run explains that this tab is not paired with the bridge serving the site', async ({
+		page,
+	}) => {
+		await page.goto('runbooks/database/');
+		await expect(page.locator('opsbook-bridge .ob-chip')).toContainText('not paired');
 		const block = page.locator('#cmd-db\\.status');
 		const run = block.getByRole('button', { name: 'Run' });
 		await expect(run).toHaveAttribute('aria-disabled', 'true');
 		// aria-disabled, not disabled: it stays focusable and says why when pressed.
 		await run.click({ force: true });
-		await expect(block.getByRole('status')).toContainText('needs the local Opsbook bridge');
+		await expect(block.getByRole('status')).toContainText(
+			'A bridge is running here, but this tab is not paired with it',
+		);
+		await expect(block.getByRole('status')).toContainText('npm run pair');
 	});
 
 	test('dark mode renders the blocks dark with light text', async ({ page }) => {
