@@ -1,4 +1,22 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { RegistrySchema } from '../../src/runbook/schema.ts';
+import { displayTemplate } from '../../src/runbook/template.ts';
+
+const site = resolve(process.env.OPSBOOK_TEST_SITE ?? 'tests/.tmp/site');
+const registry = RegistrySchema.parse(
+	JSON.parse(readFileSync(join(site, 'opsbook/registry.json'), 'utf8')),
+);
+/** Every page of the built site, as a path relative to the site root (`runbooks/database/`). */
+const pages = readdirSync(site, { recursive: true, encoding: 'utf8' })
+	.filter((file) => file === 'index.html' || file.endsWith('/index.html'))
+	.map((file) => relative(site, join(site, file, '..')))
+	.map((dir) => (dir === '' ? '' : `${dir}/`))
+	.sort();
+const pathOf = (slug: string) => (slug === 'index' ? '' : `${slug}/`);
+/** Text as a reader sees it, whatever the lines wrap or indent like. */
+const words = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 const killQuery = (page: Page) => page.locator('opsbook-command#cmd-db\\.kill-query');
 
@@ -10,6 +28,10 @@ test.describe('a runbook page', () => {
 		await expect(aside).toContainText('SEV-1');
 		await expect(aside).toContainText('Database unavailability brings down the entire platform.');
 
+		// With JavaScript the tabs are Starlight's: one panel at a time, labels on the tabs only.
+		await expect(page.getByRole('tablist').first()).toBeVisible();
+		await expect(page.locator('.ob-tab-label').first()).toBeHidden();
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeHidden();
 		await page.getByRole('tab', { name: 'Too many connections' }).click();
 		await expect(page.locator('#cmd-db\\.kill-idle')).toBeVisible();
 		await expect(page.locator('#cmd-db\\.kill-idle .ob-risk')).toHaveText(/risk: destructive/);
@@ -133,5 +155,44 @@ test.describe('without JavaScript', () => {
 		await expect(block.locator('form')).toBeHidden();
 		await expect(block.getByRole('button', { name: 'Copy' })).toBeHidden();
 		await expect(page.locator('aside.starlight-aside--danger')).toContainText('SEV-1');
+	});
+
+	test('every page shows every command it holds, tabs included', async ({ page }) => {
+		expect(pages).toContain('runbooks/database/');
+		let checked = 0;
+		const unseen: string[] = [];
+		for (const path of pages) {
+			await page.goto(path);
+			// Each block on its own: the same command may also stand, visible, elsewhere on the page.
+			const shown = new Map(
+				await page.locator('opsbook-command').evaluateAll((blocks) =>
+					blocks.map((block) => {
+						const pre = block.querySelector('pre');
+						const seen = !!pre?.checkVisibility({
+							visibilityProperty: true,
+							opacityProperty: true,
+						});
+						return [block.id, seen ? pre!.innerText : ''] as const;
+					}),
+				),
+			);
+			for (const block of registry.blocks.filter((b) => pathOf(b.page.slug) === path)) {
+				checked++;
+				const command = words(displayTemplate(block).text);
+				if (words(shown.get(`cmd-${block.id}`) ?? '') !== command) {
+					unseen.push(`/${path}#cmd-${block.id}: ${command}`);
+				}
+			}
+		}
+		expect(checked, 'every block of the registry is on a page').toBe(registry.blocks.length);
+		expect(unseen, 'commands a reader without JavaScript cannot see').toEqual([]);
+	});
+
+	test('each panel of a set of tabs is headed by its label', async ({ page }) => {
+		await page.goto('runbooks/database/');
+		const heading = page.getByRole('heading', { level: 3, name: 'Too many connections' });
+		await expect(heading).toBeVisible();
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeVisible();
+		await expect(page.getByRole('tablist')).toBeHidden();
 	});
 });
