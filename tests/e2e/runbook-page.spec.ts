@@ -77,6 +77,46 @@ test.describe('a runbook page', () => {
 		await expect(page).toHaveURL(/\/runbooks\/database\//);
 	});
 
+	test('a search result inside a hidden tab opens the tab', async ({ page }) => {
+		await page.goto('');
+		await page.getByRole('button', { name: 'Search' }).click();
+		const dialog = page.getByRole('dialog', { name: 'Search' });
+		await dialog.getByRole('textbox', { name: 'Search' }).fill('kill-idle');
+		await dialog.getByRole('link', { name: 'Too many connections' }).click();
+		await expect(page).toHaveURL(/\/runbooks\/database\/#tab-too-many-connections$/);
+		await expect(page.getByRole('tab', { name: 'Too many connections' })).toHaveAttribute(
+			'aria-selected',
+			'true',
+		);
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeInViewport();
+	});
+
+	test('a link to a step in a hidden tab opens the tab and scrolls to the step', async ({
+		page,
+	}) => {
+		const tab = (name: string) => page.getByRole('tab', { name });
+		// On load.
+		await page.goto('runbooks/database/#cmd-db.kill-idle');
+		await expect(tab('Too many connections')).toHaveAttribute('aria-selected', 'true');
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeInViewport();
+		// On a change of the hash.
+		await page.evaluate(() => (location.hash = '#cmd-db.down'));
+		await expect(tab('Data corruption (last resort)')).toHaveAttribute('aria-selected', 'true');
+		await expect(page.locator('#cmd-db\\.down')).toBeInViewport();
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeHidden();
+		// A link to the hash the page already has, after the reader chose another tab: no hashchange.
+		await tab('Container stopped').click();
+		await page.evaluate(() => window.scrollTo(0, 0));
+		await page
+			.locator('main h1')
+			.evaluate((h1) =>
+				h1.insertAdjacentHTML('afterend', '<a href="#cmd-db.down">Stop everything</a>'),
+			);
+		await page.getByRole('link', { name: 'Stop everything' }).click();
+		await expect(tab('Data corruption (last resort)')).toHaveAttribute('aria-selected', 'true');
+		await expect(page.locator('#cmd-db\\.down')).toBeInViewport();
+	});
+
 	test('an invalid PID shows why and disables Copy', async ({ page }) => {
 		await page.goto('runbooks/database/');
 		const block = killQuery(page);
