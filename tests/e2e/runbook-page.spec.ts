@@ -77,6 +77,33 @@ test.describe('a runbook page', () => {
 		await expect(page).toHaveURL(/\/runbooks\/database\//);
 	});
 
+	test('search finds a step by its id, with its title, and none of its controls', async ({
+		page,
+	}) => {
+		await page.goto('');
+		await page.getByRole('button', { name: 'Search' }).click();
+		const dialog = page.getByRole('dialog', { name: 'Search' });
+		await dialog.getByRole('textbox', { name: 'Search' }).fill('db.kill-query');
+		const result = dialog.locator('.pagefind-ui__result').first();
+		await expect(result.locator('.pagefind-ui__result-link').first()).toHaveText(
+			'2. Database issues',
+		);
+		await expect(result).toContainText('Kill a stuck query db.kill-query');
+		for (const text of await dialog.locator('.pagefind-ui__result').allInnerTexts()) {
+			expect(text).not.toMatch(/Copy\s*Run|risk:|on: orion/);
+		}
+		// Not just these results: no page of the index holds the words of a block's controls.
+		const chrome = await page.evaluate(async () => {
+			const pagefind = await import(`${location.origin}/pagefind/pagefind.js`);
+			const all = await pagefind.search(null);
+			const pages = await Promise.all(all.results.map((r: any) => r.data()));
+			return pages
+				.filter((p: any) => /Copy\s*Run|risk: |on: orion/.test(p.content))
+				.map((p: any) => p.url);
+		});
+		expect(chrome).toEqual([]);
+	});
+
 	test('a search result inside a hidden tab opens the tab', async ({ page }) => {
 		await page.goto('');
 		await page.getByRole('button', { name: 'Search' }).click();
