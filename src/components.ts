@@ -1,1 +1,3 @@
 export { default as Var } from './components/Var.astro';
+export { default as Tabs } from './components/Tabs.astro';
+export { default as TabItem } from './components/TabItem.astro';

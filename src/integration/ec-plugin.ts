@@ -21,7 +21,8 @@
  *
  * The form and buttons are revealed by `src/client/command-block.ts`; without JavaScript the
  * page still reads as a normal code block. The block comes from the runbook model, matched by
- * page, meta and code, so the page shows exactly what the bridge will run.
+ * page, meta and code, so the page shows exactly what the bridge will run. Search indexes the
+ * title, the id and the command, and nothing of the badges, the form or the buttons.
  */
 import { definePlugin, ExpressiveCodeAnnotation, type AnnotationRenderOptions } from '@expressive-code/core';
 import { h, select, type Element, type ElementContent, type Parents } from '@expressive-code/core/hast';
@@ -89,12 +90,18 @@ function paramField(blockId: string, spec: ParamSpec): Element {
 	]);
 }
 
+/**
+ * Search (Pagefind) indexes the runbook's words, not the block's controls: `IGNORE` on the badges,
+ * the form and the buttons keeps "risk: read" and "CopyRun" out of every excerpt.
+ */
+const IGNORE = { 'data-pagefind-ignore': '' };
+
 function header(block: CommandBlock, targetLabel: string, production: boolean): Element {
 	return h('div', { className: ['ob-head'] }, [
 		h('span', { className: ['ob-title'] }, block.title),
 		h(
 			'span',
-			{ className: ['ob-risk'], 'data-risk': block.risk, title: RISK_HINT[block.risk] },
+			{ className: ['ob-risk'], 'data-risk': block.risk, title: RISK_HINT[block.risk], ...IGNORE },
 			[h('span', { className: ['ob-risk-icon'], 'aria-hidden': 'true' }), `risk: ${RISK_LABEL[block.risk]}`],
 		),
 		h(
@@ -103,9 +110,13 @@ function header(block: CommandBlock, targetLabel: string, production: boolean): 
 				className: ['ob-target'],
 				'data-production': production ? 'true' : undefined,
 				title: production ? 'This target is a production host.' : undefined,
+				...IGNORE,
 			},
 			[`on: ${targetLabel}`, ...(production ? [h('strong', ' production')] : [])],
 		),
+		// Search splits words on spaces only: without one the id would be read as part of the title.
+		' ',
+		// The id is indexed, so a search for `db.kill-query` (or `kill-query`) finds the step.
 		h('a', { className: ['ob-id'], href: `#cmd-${block.id}`, title: 'Link to this step' }, [h('code', block.id)]),
 	]);
 }
@@ -204,10 +215,21 @@ export function pluginOpsbookCommands() {
 								]
 							: []),
 						...(fields.length > 0
-							? [h('form', { className: ['ob-params'], hidden: true, 'aria-label': `Parameters of ${block.title}` }, fields)]
+							? [
+									h(
+										'form',
+										{
+											className: ['ob-params'],
+											hidden: true,
+											'aria-label': `Parameters of ${block.title}`,
+											...IGNORE,
+										},
+										fields,
+									),
+								]
 							: []),
 						renderData.blockAst,
-						h('div', { className: ['ob-actions'], hidden: true }, [
+						h('div', { className: ['ob-actions'], hidden: true, ...IGNORE }, [
 							h('button', { type: 'button', className: ['ob-copy'] }, 'Copy'),
 							h(
 								'button',

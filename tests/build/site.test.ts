@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadValidRunbooks } from '../../src/runbook/runbooks-fs.ts';
@@ -78,6 +78,21 @@ describe('the runbook site', () => {
 	it('loads no terminal code on runbook pages', async () => {
 		const html = await pageHtml('runbooks/database');
 		assert.doesNotMatch(html, /xterm/i);
+	});
+
+	it('heads every tab panel with its label, so it reads without JavaScript', async () => {
+		// Starlight's own <Tabs> hide all panels but one from a reader without JavaScript; the
+		// runbooks import Opsbook's (src/components.ts), which head each panel with its label.
+		const headless: string[] = [];
+		const files = await readdir(site, { recursive: true });
+		for (const file of files.filter((f) => f.endsWith('index.html'))) {
+			const html = await readFile(join(site, file), 'utf8');
+			for (const panel of html.split(/(?=<div[^>]* role="tabpanel")/).slice(1)) {
+				const label = /^<div[^>]*>\s*<h3 class="ob-tab-label" id="tab-[^"]+">/.test(panel);
+				if (!label) headless.push(`${file}: ${panel.slice(0, 80)}`);
+			}
+		}
+		assert.deepEqual(headless, [], 'tab panels without a label heading');
 	});
 });
 

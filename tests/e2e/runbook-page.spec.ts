@@ -1,4 +1,22 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { RegistrySchema } from '../../src/runbook/schema.ts';
+import { displayTemplate } from '../../src/runbook/template.ts';
+
+const site = resolve(process.env.OPSBOOK_TEST_SITE ?? 'tests/.tmp/site');
+const registry = RegistrySchema.parse(
+	JSON.parse(readFileSync(join(site, 'opsbook/registry.json'), 'utf8')),
+);
+/** Every page of the built site, as a path relative to the site root (`runbooks/database/`). */
+const pages = readdirSync(site, { recursive: true, encoding: 'utf8' })
+	.filter((file) => file === 'index.html' || file.endsWith('/index.html'))
+	.map((file) => relative(site, join(site, file, '..')))
+	.map((dir) => (dir === '' ? '' : `${dir}/`))
+	.sort();
+const pathOf = (slug: string) => (slug === 'index' ? '' : `${slug}/`);
+/** Text as a reader sees it, whatever the lines wrap or indent like. */
+const words = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 const killQuery = (page: Page) => page.locator('opsbook-command#cmd-db\\.kill-query');
 
@@ -10,6 +28,10 @@ test.describe('a runbook page', () => {
 		await expect(aside).toContainText('SEV-1');
 		await expect(aside).toContainText('Database unavailability brings down the entire platform.');
 
+		// With JavaScript the tabs are Starlight's: one panel at a time, labels on the tabs only.
+		await expect(page.getByRole('tablist').first()).toBeVisible();
+		await expect(page.locator('.ob-tab-label').first()).toBeHidden();
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeHidden();
 		await page.getByRole('tab', { name: 'Too many connections' }).click();
 		await expect(page.locator('#cmd-db\\.kill-idle')).toBeVisible();
 		await expect(page.locator('#cmd-db\\.kill-idle .ob-risk')).toHaveText(/risk: destructive/);
@@ -53,6 +75,73 @@ test.describe('a runbook page', () => {
 		await expect(result).toBeVisible();
 		await result.click();
 		await expect(page).toHaveURL(/\/runbooks\/database\//);
+	});
+
+	test('search finds a step by its id, with its title, and none of its controls', async ({
+		page,
+	}) => {
+		await page.goto('');
+		await page.getByRole('button', { name: 'Search' }).click();
+		const dialog = page.getByRole('dialog', { name: 'Search' });
+		await dialog.getByRole('textbox', { name: 'Search' }).fill('db.kill-query');
+		const result = dialog.locator('.pagefind-ui__result').first();
+		await expect(result.locator('.pagefind-ui__result-link').first()).toHaveText(
+			'2. Database issues',
+		);
+		await expect(result).toContainText('Kill a stuck query db.kill-query');
+		for (const text of await dialog.locator('.pagefind-ui__result').allInnerTexts()) {
+			expect(text).not.toMatch(/Copy\s*Run|risk:|on: orion/);
+		}
+		// Not just these results: no page of the index holds the words of a block's controls.
+		const chrome = await page.evaluate(async () => {
+			const pagefind = await import(`${location.origin}/pagefind/pagefind.js`);
+			const all = await pagefind.search(null);
+			const pages = await Promise.all(all.results.map((r: any) => r.data()));
+			return pages
+				.filter((p: any) => /Copy\s*Run|risk: |on: orion/.test(p.content))
+				.map((p: any) => p.url);
+		});
+		expect(chrome).toEqual([]);
+	});
+
+	test('a search result inside a hidden tab opens the tab', async ({ page }) => {
+		await page.goto('');
+		await page.getByRole('button', { name: 'Search' }).click();
+		const dialog = page.getByRole('dialog', { name: 'Search' });
+		await dialog.getByRole('textbox', { name: 'Search' }).fill('kill-idle');
+		await dialog.getByRole('link', { name: 'Too many connections' }).click();
+		await expect(page).toHaveURL(/\/runbooks\/database\/#tab-too-many-connections$/);
+		await expect(page.getByRole('tab', { name: 'Too many connections' })).toHaveAttribute(
+			'aria-selected',
+			'true',
+		);
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeInViewport();
+	});
+
+	test('a link to a step in a hidden tab opens the tab and scrolls to the step', async ({
+		page,
+	}) => {
+		const tab = (name: string) => page.getByRole('tab', { name });
+		// On load.
+		await page.goto('runbooks/database/#cmd-db.kill-idle');
+		await expect(tab('Too many connections')).toHaveAttribute('aria-selected', 'true');
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeInViewport();
+		// On a change of the hash.
+		await page.evaluate(() => (location.hash = '#cmd-db.down'));
+		await expect(tab('Data corruption (last resort)')).toHaveAttribute('aria-selected', 'true');
+		await expect(page.locator('#cmd-db\\.down')).toBeInViewport();
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeHidden();
+		// A link to the hash the page already has, after the reader chose another tab: no hashchange.
+		await tab('Container stopped').click();
+		await page.evaluate(() => window.scrollTo(0, 0));
+		await page
+			.locator('main h1')
+			.evaluate((h1) =>
+				h1.insertAdjacentHTML('afterend', '<a href="#cmd-db.down">Stop everything</a>'),
+			);
+		await page.getByRole('link', { name: 'Stop everything' }).click();
+		await expect(tab('Data corruption (last resort)')).toHaveAttribute('aria-selected', 'true');
+		await expect(page.locator('#cmd-db\\.down')).toBeInViewport();
 	});
 
 	test('an invalid PID shows why and disables Copy', async ({ page }) => {
@@ -161,5 +250,44 @@ test.describe('without JavaScript', () => {
 		await expect(block.locator('form')).toBeHidden();
 		await expect(block.getByRole('button', { name: 'Copy' })).toBeHidden();
 		await expect(page.locator('aside.starlight-aside--danger')).toContainText('SEV-1');
+	});
+
+	test('every page shows every command it holds, tabs included', async ({ page }) => {
+		expect(pages).toContain('runbooks/database/');
+		let checked = 0;
+		const unseen: string[] = [];
+		for (const path of pages) {
+			await page.goto(path);
+			// Each block on its own: the same command may also stand, visible, elsewhere on the page.
+			const shown = new Map(
+				await page.locator('opsbook-command').evaluateAll((blocks) =>
+					blocks.map((block) => {
+						const pre = block.querySelector('pre');
+						const seen = !!pre?.checkVisibility({
+							visibilityProperty: true,
+							opacityProperty: true,
+						});
+						return [block.id, seen ? pre!.innerText : ''] as const;
+					}),
+				),
+			);
+			for (const block of registry.blocks.filter((b) => pathOf(b.page.slug) === path)) {
+				checked++;
+				const command = words(displayTemplate(block).text);
+				if (words(shown.get(`cmd-${block.id}`) ?? '') !== command) {
+					unseen.push(`/${path}#cmd-${block.id}: ${command}`);
+				}
+			}
+		}
+		expect(checked, 'every block of the registry is on a page').toBe(registry.blocks.length);
+		expect(unseen, 'commands a reader without JavaScript cannot see').toEqual([]);
+	});
+
+	test('each panel of a set of tabs is headed by its label', async ({ page }) => {
+		await page.goto('runbooks/database/');
+		const heading = page.getByRole('heading', { level: 3, name: 'Too many connections' });
+		await expect(heading).toBeVisible();
+		await expect(page.locator('#cmd-db\\.kill-idle')).toBeVisible();
+		await expect(page.getByRole('tablist')).toBeHidden();
 	});
 });
