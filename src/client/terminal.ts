@@ -11,6 +11,11 @@
  *
  * Rendering uses xterm's DOM renderer unless the browser has a hardware WebGL renderer: WebGL on
  * a software rasteriser (SwiftShader, llvmpipe) is about five times slower than the DOM.
+ *
+ * Keyboard: while a run takes input, Tab belongs to the command (completion in a shell), as
+ * WAI-ARIA's guidance for embedded editors allows if the way out is told: Escape then Tab (or
+ * Shift+Tab) leaves the terminal, the Escape still reaching the command. Once nothing takes input,
+ * Tab leaves at once.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
@@ -125,6 +130,8 @@ export class RunTerminal {
 	/** Bumped by `reset`, so callbacks of an earlier run's writes change nothing. */
 	#generation = 0;
 	#interactive = false;
+	/** Escape was the last key: a Tab now leaves the terminal instead of reaching the command. */
+	#escaped = false;
 
 	constructor(container: HTMLElement, events: TerminalEvents) {
 		this.#events = events;
@@ -141,6 +148,7 @@ export class RunTerminal {
 		if (hardwareWebgl()) void this.#loadWebgl();
 		this.#fit.fit();
 
+		this.term.attachCustomKeyEventHandler((event) => this.#key(event));
 		this.#cleanup.push(
 			dispose(this.term.onData((data) => this.#interactive && this.#events.input(data))),
 			dispose(this.term.onResize(({ cols, rows }) => this.#events.resize(cols, rows))),
@@ -160,6 +168,22 @@ export class RunTerminal {
 		this.#cleanup.push(() => themeWatch.disconnect());
 	}
 
+	/**
+	 * Tab leaves the terminal when nothing takes input, or right after Escape; otherwise it is the
+	 * command's. Returning false hands the key back to the browser, whose Tab moves focus.
+	 */
+	#key(event: KeyboardEvent): boolean {
+		if (event.type !== 'keydown') return true;
+		if (event.key === 'Tab' && !event.ctrlKey && !event.altKey && !event.metaKey) {
+			const leave = !this.#interactive || this.#escaped;
+			this.#escaped = false;
+			return !leave;
+		}
+		if (['Shift', 'Control', 'Alt', 'Meta'].includes(event.key)) return true;
+		this.#escaped = event.key === 'Escape';
+		return true;
+	}
+
 	async #loadWebgl() {
 		try {
 			const { WebglAddon } = await import('@xterm/addon-webgl');
@@ -170,6 +194,10 @@ export class RunTerminal {
 		} catch {
 			// The DOM renderer keeps working.
 		}
+	}
+
+	get interactive(): boolean {
+		return this.#interactive;
 	}
 
 	get cols() {
@@ -187,6 +215,7 @@ export class RunTerminal {
 	/** Keystrokes go to the run only while it runs. */
 	set interactive(on: boolean) {
 		this.#interactive = on;
+		this.#escaped = false;
 		this.term.options.disableStdin = !on;
 	}
 

@@ -495,6 +495,59 @@ test('the terminal is interactive and sized like its element', async ({ page, br
 	await expect(panel(ask).locator('.ob-run-exit')).toHaveText('exit 0');
 });
 
+test('the keyboard leaves the terminal by Escape then Tab, and by Tab once the run ended', async ({
+	page,
+	bridge,
+}) => {
+	await openPaired(page, bridge);
+	const ask = block(page, 't.ask');
+	const input = panel(ask).locator('.xterm-helper-textarea');
+	// The next control after the block: the link of the next heading.
+	const next = page.locator('a.sl-anchor-link[href="#flood-without-end"]');
+	await runButton(ask).focus();
+	await page.keyboard.press('Enter');
+	await expect(screen(ask)).toContainText('Your name?');
+	// From Run, Tab reaches Stop, then the terminal.
+	await page.keyboard.press('Tab');
+	await expect(panel(ask).getByRole('button', { name: 'Stop' })).toBeFocused();
+	await page.keyboard.press('Tab');
+	await expect(input).toBeFocused();
+	// The way out is read out with the input, and shown while it has focus.
+	const hint = panel(ask).getByText('Press Esc then Tab to leave the terminal');
+	// Visually hidden otherwise: a pixel, which Playwright still calls visible.
+	const shown = async () => ((await hint.boundingBox())?.height ?? 0) > 5;
+	await expect(input).toHaveAccessibleDescription(/Press Esc then Tab to leave the terminal/);
+	await expect.poll(shown).toBe(true);
+	await expect(panel(ask).locator('.ob-term')).toHaveCSS('outline-style', 'solid');
+	await page.keyboard.type('Ada');
+	await expect(screen(ask)).toContainText('Your name? Ada');
+	// Tab is the command's while it takes input: a tab goes into the answer, Backspace takes it out.
+	await page.keyboard.press('Tab');
+	await expect(input).toBeFocused();
+	await page.keyboard.press('Backspace');
+	await page.keyboard.press('Escape');
+	await page.keyboard.press('Tab');
+	await expect(input).not.toBeFocused();
+	await expect.poll(shown).toBe(false);
+	await expect(next).toBeFocused();
+	// Back in by Shift+Tab; the Escape reached the command (it echoes ^[), Backspace takes it out.
+	await page.keyboard.press('Shift+Tab');
+	await expect(input).toBeFocused();
+	await page.keyboard.press('Backspace');
+	await page.keyboard.press('Enter');
+	await expect(screen(ask)).toContainText('got [Ada]');
+	await expect(panel(ask).locator('.ob-run-exit')).toHaveText('exit 0');
+
+	// Nothing takes input any more: Tab leaves at once, both ways.
+	await expect(input).toHaveAccessibleDescription('Tab leaves the terminal.');
+	await page.keyboard.press('Tab');
+	await expect(next).toBeFocused();
+	await page.keyboard.press('Shift+Tab');
+	await expect(input).toBeFocused();
+	await page.keyboard.press('Shift+Tab');
+	await expect(panel(ask).getByRole('button', { name: 'Re-run' })).toBeFocused();
+});
+
 test('a flood of output arrives whole, paced by acknowledgements', async ({ page, bridge }) => {
 	test.setTimeout(60_000);
 	await openPaired(page, bridge);
