@@ -103,7 +103,7 @@ try {
 		};
 	};
 	await page.goto(`${bridge.origin}/#opsbook=${bridge.token}`);
-	await page.locator('opsbook-bridge .ob-chip').filter({ hasText: 'runs on local' }).waitFor();
+	await page.locator('opsbook-bridge .ob-chip').filter({ hasText: 'connected' }).waitFor();
 
 	const block = (id: string) => page.locator(`opsbook-command#cmd-${id.replaceAll('.', '\\.')}`);
 	const runButton = (id: string) =>

@@ -27,6 +27,13 @@ type LocalState =
 	/** Stop was pressed; the run has not ended yet. */
 	| 'stopping';
 
+/** The way out of the terminal, told to screen readers and shown while it has focus. */
+const HINTS = {
+	interactive: 'Keys go to the command. Press Esc then Tab to leave the terminal.',
+	idle: 'Tab leaves the terminal.',
+};
+let panels = 0;
+
 const LOCAL_LABELS: Record<LocalState, string> = {
 	requested: 'starting…',
 	disconnected: 'connection lost',
@@ -45,6 +52,7 @@ export class RunPanel {
 	#terminal?: Promise<RunTerminal>;
 	#loaded?: RunTerminal;
 	#tick = 0;
+	readonly #hintId: string;
 
 	constructor(block: OpsbookCommand, host: PanelHost) {
 		this.block = block;
@@ -53,6 +61,7 @@ export class RunPanel {
 		this.section = document.createElement('section');
 		this.section.className = 'ob-run-panel';
 		this.section.setAttribute('aria-label', `Run of ${title}`);
+		this.#hintId = `ob-term-hint-${++panels}`;
 		this.section.innerHTML = `
 			<div class="ob-run-bar">
 				<span class="ob-run-state" aria-live="polite"></span>
@@ -64,7 +73,8 @@ export class RunPanel {
 				<button type="button" class="ob-run-again" hidden>Re-run</button>
 				<span class="ob-run-message"></span>
 			</div>
-			<div class="ob-term"></div>`;
+			<div class="ob-term"></div>
+			<p class="ob-term-hint" id="${this.#hintId}">${HINTS.idle}</p>`;
 		this.#termElement = this.section.querySelector('.ob-term')!;
 		this.section.querySelector('.ob-run-stop')!.addEventListener('click', () => this.#stop());
 		this.section
@@ -204,7 +214,10 @@ export class RunPanel {
 		$('.ob-run-stop').hidden = !running || local === 'disconnected';
 		($('.ob-run-stop') as HTMLButtonElement).disabled = local === 'stopping';
 		$('.ob-run-again').hidden = this.busy && local !== 'lost';
-		if (this.#loaded) this.#loaded.interactive = running && local === undefined;
+		if (this.#loaded) {
+			this.#loaded.interactive = running && local === undefined;
+			$('.ob-term-hint').textContent = this.#loaded.interactive ? HINTS.interactive : HINTS.idle;
+		}
 		this.#renderDuration();
 		clearInterval(this.#tick);
 		if (running) this.#tick = window.setInterval(() => this.#renderDuration(), 1000);
@@ -225,6 +238,8 @@ export class RunPanel {
 				},
 				ack: (bytes) => this.run && this.#host.send({ type: 'ack', run: this.run.id, bytes }),
 			});
+			// The terminal's input is what takes focus: tell it, there, how to leave.
+			this.#loaded.term.textarea?.setAttribute('aria-describedby', this.#hintId);
 			// Removed while loading (its run was refused): nothing will show it.
 			if (!this.section.isConnected) this.#loaded.dispose();
 			this.render();

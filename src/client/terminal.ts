@@ -11,6 +11,19 @@
  *
  * Rendering uses xterm's DOM renderer unless the browser has a hardware WebGL renderer: WebGL on
  * a software rasteriser (SwiftShader, llvmpipe) is about five times slower than the DOM.
+ *
+ * Size: a terminal is never narrower than {@link WIDE_COLS} columns on a wide screen and
+ * {@link NARROW_COLS} on a narrow one, wider when its element allows, and scrolls sideways when
+ * its element is narrower, so `ps aux` or `docker stats` never wrap mid-word. It starts
+ * {@link MIN_ROWS} rows high and grows with its output, a few rows at a time, up to
+ * {@link MAX_ROWS} or {@link MAX_HEIGHT} of the window; the pty follows through `resize`. It never
+ * shrinks by itself, so a Re-run keeps the height the last run needed. Dragging its corner gives
+ * it a height of one's own, which it then fits instead.
+ *
+ * Keyboard: while a run takes input, Tab belongs to the command (completion in a shell), as
+ * WAI-ARIA's guidance for embedded editors allows if the way out is told: Escape then Tab (or
+ * Shift+Tab) leaves the terminal, the Escape still reaching the command. Once nothing takes input,
+ * Tab leaves at once.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
@@ -19,6 +32,20 @@ import xtermCss from '@xterm/xterm/css/xterm.css?url';
 
 /** Acknowledge processed output at least every this many bytes. */
 const ACK_BYTES = 100 * 1024;
+
+/** The fewest columns on a screen at least {@link WIDE} wide, where tools' tables fit. */
+const WIDE_COLS = 120;
+/** The fewest columns on a narrower screen: what programs assume when they cannot tell. */
+const NARROW_COLS = 80;
+/** Starlight's breakpoint for its sidebar: below it, a phone or a narrow window. */
+const WIDE = '(min-width: 50rem)';
+/** Rows before any output: a few lines, enough for a prompt and its answer. */
+const MIN_ROWS = 8;
+/** The most rows growth reaches, and the share of the window's height it may take. */
+const MAX_ROWS = 30;
+const MAX_HEIGHT = 0.6;
+/** Growth adds rows in steps, so output trickling in resizes the pty a few times, not per line. */
+const GROW_STEP = 4;
 
 export interface TerminalEvents {
 	/** Keystrokes (and pasted text) for the run. */
@@ -125,12 +152,20 @@ export class RunTerminal {
 	/** Bumped by `reset`, so callbacks of an earlier run's writes change nothing. */
 	#generation = 0;
 	#interactive = false;
+	readonly #container: HTMLElement;
+	/** Escape was the last key: a Tab now leaves the terminal instead of reaching the command. */
+	#escaped = false;
+	/** A row's height in CSS pixels, as xterm drew it; 0 before it drew. */
+	#rowHeight = 0;
 
 	constructor(container: HTMLElement, events: TerminalEvents) {
 		this.#events = events;
+		this.#container = container;
 		this.term = new Terminal({
 			fontFamily: getComputedStyle(container).fontFamily,
-			fontSize: 14,
+			// Smaller than the page's code, so more columns show before the terminal scrolls sideways.
+			fontSize: 13,
+			rows: MIN_ROWS,
 			scrollback: 10_000,
 			theme: themeOf(container),
 			disableStdin: true,
@@ -139,16 +174,25 @@ export class RunTerminal {
 		this.term.loadAddon(this.#fit);
 		this.term.open(container);
 		if (hardwareWebgl()) void this.#loadWebgl();
-		this.#fit.fit();
+		this.#size();
 
+		this.term.attachCustomKeyEventHandler((event) => this.#key(event));
 		this.#cleanup.push(
 			dispose(this.term.onData((data) => this.#interactive && this.#events.input(data))),
 			dispose(this.term.onResize(({ cols, rows }) => this.#events.resize(cols, rows))),
+			// At most once a frame, not per chunk: a flood costs one comparison a frame once grown.
+			dispose(this.term.onWriteParsed(() => this.#grow())),
+			// A full-screen program (top, less) draws on all the rows it is given: give it the most.
+			dispose(
+				this.term.buffer.onBufferChange((buffer) => {
+					if (buffer.type === 'alternate') this.#grow(Infinity);
+				}),
+			),
 		);
 		let frame = 0;
 		const observer = new ResizeObserver(() => {
 			cancelAnimationFrame(frame);
-			frame = requestAnimationFrame(() => this.#fit.fit());
+			frame = requestAnimationFrame(() => this.#size());
 		});
 		observer.observe(container);
 		this.#cleanup.push(() => observer.disconnect());
@@ -158,6 +202,65 @@ export class RunTerminal {
 			attributeFilter: ['data-theme'],
 		});
 		this.#cleanup.push(() => themeWatch.disconnect());
+	}
+
+	/** A height of the element's own: its corner was dragged (or a page gave it one). */
+	get #sized(): boolean {
+		return this.#container.style.height !== '';
+	}
+
+	/**
+	 * Columns from the element's width, never fewer than the screen's minimum; rows from the
+	 * element's height only when it has one of its own, else they are growth's business.
+	 */
+	#size() {
+		// Measured here, not while growing: a layout read per frame would slow a flood.
+		const screen = this.term.element?.querySelector<HTMLElement>('.xterm-screen');
+		this.#rowHeight = (screen?.offsetHeight ?? 0) / this.term.rows;
+		const fits = this.#fit.proposeDimensions();
+		if (!fits || Number.isNaN(fits.cols)) return;
+		const min = matchMedia(WIDE).matches ? WIDE_COLS : NARROW_COLS;
+		const cols = Math.max(min, fits.cols);
+		let rows = this.term.rows;
+		if (this.#sized && this.#rowHeight > 0) {
+			// Inside the padding and any sideways scrollbar, which the fit addon counts as rows.
+			const style = getComputedStyle(this.#container);
+			const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+			rows = Math.max(1, Math.floor((this.#container.clientHeight - padding) / this.#rowHeight));
+		}
+		if (cols !== this.term.cols || rows !== this.term.rows) this.term.resize(cols, rows);
+	}
+
+	/** Adds rows, a step at a time, while the output needs more than it shows (or `needed` rows). */
+	#grow(needed?: number) {
+		const rows = this.term.rows;
+		if (this.#sized || rows >= MAX_ROWS) return;
+		const buffer = this.term.buffer.active;
+		// Lines written so far, the cursor's included: it is where the next line appears.
+		needed ??= buffer.baseY + buffer.cursorY + 1;
+		if (needed <= rows) return;
+		const row = this.#rowHeight;
+		const fits = row > 0 ? Math.floor((window.innerHeight * MAX_HEIGHT) / row) : MAX_ROWS;
+		const cap = Math.max(MIN_ROWS, Math.min(MAX_ROWS, fits));
+		const next = Math.min(cap, Math.ceil(needed / GROW_STEP) * GROW_STEP);
+		// xterm brings lines back from the scrollback into the rows it gains.
+		if (next > rows) this.term.resize(this.term.cols, next);
+	}
+
+	/**
+	 * Tab leaves the terminal when nothing takes input, or right after Escape; otherwise it is the
+	 * command's. Returning false hands the key back to the browser, whose Tab moves focus.
+	 */
+	#key(event: KeyboardEvent): boolean {
+		if (event.type !== 'keydown') return true;
+		if (event.key === 'Tab' && !event.ctrlKey && !event.altKey && !event.metaKey) {
+			const leave = !this.#interactive || this.#escaped;
+			this.#escaped = false;
+			return !leave;
+		}
+		if (['Shift', 'Control', 'Alt', 'Meta'].includes(event.key)) return true;
+		this.#escaped = event.key === 'Escape';
+		return true;
 	}
 
 	async #loadWebgl() {
@@ -170,6 +273,10 @@ export class RunTerminal {
 		} catch {
 			// The DOM renderer keeps working.
 		}
+	}
+
+	get interactive(): boolean {
+		return this.#interactive;
 	}
 
 	get cols() {
@@ -187,6 +294,7 @@ export class RunTerminal {
 	/** Keystrokes go to the run only while it runs. */
 	set interactive(on: boolean) {
 		this.#interactive = on;
+		this.#escaped = false;
 		this.term.options.disableStdin = !on;
 	}
 

@@ -496,6 +496,141 @@ test('the terminal is interactive and sized like its element', async ({ page, br
 	await expect(panel(ask).locator('.ob-run-exit')).toHaveText('exit 0');
 });
 
+test('the keyboard leaves the terminal by Escape then Tab, and by Tab once the run ended', async ({
+	page,
+	bridge,
+}) => {
+	await openPaired(page, bridge);
+	const ask = block(page, 't.ask');
+	const input = panel(ask).locator('.xterm-helper-textarea');
+	// The next control after the block: the link of the next heading.
+	const next = page.locator('a.sl-anchor-link[href="#flood-without-end"]');
+	await runButton(ask).focus();
+	await page.keyboard.press('Enter');
+	await expect(screen(ask)).toContainText('Your name?');
+	// From Run, Tab reaches Stop, then the terminal.
+	await page.keyboard.press('Tab');
+	await expect(panel(ask).getByRole('button', { name: 'Stop' })).toBeFocused();
+	await page.keyboard.press('Tab');
+	await expect(input).toBeFocused();
+	// The way out is read out with the input, and shown while it has focus.
+	const hint = panel(ask).getByText('Press Esc then Tab to leave the terminal');
+	// Visually hidden otherwise: a pixel, which Playwright still calls visible.
+	const shown = async () => ((await hint.boundingBox())?.height ?? 0) > 5;
+	await expect(input).toHaveAccessibleDescription(/Press Esc then Tab to leave the terminal/);
+	await expect.poll(shown).toBe(true);
+	await expect(panel(ask).locator('.ob-term')).toHaveCSS('outline-style', 'solid');
+	await page.keyboard.type('Ada');
+	await expect(screen(ask)).toContainText('Your name? Ada');
+	// Tab is the command's while it takes input: a tab goes into the answer, Backspace takes it out.
+	await page.keyboard.press('Tab');
+	await expect(input).toBeFocused();
+	await page.keyboard.press('Backspace');
+	await page.keyboard.press('Escape');
+	await page.keyboard.press('Tab');
+	await expect(input).not.toBeFocused();
+	await expect.poll(shown).toBe(false);
+	await expect(next).toBeFocused();
+	// Back in by Shift+Tab; the Escape reached the command (it echoes ^[), Backspace takes it out.
+	await page.keyboard.press('Shift+Tab');
+	await expect(input).toBeFocused();
+	await page.keyboard.press('Backspace');
+	await page.keyboard.press('Enter');
+	await expect(screen(ask)).toContainText('got [Ada]');
+	await expect(panel(ask).locator('.ob-run-exit')).toHaveText('exit 0');
+
+	// Nothing takes input any more: Tab leaves at once, both ways.
+	await expect(input).toHaveAccessibleDescription('Tab leaves the terminal.');
+	await page.keyboard.press('Tab');
+	await expect(next).toBeFocused();
+	await page.keyboard.press('Shift+Tab');
+	await expect(input).toBeFocused();
+	await page.keyboard.press('Shift+Tab');
+	await expect(panel(ask).getByRole('button', { name: 'Re-run' })).toBeFocused();
+});
+
+test.describe('on a desktop screen', () => {
+	test.use({ viewport: { width: 1440, height: 900 } });
+
+	test('a run has 120 columns, and a 120-column line does not wrap', async ({ page, bridge }) => {
+		await openPaired(page, bridge);
+		const wide = block(page, 't.wide');
+		await runButton(wide).click();
+		await expect(panel(wide).locator('.ob-run-exit')).toHaveText('exit 0');
+		const line = `wide:${'='.repeat(111)}:end`;
+		await expect(screen(wide).locator('> div').first()).toHaveText(line);
+		await expect(screen(wide).locator('> div').nth(1)).toHaveText('');
+
+		const ask = block(page, 't.ask');
+		await runButton(ask).click();
+		await expect(screen(ask)).toContainText('Your name?');
+		const [, cols] = ((await screen(ask).locator('> div').first().textContent()) ?? '')
+			.trim()
+			.split(/\s+/)
+			.map(Number);
+		expect(cols).toBeGreaterThanOrEqual(120);
+		await panel(ask).getByRole('button', { name: 'Stop' }).click();
+	});
+
+	test('the terminal grows with its output up to its cap, and the command sees it grow', async ({
+		page,
+		bridge,
+	}) => {
+		await openPaired(page, bridge);
+		const seq = block(page, 't.seq');
+		await seq.getByRole('textbox', { name: 'count' }).fill('2');
+		await runButton(seq).click();
+		await expect(panel(seq).locator('.ob-run-exit')).toHaveText('exit 0');
+		const short = await panel(seq).locator('.ob-term').boundingBox();
+		expect(await screen(seq).locator('> div').count()).toBeLessThan(12);
+
+		const lines = block(page, 't.lines');
+		await runButton(lines).click();
+		await expect(panel(lines).locator('.ob-run-exit')).toHaveText('exit 0');
+		// 30 rows, not 40: the cap; the last of them show, the run's last line at the bottom.
+		await expect(screen(lines).locator('> div')).toHaveCount(30);
+		expect((await panel(lines).locator('.ob-term').boundingBox())!.height).toBeGreaterThan(
+			short!.height * 2,
+		);
+		await expect(screen(lines).getByText('40', { exact: true })).toBeVisible();
+		await expect(screen(lines).getByText('5', { exact: true })).toHaveCount(0);
+		const size =
+			(await screen(lines)
+				.getByText(/^size:/)
+				.textContent()) ?? '';
+		const [, before, after] = /^size: (\d+) \d+ -> (\d+) \d+/.exec(size.trim()) ?? [];
+		expect(Number(before)).toBeLessThan(12);
+		expect(Number(after)).toBe(30);
+	});
+});
+
+test.describe('on a phone', () => {
+	test.use({ viewport: { width: 390, height: 844 } });
+
+	test('the terminal keeps 80 columns and scrolls sideways, not the page', async ({
+		page,
+		bridge,
+	}) => {
+		await openPaired(page, bridge);
+		const wide = block(page, 't.wide');
+		await runButton(wide).click();
+		await expect(panel(wide).locator('.ob-run-exit')).toHaveText('exit 0');
+		const term = panel(wide).locator('.ob-term');
+		const box = await term.evaluate((element) => ({
+			scrollWidth: element.scrollWidth,
+			clientWidth: element.clientWidth,
+			page: document.documentElement.scrollWidth,
+			window: window.innerWidth,
+		}));
+		expect(box.scrollWidth).toBeGreaterThan(box.clientWidth);
+		expect(box.page).toBeLessThanOrEqual(box.window);
+		// 80 columns: the line wraps after 80 of its 120 characters, not sooner.
+		await expect(screen(wide).locator('> div').first()).toHaveText(`wide:${'='.repeat(75)}`);
+		await term.evaluate((element) => (element.scrollLeft = element.scrollWidth));
+		expect(await term.evaluate((element) => element.scrollLeft)).toBeGreaterThan(0);
+	});
+});
+
 test('a flood of output arrives whole, paced by acknowledgements', async ({ page, bridge }) => {
 	test.setTimeout(60_000);
 	await openPaired(page, bridge);
