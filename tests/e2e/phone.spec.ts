@@ -1,5 +1,7 @@
 /**
- * The site on a phone, 390 px wide: the site title stays whole whatever the bridge chip says.
+ * The site on a phone, 390 px wide: the site title stays whole whatever the bridge chip says, and
+ * every cell of the severity table can be brought into view without the page scrolling sideways,
+ * with its row's level in view beside it.
  */
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -60,4 +62,33 @@ test('the site title stays readable when connected and with a production target 
 	} finally {
 		await bridge.dispose();
 	}
+});
+
+test('every cell of the severity table comes into view beside its level', async ({ page }) => {
+	await page.goto('severity/');
+	const table = page.locator('.sl-markdown-content table');
+	await expect(table.getByRole('row')).toHaveCount(4);
+	const hidden = await table.evaluate((table) => {
+		const problems: string[] = [];
+		const width = document.documentElement.clientWidth;
+		if (document.documentElement.scrollWidth > width) problems.push('the page scrolls sideways');
+		const box = table.getBoundingClientRect();
+		if (box.left < 0 || box.right > width) problems.push('the table box is wider than the page');
+		for (const row of table.querySelectorAll('tr')) {
+			const [first, ...cells] = row.children;
+			for (const cell of cells as HTMLElement[]) {
+				// As a reader swipes: until the cell's end is at the box's end.
+				table.scrollLeft = Math.max(0, cell.offsetLeft + cell.offsetWidth - table.clientWidth);
+				const level = first!.getBoundingClientRect();
+				const rect = cell.getBoundingClientRect();
+				const name = `“${cell.textContent?.trim()}”`;
+				if (rect.left < level.right - 1) problems.push(`${name} is under the level column`);
+				if (rect.right > Math.min(box.right, width) + 1) problems.push(`${name} is cut off`);
+				if (level.left < box.left - 1) problems.push(`${name}: its level is out of view`);
+			}
+		}
+		table.scrollLeft = 0;
+		return problems;
+	});
+	expect(hidden).toEqual([]);
 });

@@ -106,6 +106,20 @@ test.describe('a runbook page', () => {
 		await expect(block.getByRole('status')).toContainText('needs the local Opsbook bridge');
 	});
 
+	test('severity levels are coloured, each a colour of its own, and say their level', async ({
+		page,
+	}) => {
+		await page.goto('severity/');
+		const levels = page.locator('table .ob-severity');
+		await expect(levels).toHaveText(['SEV-1', 'SEV-2', 'SEV-3']);
+		// Contrast in both themes is tests/e2e/contrast.spec.ts's.
+		const colours = await levels.evaluateAll((elements) =>
+			elements.map((e) => getComputedStyle(e).backgroundColor),
+		);
+		expect(new Set(colours).size).toBe(3);
+		await expect(page.getByRole('row', { name: /SEV-1/ })).toContainText('< 15 min');
+	});
+
 	test('dark mode renders the blocks dark with light text', async ({ page }) => {
 		await page.emulateMedia({ colorScheme: 'dark' });
 		await page.goto('runbooks/database/');
