@@ -120,6 +120,26 @@ test.describe('a runbook page', () => {
 		await expect(page.getByRole('row', { name: /SEV-1/ })).toContainText('< 15 min');
 	});
 
+	test('the quick reference is grouped by topic in “On this page”', async ({ page }) => {
+		await page.goto('quick-reference/');
+		const toc = page.locator('starlight-toc nav');
+		await expect(toc.getByRole('link')).toHaveText([
+			'Overview',
+			'Access',
+			'Status and logs',
+			'Restart and deploy',
+			'Caddy',
+			'Resources',
+			'Backup and migrations',
+		]);
+		await expect(page.locator('opsbook-command')).toHaveCount(12);
+		await expect(
+			page
+				.getByRole('heading', { level: 2, name: 'Caddy' })
+				.locator('xpath=following::opsbook-command[1]'),
+		).toHaveId('cmd-quickref.caddy-status');
+	});
+
 	test('dark mode renders the blocks dark with light text', async ({ page }) => {
 		await page.emulateMedia({ colorScheme: 'dark' });
 		await page.goto('runbooks/database/');
