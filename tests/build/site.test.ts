@@ -82,14 +82,15 @@ describe('the runbook site', () => {
 	});
 
 	it('dates each page by the newest commit to its file under content/', async () => {
-		for (const [slug, file] of [
+		const pages: Array<[string, string]> = [
 			['severity', 'content/severity.mdx'],
 			['runbooks/database', 'content/runbooks/database.mdx'],
-		]) {
+		];
+		for (const [slug, file] of pages) {
 			const log = spawnSync('git', ['log', '-1', '--format=%ct', '--', file], { encoding: 'utf8' });
 			const committed = new Date(Number(log.stdout.trim()) * 1000).toISOString();
 			assert.match(
-				await pageHtml(slug!),
+				await pageHtml(slug),
 				new RegExp(`Last updated:.*<time datetime="${committed}"`, 's'),
 				`/${slug}/ says when ${file} was last committed`,
 			);
