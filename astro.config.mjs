@@ -13,6 +13,12 @@ export default defineConfig({
 			description: 'Runbooks you can read offline and run from the page.',
 			markdown: { processedDirs: [contentDir] },
 			customCss: ['./src/styles/opsbook.css'],
+			// Dated from git; Starlight only looks in src/content/docs, so the middleware dates content/.
+			lastUpdated: true,
+			routeMiddleware: './src/integration/last-updated-fs.ts',
+			// “Edit page” links, when OPSBOOK_EDIT_URL names where the repository's files are edited,
+			// like https://github.com/OWNER/REPO/edit/main/ (a page's path from the root is appended).
+			editLink: { baseUrl: process.env.OPSBOOK_EDIT_URL || undefined },
 			// Starlight's header plus the bridge's status chip and Runs panel.
 			components: { Header: './src/components/Header.astro' },
 			// Test sites (OPSBOOK_CONTENT_DIR) list their pages in Starlight's default order.
@@ -28,7 +34,10 @@ export default defineConfig({
 						{ label: 'Runbooks', items: [{ autogenerate: { directory: 'content/runbooks' } }] },
 						{ label: 'After the incident', items: ['post-incident'] },
 						{ label: 'Reference', items: ['monitoring', 'quick-reference'] },
-						{ label: 'Writing runbooks', items: [{ autogenerate: { directory: 'content/authoring' } }] },
+						{
+							label: 'Writing runbooks',
+							items: [{ autogenerate: { directory: 'content/authoring' } }],
+						},
 					],
 		}),
 		// `npm run bench` builds the same pages without Opsbook as its baseline.

@@ -26,7 +26,8 @@ const USAGE = `Usage:
   opsbook pair               print the pairing link of the bridges running for you (npm run pair)
 
 Options:
-  --port N              port to listen on (serve: 4321, or a free one when taken; bridge: 4322)
+  --port N              port to listen on; without it serve takes 4321 and bridge 4322, or a
+                        free port, said loudly, when that one is taken
   --host ADDR           address to listen on (default 127.0.0.1; keep it on loopback)
   --max-risk LEVEL      the riskiest blocks this bridge runs: read, change or destructive (default)
   --arm TARGET          let steps reach TARGET from the start (repeatable). Every step runs on
@@ -87,16 +88,32 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 	};
 	const defaultPort = command === 'serve' ? 4321 : 4322;
 	let bridge: RunningBridge;
+	// Said above the link when the usual port was taken: a responder who opens a bookmark or an
+	// old tab on the usual port would otherwise reach whatever holds it, not this bridge.
+	let portNote: string[] = [];
 	try {
 		bridge = await startBridge({ ...common, port: Number(wanted ?? defaultPort) });
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || wanted) throw error;
+		if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+		// A port asked for is a port needed (a firewall rule, a proxy): better stopped than elsewhere.
+		if (wanted) {
+			throw new UsageError(
+				`Port ${wanted} on ${values.host} is in use (another Opsbook?). Stop what holds it, or start with another --port, or with none to take a free one.`,
+			);
+		}
+		// No port asked for: at 3 a.m. a working Opsbook on another port beats an error.
 		bridge = await startBridge({ ...common, port: 0 });
+		portNote = [
+			'',
+			`  ! Port ${defaultPort} is in use (another Opsbook?); serving on ${bridge.port} instead.`,
+			`    Pages on port ${defaultPort} are not this Opsbook: open the link below.`,
+		];
 	}
 	const armed = values.arm.filter((name) => name !== 'local');
 	const where = `each step runs on its own target; armed: local${armed.map((n) => `, ${n}`).join('')}`;
 	console.log(
 		[
+			...portNote,
 			'',
 			command === 'serve'
 				? '  Opsbook is serving the runbooks. Open:'

@@ -13,7 +13,7 @@ import { RegistrySchema, type Registry } from '../../src/runbook/schema.ts';
 const site = process.env.OPSBOOK_TEST_SITE ?? resolve('tests/.tmp/site');
 const astro = resolve('node_modules/astro/bin/astro.mjs');
 
-function build(contentDir: string, outDir: string) {
+function build(contentDir: string, outDir: string, env: Record<string, string> = {}) {
 	return spawnSync(process.execPath, [astro, 'build'], {
 		encoding: 'utf8',
 		env: {
@@ -21,6 +21,7 @@ function build(contentDir: string, outDir: string) {
 			OPSBOOK_CONTENT_DIR: contentDir,
 			OPSBOOK_OUT_DIR: outDir,
 			NO_COLOR: '1',
+			...env,
 		},
 	});
 }
@@ -93,6 +94,46 @@ describe('the runbook site', () => {
 			}
 		}
 		assert.deepEqual(headless, [], 'tab panels without a label heading');
+	});
+
+	it('dates each page by the newest commit to its file under content/', async () => {
+		const pages: Array<[string, string]> = [
+			['severity', 'content/severity.mdx'],
+			['runbooks/database', 'content/runbooks/database.mdx'],
+		];
+		for (const [slug, file] of pages) {
+			const log = spawnSync('git', ['log', '-1', '--format=%ct', '--', file], { encoding: 'utf8' });
+			const committed = new Date(Number(log.stdout.trim()) * 1000).toISOString();
+			assert.match(
+				await pageHtml(slug),
+				new RegExp(`Last updated:.*<time datetime="${committed}"`, 's'),
+				`/${slug}/ says when ${file} was last committed`,
+			);
+		}
+	});
+
+	it('has no “Edit page” link unless OPSBOOK_EDIT_URL says where pages are edited', async () => {
+		assert.doesNotMatch(await pageHtml('severity'), /Edit page/);
+	});
+});
+
+describe('with OPSBOOK_EDIT_URL', () => {
+	it('links every page to its file there', async () => {
+		const out = resolve('tests/.tmp/edit-link-site');
+		try {
+			const result = build('tests/fixtures/bridge/content', out, {
+				OPSBOOK_CONFIG: 'tests/fixtures/bridge/opsbook.config.ts',
+				OPSBOOK_EDIT_URL: 'https://git.example/opsbook/edit/main/',
+			});
+			assert.equal(result.status, 0, result.stderr);
+			const html = await readFile(join(out, 'remote/index.html'), 'utf8');
+			assert.match(
+				html,
+				/href="https:\/\/git\.example\/opsbook\/edit\/main\/tests\/fixtures\/bridge\/content\/remote\.mdx"[^>]*>.*Edit page/s,
+			);
+		} finally {
+			await rm(out, { recursive: true, force: true });
+		}
 	});
 });
 

@@ -223,6 +223,40 @@ test.describe('a runbook page', () => {
 		await expect(block.getByRole('status')).toContainText('npm run pair');
 	});
 
+	test('severity levels are coloured, each a colour of its own, and say their level', async ({
+		page,
+	}) => {
+		await page.goto('severity/');
+		const levels = page.locator('table .ob-severity');
+		await expect(levels).toHaveText(['SEV-1', 'SEV-2', 'SEV-3']);
+		// Contrast in both themes is tests/e2e/contrast.spec.ts's.
+		const colours = await levels.evaluateAll((elements) =>
+			elements.map((e) => getComputedStyle(e).backgroundColor),
+		);
+		expect(new Set(colours).size).toBe(3);
+		await expect(page.getByRole('row', { name: /SEV-1/ })).toContainText('< 15 min');
+	});
+
+	test('the quick reference is grouped by topic in “On this page”', async ({ page }) => {
+		await page.goto('quick-reference/');
+		const toc = page.locator('starlight-toc nav');
+		await expect(toc.getByRole('link')).toHaveText([
+			'Overview',
+			'Access',
+			'Status and logs',
+			'Restart and deploy',
+			'Caddy',
+			'Resources',
+			'Backup and migrations',
+		]);
+		await expect(page.locator('opsbook-command')).toHaveCount(12);
+		await expect(
+			page
+				.getByRole('heading', { level: 2, name: 'Caddy' })
+				.locator('xpath=following::opsbook-command[1]'),
+		).toHaveId('cmd-quickref.caddy-status');
+	});
+
 	test('dark mode renders the blocks dark with light text', async ({ page }) => {
 		await page.emulateMedia({ colorScheme: 'dark' });
 		await page.goto('runbooks/database/');

@@ -1,0 +1,204 @@
+/**
+ * WCAG AA contrast of everything Opsbook styles, in the dark and the light theme: command blocks
+ * (risk badges, target chips, armed or not, notes, hints, errors, status, every button), the
+ * header chip in each of its states with its popovers, the Runs panel, run bars with their exit
+ * badges, the confirmation dialog, the production banner and the severity levels.
+ *
+ * A responder reads these at 3 a.m. on whatever screen is at hand, so every text must reach
+ * 4.5:1 against what is really behind it (3:1 for large text), disabled buttons included: they
+ * still say why they cannot be used.
+ */
+import { resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { FRAGMENT_KEY } from '../../src/protocol.ts';
+import { startTestBridge, type TestBridge } from '../support/bridge.ts';
+import { measureContrast, type TextContrast } from '../support/contrast.ts';
+
+const SITE = resolve(process.env.OPSBOOK_BRIDGE_SITE ?? 'tests/.tmp/bridge-site');
+
+const ROOTS = [
+	'opsbook-command',
+	'opsbook-bridge',
+	'.ob-banner',
+	'.ob-confirm',
+	'.ob-run-panel',
+	'.ob-severity',
+];
+// The command and the terminal are coloured by their own themes (Expressive Code, xterm).
+const SKIP = ['figure', '.ob-term'];
+
+const chip = (page: Page) => page.locator('opsbook-bridge .ob-chip');
+const block = (page: Page, id: string) =>
+	page.locator(`opsbook-command#cmd-${id.replaceAll('.', '\\.')}`);
+const panel = (page: Page, id: string) => block(page, id).getByRole('region', { name: /^Run of / });
+
+/** Collects the texts below AA, one line per kind of element and colour, and the worst ratio. */
+class Findings {
+	failures = new Map<string, { line: string; count: number }>();
+	worst?: TextContrast & { state: string };
+	count = 0;
+
+	async measure(page: Page, state: string) {
+		const texts = await measureContrast(page, ROOTS, SKIP);
+		expect(texts.length, `${state}: some text measured`).toBeGreaterThan(0);
+		this.count += texts.length;
+		for (const text of texts) {
+			if (!this.worst || text.ratio < this.worst.ratio) this.worst = { ...text, state };
+			if (text.ratio >= text.required) continue;
+			const key = `${text.where} ${text.color} ${text.background}`;
+			const seen = this.failures.get(key);
+			if (seen) seen.count++;
+			else {
+				this.failures.set(key, {
+					line: `${text.ratio}:1 “${text.text}” (${text.color} on ${text.background}) in ${text.where}, ${state}`,
+					count: 1,
+				});
+			}
+		}
+	}
+
+	check() {
+		const worst = this.worst;
+		test.info().annotations.push({
+			type: 'worst contrast',
+			description: worst
+				? `${worst.ratio}:1 “${worst.text}” (${worst.color} on ${worst.background}), ${worst.state}, of ${this.count} texts`
+				: 'nothing measured',
+		});
+		const failures = [...this.failures.values()].map(
+			({ line, count }) => `${line}${count > 1 ? ` (and ${count - 1} more)` : ''}`,
+		);
+		expect(failures, 'texts below WCAG AA contrast').toEqual([]);
+	}
+}
+
+for (const theme of ['dark', 'light'] as const) {
+	test.describe(`${theme} theme`, () => {
+		test.use({ colorScheme: theme });
+		test.beforeEach(async ({ page }) => {
+			await page.addInitScript((theme) => localStorage.setItem('starlight-theme', theme), theme);
+		});
+
+		test('runbook pages, with no bridge and with an unpaired one', async ({ page }) => {
+			const findings = new Findings();
+			await page.goto('runbooks/database/');
+			await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+			await expect(chip(page)).toContainText('not paired');
+			const kill = block(page, 'db.kill-query');
+			await kill.getByRole('textbox', { name: 'pid' }).fill('-1');
+			await expect(kill.locator('.ob-error')).not.toBeEmpty();
+			await findings.measure(page, 'database page, not paired');
+			await kill.getByRole('button', { name: 'Run' }).click({ force: true });
+			await expect(kill.getByRole('status')).not.toBeEmpty();
+			await findings.measure(page, 'database page, Run pressed unpaired');
+			await chip(page).click();
+			await expect(page.locator('#ob-bridge-detail')).toBeVisible();
+			await findings.measure(page, 'bridge popover, not paired');
+
+			// No bridge at all: a published copy of the site.
+			await page.route('**/_opsbook/**', (route) => route.abort());
+			await page.goto('quick-reference/');
+			await expect(chip(page)).toContainText('offline');
+			await expect(page.locator('.ob-note').first()).toBeVisible();
+			await chip(page).click();
+			await expect(page.locator('#ob-bridge-detail')).toBeVisible();
+			await findings.measure(page, 'quick reference, offline, popover open');
+
+			await page.goto('severity/');
+			await findings.measure(page, 'severity page');
+			findings.check();
+		});
+
+		test.describe('with a bridge', () => {
+			let bridge: TestBridge;
+			test.beforeEach(async () => {
+				bridge = await startTestBridge({ siteRoot: SITE });
+			});
+			test.afterEach(async () => {
+				await bridge.dispose();
+			});
+
+			test('runs, the Runs panel, targets and the confirmation', async ({ page }) => {
+				test.setTimeout(60_000);
+				const findings = new Findings();
+				await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
+				await expect(chip(page)).toContainText('connected');
+				await findings.measure(page, 'connected');
+
+				await block(page, 't.echo').getByRole('button', { name: 'Run', exact: true }).click();
+				await block(page, 't.fail').getByRole('button', { name: 'Run', exact: true }).click();
+				await block(page, 't.sleep').getByRole('button', { name: 'Run', exact: true }).click();
+				await expect(panel(page, 't.echo')).toContainText('exit 0');
+				await expect(panel(page, 't.fail')).toContainText('exit 3');
+				await expect(panel(page, 't.sleep').locator('.ob-run-state')).toHaveText('running');
+				await findings.measure(page, 'runs done, failed and running');
+				await page.getByRole('button', { name: /^Runs/ }).click();
+				await expect(page.locator('#ob-runs')).toBeVisible();
+				await findings.measure(page, 'Runs panel');
+				await page.keyboard.press('Escape');
+				await panel(page, 't.sleep').getByRole('button', { name: 'Stop' }).click();
+				await expect(panel(page, 't.sleep').locator('.ob-run-state')).toHaveText('stopped', {
+					timeout: 10_000,
+				});
+				await findings.measure(page, 'run stopped');
+
+				const seq = block(page, 't.seq');
+				await seq.getByRole('textbox', { name: 'count' }).fill('many');
+				await expect(seq.locator('.ob-error')).not.toBeEmpty();
+				await findings.measure(page, 'invalid value');
+
+				await block(page, 't.destroy').getByRole('button', { name: 'Run', exact: true }).click();
+				const dialog = page.getByRole('dialog');
+				await expect(dialog).toBeVisible();
+				await findings.measure(page, 'destructive confirmation');
+				await dialog.getByRole('button', { name: 'Cancel' }).click();
+				await expect(block(page, 't.destroy').getByRole('status')).not.toBeEmpty();
+
+				await page.goto(`${bridge.origin}/remote/`);
+				await expect(chip(page)).toContainText('connected');
+				await expect(block(page, 'r.hello').locator('.ob-target-state')).toHaveText('not armed');
+				await expect(
+					block(page, 'r.hello').getByRole('button', { name: 'Run on this machine' }),
+				).toBeVisible();
+				await findings.measure(page, 'remote page, not armed');
+				await chip(page).click();
+				await expect(page.locator('#ob-bridge-detail .ob-targets')).toBeVisible();
+				await findings.measure(page, 'targets popover');
+
+				// Arming only marks the target: nothing connects to prodbox until a step runs.
+				await page.getByRole('button', { name: 'Arm prodbox…' }).click();
+				const arm = page.getByRole('dialog', { name: 'Arm prodbox (test sshd)?' });
+				await expect(arm).toBeVisible();
+				await findings.measure(page, 'production confirmation');
+				await arm.getByLabel('Type prodbox to confirm').fill('prodbox');
+				await arm.getByRole('button', { name: 'Arm', exact: true }).click();
+				await expect(chip(page)).toHaveAttribute('data-state', 'production');
+				await expect(page.locator('.ob-banner')).toBeVisible();
+				await expect(block(page, 'r.prod').locator('.ob-target-state')).toHaveText('armed');
+				await findings.measure(page, 'production armed');
+				await chip(page).click();
+				await expect(page.locator('#ob-bridge-detail')).toBeVisible();
+				await findings.measure(page, 'production armed, popover');
+				findings.check();
+			});
+
+			test('connecting and refused', async ({ page, context }) => {
+				const findings = new Findings();
+				// A bridge that never answers hello keeps the chip connecting.
+				await page.routeWebSocket(bridge.wsUrl, () => {});
+				await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
+				await expect(chip(page)).toHaveAttribute('data-state', 'connecting');
+				await chip(page).click();
+				await findings.measure(page, 'connecting');
+
+				// A tab of its own: this one holds a pairing now, which a refused link does not undo.
+				const tab = await context.newPage();
+				await tab.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}@evil.example:1234`);
+				await expect(chip(tab)).toHaveAttribute('data-state', 'refused');
+				await chip(tab).click();
+				await findings.measure(tab, 'refused');
+				findings.check();
+			});
+		});
+	});
+}
