@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { RegistrySchema } from '../../src/runbook/schema.ts';
 import { displayTemplate } from '../../src/runbook/template.ts';
 
@@ -19,6 +19,12 @@ const pathOf = (slug: string) => (slug === 'index' ? '' : `${slug}/`);
 const words = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 const killQuery = (page: Page) => page.locator('opsbook-command#cmd-db\\.kill-query');
+
+/** Lets the page read back what Copy put on the clipboard. */
+const allowClipboard = (context: BrowserContext, baseURL: string | undefined) =>
+	context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+		origin: new URL(baseURL!).origin,
+	});
 
 test.describe('a runbook page', () => {
 	test('shows asides, tabs, steps and risk badges', async ({ page }) => {
@@ -166,9 +172,7 @@ test.describe('a runbook page', () => {
 		context,
 		baseURL,
 	}) => {
-		await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-			origin: new URL(baseURL!).origin,
-		});
+		await allowClipboard(context, baseURL);
 		await page.goto('runbooks/database/');
 		const block = killQuery(page);
 		await block.getByLabel('pid').fill('4242');
@@ -190,9 +194,7 @@ test.describe('a runbook page', () => {
 		context,
 		baseURL,
 	}) => {
-		await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-			origin: new URL(baseURL!).origin,
-		});
+		await allowClipboard(context, baseURL);
 		await page.goto('runbooks/database/');
 		const block = killQuery(page);
 		await block.getByLabel('pid').focus();

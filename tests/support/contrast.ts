@@ -93,14 +93,8 @@ export function measureContrast(
 				return { color, background };
 			};
 
-			const results: Array<{
-				text: string;
-				where: string;
-				ratio: number;
-				required: number;
-				color: string;
-				background: string;
-			}> = [];
+			// A type only: it is erased before the function reaches the page.
+			const results: TextContrast[] = [];
 			const seen = new Set<Node>();
 			for (const root of document.querySelectorAll(roots.join(','))) {
 				const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
