@@ -12,6 +12,7 @@ import { closeSync, constants, mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Verdict } from '../src/runbook/verdict.ts';
 import { openPrivateFile } from './private-files.ts';
 
 export interface AuditStart {
@@ -41,6 +42,8 @@ export interface AuditEnd {
 	durationMs: number;
 	outputBytes: number;
 	message?: string;
+	/** For a check: pass, warn or fail, and why. */
+	verdict?: Verdict;
 }
 
 /** A target armed or disarmed for the bridge session: from then on steps may (or may not) reach it. */

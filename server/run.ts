@@ -28,6 +28,7 @@ import { constants } from 'node:os';
 import pty, { type IPty } from 'node-pty';
 import { encodeOutput, outputFrame, type RunEnd, type RunInfo } from '../src/protocol.ts';
 import type { CommandBlock } from '../src/runbook/schema.ts';
+import { isCheck, judge, OutputMatcher, type Verdict } from '../src/runbook/verdict.ts';
 import type { AuditLog } from './audit-log.ts';
 import { RingBuffer } from './ring-buffer.ts';
 import { ownDescriptorsOnly } from './targets/descriptors.ts';
@@ -164,6 +165,8 @@ export class Run {
 	signal: string | undefined;
 	durationMs: number | undefined;
 	message: string | undefined;
+	/** For a check (a block with an expected result), how its run measured up, once ended. */
+	verdict: Verdict | undefined;
 	/** Resolves once the run has ended and its end is in the audit log. */
 	readonly finished: Promise<void>;
 
@@ -171,6 +174,8 @@ export class Run {
 	#command: string;
 	#pty: IPty | undefined;
 	#filter: OutputFilter | undefined;
+	/** Tests the output against `expect.output` as it streams, past what the ring keeps. */
+	#matcher: OutputMatcher | undefined;
 	#group: RemoteGroup | undefined;
 	/** The remote group being ended by Stop, for the end to wait for. */
 	#remoteStop: Promise<unknown> | undefined;
@@ -199,6 +204,8 @@ export class Run {
 		this.redacted = options.redacted;
 		this.page = options.page;
 		this.ring = new RingBuffer(options.ringBytes);
+		const pattern = options.block.expect?.output;
+		if (pattern !== undefined) this.#matcher = new OutputMatcher(pattern);
 		this.#size = clampSize(options.cols, options.rows);
 		this.finished = new Promise((resolve) => (this.#finish = resolve));
 	}
@@ -220,6 +227,7 @@ export class Run {
 			...(this.signal !== undefined && { signal: this.signal }),
 			...(this.durationMs !== undefined && { durationMs: this.durationMs }),
 			...(this.message !== undefined && { message: this.message }),
+			...(this.verdict !== undefined && { verdict: this.verdict }),
 			outputBytes: this.ring.end,
 			bufferStart: this.ring.start,
 		};
@@ -380,6 +388,7 @@ export class Run {
 	 */
 	#output(data: Uint8Array) {
 		if (data.length === 0) return;
+		this.#matcher?.push(data);
 		this.#pending.push(data);
 		this.#pendingBytes += data.length;
 		if (this.#pendingBytes >= FRAME_BYTES) return this.#flush();
@@ -494,6 +503,9 @@ export class Run {
 		if (this.state === 'exited' || this.#ending) return;
 		this.#ending = true;
 		this.#flush();
+		// The command's output ends here: what the bridge adds below is not judged.
+		const matched = this.#matcher?.end();
+		this.#matcher = undefined;
 		for (const timer of this.#timers) clearTimeout(timer);
 		this.durationMs = Math.round(performance.now() - this.#started);
 		const child = this.#pty;
@@ -518,6 +530,15 @@ export class Run {
 			this.message ??= `Stopped after the block's timeout of ${this.block.timeoutMs / 1000} s.`;
 		}
 		if (leftovers) this.message = this.message ? `${this.message} ${leftovers}` : leftovers;
+		if (isCheck(this.block.expect)) {
+			this.verdict = judge(this.block.expect, {
+				end: this.end,
+				exitCode: this.exitCode,
+				signal: this.signal,
+				matched: matched ?? false,
+				timeoutMs: this.block.timeoutMs,
+			});
+		}
 		try {
 			await this.#options.audit.append({
 				event: 'end',
@@ -531,6 +552,7 @@ export class Run {
 				durationMs: this.durationMs,
 				outputBytes: this.ring.end,
 				...(this.message !== undefined && { message: this.message }),
+				...(this.verdict !== undefined && { verdict: this.verdict }),
 			});
 		} catch (error) {
 			console.error(`opsbook bridge: could not write the audit log: ${(error as Error).message}`);

@@ -13,6 +13,8 @@
  * Browser-safe, and free of zod: every page's header script imports it.
  */
 
+import type { Verdict } from './runbook/verdict.ts';
+
 /** Bumped when a message changes shape; `hello` and `welcome` carry it. */
 export const PROTOCOL_VERSION = 1;
 
@@ -87,6 +89,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const RISK_LEVELS = ['read', 'change', 'destructive'] as const;
 
+export type { Outcome, Verdict } from './runbook/verdict.ts';
+
 // Page → bridge: the messages are defined by their schemas in `protocol-schema.ts`, which the
 // bridge validates every frame with. This module stays free of zod, so any page can import it.
 export type {
@@ -157,6 +161,8 @@ export interface RunInfo {
 	bufferStart: number;
 	/** Why it failed, for `end: 'failed'`, as a sentence. */
 	message?: string;
+	/** For a check (a block with an expected result), once the run ended: pass, warn or fail, and why. */
+	verdict?: Verdict;
 }
 
 export interface WelcomeMessage {

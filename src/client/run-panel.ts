@@ -67,6 +67,7 @@ export class RunPanel {
 				<span class="ob-run-state" aria-live="polite"></span>
 				<span class="ob-run-exit" hidden></span>
 				<span class="ob-run-signal" hidden></span>
+				<span class="ob-run-verdict" hidden></span>
 				<span class="ob-run-where" hidden></span>
 				<span class="ob-run-duration"></span>
 				<button type="button" class="ob-run-stop" hidden>Stop</button>
@@ -195,6 +196,10 @@ export class RunPanel {
 		exit.dataset.ok = String(run?.exitCode === 0);
 		signal.hidden = !summary?.signal || local === 'requested';
 		signal.textContent = summary?.signal ?? '';
+		const verdict = $('.ob-run-verdict');
+		verdict.hidden = !summary?.verdict || local === 'requested';
+		verdict.textContent = summary?.verdict ?? '';
+		if (run?.verdict) verdict.dataset.verdict = run.verdict.outcome;
 		// A read step run elsewhere than its target by choice: say so wherever its output shows.
 		const where = $('.ob-run-where');
 		where.hidden = run?.blockTarget === undefined;

@@ -5,7 +5,7 @@
 import type { RunInfo } from '../protocol.ts';
 
 /** How the page colours a run, besides the word that says it. */
-export type Outcome = 'running' | 'ok' | 'failed' | 'stopped';
+export type Outcome = 'running' | 'ok' | 'failed' | 'stopped' | 'warn';
 
 export interface RunSummary {
 	/** running, done, failed, stopped, timed out, failed to start */
@@ -14,9 +14,29 @@ export interface RunSummary {
 	/** `exit 3`, when the command exited. */
 	exit?: string;
 	signal?: string;
+	/** A check's verdict in words: `check passed: exit 0`, `check failed: no line matched …`. */
+	verdict?: string;
 }
 
+const VERDICT_WORDS = { pass: 'check passed', warn: 'check warns', fail: 'check failed' } as const;
+const VERDICT_OUTCOMES = { pass: 'ok', warn: 'warn', fail: 'failed' } as const;
+
+/**
+ * How a run reads. A check's verdict decides its colour, so a command that exited 0 but printed
+ * no line the check looks for reads as failed.
+ */
 export function summarize(run: RunInfo): RunSummary {
+	const summary = summarizeProcess(run);
+	if (!run.verdict) return summary;
+	return {
+		...summary,
+		outcome: VERDICT_OUTCOMES[run.verdict.outcome],
+		verdict: `${VERDICT_WORDS[run.verdict.outcome]}: ${run.verdict.reason}`,
+	};
+}
+
+/** How the process ended: one word, its exit code and signal. */
+function summarizeProcess(run: RunInfo): RunSummary {
 	if (run.state !== 'exited')
 		return { state: run.state === 'starting' ? 'starting…' : 'running', outcome: 'running' };
 	const exit = run.exitCode === undefined ? undefined : `exit ${run.exitCode}`;

@@ -60,7 +60,7 @@ export class RunsList {
 		const target = this.#targets.find((t) => t.name === run.target);
 		const details = [
 			`on ${target?.label ?? run.target}${run.blockTarget === undefined ? '' : ` (not ${run.blockTarget})`}`,
-			[summary.state, summary.exit, summary.signal].filter(Boolean).join(' · '),
+			[summary.state, summary.exit, summary.signal, summary.verdict].filter(Boolean).join(' · '),
 			duration(run),
 		];
 		const meta = document.createElement('span');

@@ -25,7 +25,15 @@ export function parseMeta(meta: string): MetaOption[] {
 		const [whole, key, doubleQuoted, singleQuoted, plain] = match;
 		if (key !== undefined) {
 			const raw = doubleQuoted ?? singleQuoted;
-			const value = raw !== undefined ? raw.replace(/\\(.)/g, '$1') : (plain ?? true);
+			// Only the quote itself is escaped in a quoted value; every other backslash stays, so a
+			// regular expression reads as written.
+			const value =
+				raw !== undefined
+					? raw.replaceAll(
+							doubleQuoted !== undefined ? '\\"' : "\\'",
+							doubleQuoted !== undefined ? '"' : "'",
+						)
+					: (plain ?? true);
 			options.push({ key, value, offset: match.index });
 		} else {
 			options.push({ key: whole, value: true, offset: match.index });

@@ -40,6 +40,7 @@ const OPTIONS = new Set([
 	'confirm',
 	'expect-exit',
 	'expect-output',
+	'expect-warn-exit',
 	'interactive',
 	'static',
 ]);
@@ -172,10 +173,12 @@ export function parseRunbook(
 			const index = fenceIndex++;
 			const lang = ('lang' in node && typeof node.lang === 'string' ? node.lang : '') ?? '';
 			const meta = ('meta' in node && typeof node.meta === 'string' ? node.meta : '') ?? '';
-			const options = parseMeta(meta);
-			if (!SHELL_LANGS.has(lang) || options.some((o) => o.key === 'static')) return;
 			const line = node.position?.start.line ?? 1;
 			const column = node.position?.start.column ?? 1;
+			// Markdown takes backslash escapes out of a fence's info string; options are read from
+			// the source as written, so `expect-output="^a\.b$"` means what it says.
+			const options = parseMeta(rawMeta(source, line, column, lang) ?? meta);
+			if (!SHELL_LANGS.has(lang) || options.some((o) => o.key === 'static')) return;
 			const value = 'value' in node && typeof node.value === 'string' ? node.value : '';
 			const found = readBlock({ lang, meta, options, value, line, column, fenceIndex: index });
 			if (found) blocks.push(found);
@@ -308,6 +311,23 @@ export function parseRunbook(
 				);
 			} else expect = { exitCode: code };
 		}
+		const warnOption = get('expect-warn-exit');
+		if (warnOption) {
+			const code = Number(warnOption.text);
+			if (!/^\d+$/.test(warnOption.text) || code > 255) {
+				at(
+					`expect-warn-exit must be an exit code from 0 to 255, not "${warnOption.text}"`,
+					warnOption.option,
+				);
+			} else if (expect?.exitCode === undefined) {
+				at(
+					'expect-warn-exit needs expect-exit: it names the exit code that is a warning rather than a failure',
+					warnOption.option,
+				);
+			} else if (code === expect.exitCode) {
+				at('expect-warn-exit must differ from expect-exit', warnOption.option);
+			} else expect = { ...expect, warnExitCode: code };
+		}
 		const outputOption = get('expect-output');
 		if (outputOption) {
 			try {
@@ -385,6 +405,20 @@ export function parseRunbook(
 		} else seen.set(key, found);
 	}
 	return { file, slug, title, blocks, problems };
+}
+
+/**
+ * The meta of the fence opening at `line`:`column` as the author wrote it: the info string after
+ * the fence and the language, before Markdown processed its backslash escapes.
+ */
+function rawMeta(source: string, line: number, column: number, lang: string): string | undefined {
+	let start = 0;
+	for (let n = 1; n < line && start !== -1; n++) start = source.indexOf('\n', start) + 1 || -1;
+	if (start === -1) return undefined;
+	const end = source.indexOf('\n', start);
+	const text = source.slice(start + column - 1, end === -1 ? undefined : end);
+	const fence = /^(`{3,}|~{3,})\s*(\S*)\s*(.*?)\s*$/.exec(text);
+	return fence && fence[2] === lang ? fence[3] : undefined;
 }
 
 /** ssh options that take an argument (`ssh -L 9090:localhost:9090 host` names no command). */

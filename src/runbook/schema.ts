@@ -34,12 +34,14 @@ export const TimeoutSchema = z
 	})
 	.refine((ms) => ms >= 1000 && ms <= 86_400_000, 'must be between 1s and 24h');
 
-/** What a successful run looks like; checks will compare runs against it. */
+/** What a good run looks like: a block that says is a check, and each run gets a verdict. */
 export const ExpectSchema = z.object({
 	/** The exit code of a good run. */
 	exitCode: z.number().int().min(0).max(255).optional(),
-	/** A regular expression (JavaScript syntax) that a good run's output matches. */
+	/** A regular expression (JavaScript syntax) that some line of a good run's output matches. */
 	output: z.string().optional(),
+	/** An exit code that means "works, but look": the verdict is `warn` rather than `fail`. */
+	warnExitCode: z.number().int().min(0).max(255).optional(),
 });
 
 /** Where a shell context puts a parameter; see `shell.ts`. */

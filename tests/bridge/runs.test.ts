@@ -177,6 +177,51 @@ describe('runs on the local target', () => {
 		slow.close();
 	});
 
+	it('gives a check its verdict, the same in the run and the audit log', async () => {
+		const cases = [
+			[
+				't.check-ready',
+				{},
+				{ outcome: 'pass', reason: 'a line matched `^accepting connections$`' },
+			],
+			[
+				't.check-down',
+				{},
+				{ outcome: 'fail', reason: 'exit 1, expected 0; no line matched `^PONG$`' },
+			],
+			['t.check-warn', {}, { outcome: 'warn', reason: 'exit 2, a warning' }],
+			['t.check-warn', { code: '3' }, { outcome: 'fail', reason: 'exit 3, expected 0' }],
+		] as const;
+		for (const [block, params, verdict] of cases) {
+			const { run } = await client.run(block, params);
+			assert.ok(run, block);
+			const end = await client.ended(run.id);
+			assert.deepEqual(end.verdict, verdict, block);
+			const logged = (await bridge.readAudit()).find((e) => e.run === run.id && e.event === 'end');
+			assert.deepEqual(logged?.verdict, verdict, `${block} in the audit log`);
+		}
+		// A block that is not a check has no verdict.
+		const { run } = await client.run('t.echo');
+		assert.ok(run);
+		assert.equal((await client.ended(run.id)).verdict, undefined);
+	});
+
+	it('judges a check on all its output, past what the ring buffer keeps', async () => {
+		const { run } = await client.run('t.check-long');
+		assert.ok(run);
+		const end = await client.ended(run.id, 60_000);
+		assert.ok(end.bufferStart > 0, 'the first line has left the ring buffer');
+		assert.equal(end.verdict?.outcome, 'pass');
+	});
+
+	it('fails a check that is stopped before it finishes', async () => {
+		const { run } = await client.run('t.check-long');
+		assert.ok(run);
+		client.send({ type: 'stop', run: run.id });
+		const end = await client.ended(run.id);
+		assert.deepEqual(end.verdict, { outcome: 'fail', reason: 'stopped before it finished' });
+	});
+
 	it('keeps secrets out of the page, the run list and the audit log', async () => {
 		const { run } = await client.run('t.secret', { password: 'hunter2-s3cret' });
 		assert.ok(run);

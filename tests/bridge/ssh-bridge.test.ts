@@ -50,6 +50,15 @@ describe('runs over ssh', () => {
 		assert.doesNotMatch(output, /opsbook-exit/, 'the exit marker never reaches the page');
 	});
 
+	it('gives a remote check its verdict', async () => {
+		const { run } = await client.run('r.check');
+		assert.ok(run);
+		assert.deepEqual((await client.ended(run.id)).verdict, {
+			outcome: 'pass',
+			reason: 'a line matched `^up$`',
+		});
+	});
+
 	it('reports the exact exit code of a remote command', async () => {
 		const { run } = await client.run('r.fail');
 		assert.ok(run);

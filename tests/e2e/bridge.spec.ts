@@ -642,6 +642,35 @@ test('a flood of output arrives whole, paced by acknowledgements', async ({ page
 	await expect(screen(flood)).toContainText('opsbook');
 });
 
+test('a check shows its verdict in words, in the bar and the Runs panel', async ({
+	page,
+	bridge,
+}) => {
+	await openPaired(page, bridge);
+	const ready = block(page, 't.check-ready');
+	await runButton(ready).click();
+	await expect(panel(ready).locator('.ob-run-verdict')).toHaveText(
+		'check passed: a line matched `^accepting connections$`',
+	);
+	await expect(panel(ready)).toHaveAttribute('data-outcome', 'ok');
+	const down = block(page, 't.check-down');
+	await runButton(down).click();
+	await expect(panel(down).locator('.ob-run-verdict')).toHaveText(
+		'check failed: exit 1, expected 0; no line matched `^PONG$`',
+	);
+	await expect(panel(down)).toHaveAttribute('data-outcome', 'failed');
+	const warn = block(page, 't.check-warn');
+	await runButton(warn).click();
+	await expect(panel(warn).locator('.ob-run-verdict')).toHaveText('check warns: exit 2, a warning');
+	await page.getByRole('button', { name: /^Runs/ }).click();
+	await expect(page.locator('#ob-runs')).toContainText('check failed: exit 1, expected 0');
+	// A step that is not a check says nothing of the kind.
+	const echo = block(page, 't.echo');
+	await runButton(echo).click();
+	await expect(panel(echo)).toContainText('exit 0');
+	await expect(panel(echo).locator('.ob-run-verdict')).toBeHidden();
+});
+
 test('a timeout and a secret read as they should', async ({ page, bridge }) => {
 	await openPaired(page, bridge);
 	const timeout = block(page, 't.timeout');

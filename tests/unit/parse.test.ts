@@ -244,3 +244,32 @@ describe('refusing a malformed block', () => {
 		}
 	});
 });
+
+describe('expected results', () => {
+	const fenceWith = (meta: string) => page(fence(`id=c risk=read ${meta}`, 'echo a.b'));
+
+	it('reads expect-output as written: a backslash means what it says in a regular expression', () => {
+		const { blocks, problems } = parse(fenceWith('expect-output="^a\\.b \\d+ \\"q\\"$"'));
+		assert.deepEqual(problems, []);
+		assert.equal(blocks[0]?.block.expect?.output, '^a\\.b \\d+ "q"$');
+		assert.ok(new RegExp(blocks[0]!.block.expect!.output!).test('a.b 42 "q"'));
+		assert.equal(new RegExp(blocks[0]!.block.expect!.output!).test('axb 42 "q"'), false);
+	});
+
+	it('takes an exit code as a warning, next to the exit code of a good run', () => {
+		const { blocks } = parse(fenceWith('expect-exit=0 expect-warn-exit=2'));
+		assert.deepEqual(blocks[0]?.block.expect, { exitCode: 0, warnExitCode: 2 });
+		assert.match(
+			problemOf(fenceWith('expect-warn-exit=2')),
+			/^5: expect-warn-exit needs expect-exit/,
+		);
+		assert.match(
+			problemOf(fenceWith('expect-exit=0 expect-warn-exit=0')),
+			/expect-warn-exit must differ from expect-exit/,
+		);
+		assert.match(
+			problemOf(fenceWith('expect-exit=0 expect-warn-exit=300')),
+			/expect-warn-exit must be an exit code from 0 to 255/,
+		);
+	});
+});
