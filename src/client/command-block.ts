@@ -52,10 +52,11 @@ export class OpsbookCommand extends HTMLElement {
 			else this.status(this.#runHint ?? this.#offlineHint());
 		});
 		if (this.command === undefined) {
-			const missing = this.block.template.params
+			const todo = this.block.template.params
 				.filter((p) => p.default === undefined)
-				.map((p) => p.name);
-			this.setCopyable(false, `Fill in ${missing.join(', ')} to copy the command.`);
+				.map((p) => (p.type === 'enum' ? `choose ${p.name}` : `fill in ${p.name}`))
+				.join(' and ');
+			this.setCopyable(false, `${todo[0]?.toUpperCase()}${todo.slice(1)} to copy the command.`);
 		}
 	}
 

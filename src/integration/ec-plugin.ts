@@ -152,8 +152,10 @@ export function pluginOpsbookCommands() {
 				// The step's header carries the title; the frame stays a plain code box.
 				codeBlock.props.frame = 'code';
 				codeBlock.props.title = '';
-				// A responder must see the whole command without scrolling sideways.
+				// A responder must see the whole command without scrolling sideways; a wrapped line's
+				// continuation is indented, so it never passes for a line of its own.
 				codeBlock.props.wrap = true;
+				codeBlock.props.hangingIndent = 2;
 				found.set(codeBlock, { block, holes });
 			},
 			annotateCode({ codeBlock }) {
