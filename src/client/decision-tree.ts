@@ -262,7 +262,8 @@ export class OpsbookTree extends HTMLElement {
 		const { index, record } = this.#position(state);
 		const step = steps[index]!;
 		const of = `Step ${index + 1} of ${steps.length}`;
-		const stepLink = element('a', { text: step.title });
+		// "Step 3 of 6: Are the containers running?", not "…: Step 3: Are…".
+		const stepLink = element('a', { text: step.title.replace(/^Step \d+\s*[:.—-]\s*/, '') });
 		stepLink.href = `#${step.id}`;
 		if (!record) {
 			position.replaceChildren(`${of}: `, stepLink);
