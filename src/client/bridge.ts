@@ -27,6 +27,7 @@ import { formValues } from './command-form.ts';
 import { isLoopbackBridgeUrl, type Pairing } from './pairing.ts';
 import { RunPanel } from './run-panel.ts';
 import { RunsList } from './runs-list.ts';
+import { announceRun } from './run-events.ts';
 
 /** Close codes after which reconnecting only repeats the refusal, and what to tell the responder. */
 const REFUSALS: ReadonlyMap<number, string> = new Map([
@@ -187,6 +188,7 @@ class Bridge {
 				if (panel) panel.update(message.run);
 				else if (message.run.state !== 'exited') this.#adopt(message.run);
 				this.#enableRun(message.run.block);
+				announceRun(message.run);
 				break;
 			}
 			case 'attached':
@@ -201,6 +203,7 @@ class Bridge {
 		const lost = [...this.#following.values()];
 		this.#runs.clear();
 		for (const run of message.runs) this.#runs.set(run.id, run);
+		for (const run of message.runs) announceRun(run);
 		this.#showConnected(message.bridge);
 		this.#runsList.show(this.#runs.values(), message.bridge.targets);
 

@@ -6,8 +6,9 @@ import { stat, readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { OpsbookConfig } from '../runbook/config.ts';
 import { blockKey, parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
-import { loadConfig, projectPaths } from '../runbook/runbooks-fs.ts';
+import { findPages, loadConfig, projectPaths, sitePages } from '../runbook/runbooks-fs.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
+import { resolveTreeLinks, type DecisionTreeModel } from '../runbook/tree.ts';
 
 export { projectPaths };
 
@@ -47,4 +48,16 @@ export async function blockForCode(file: string, meta: string, code: string): Pr
 		);
 	}
 	return matches[0]?.block;
+}
+
+/**
+ * The decision tree of the page at `file` (relative to the root), its outcome links resolved
+ * against every page of the site. Undefined when the page has none.
+ */
+export async function treeOfPage(file: string): Promise<DecisionTreeModel | undefined> {
+	const { root, contentDir } = projectPaths();
+	const all = await Promise.all((await findPages(resolve(root, contentDir))).map(page));
+	// Problems were reported by the build's own check of the runbooks; here only the links count.
+	resolveTreeLinks(sitePages(all), () => {});
+	return all.find((p) => p.file === relative(root, resolve(root, file)).split(sep).join('/'))?.tree;
 }

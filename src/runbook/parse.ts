@@ -27,6 +27,8 @@ import {
 	type CommandBlock,
 } from './schema.ts';
 import { parseTemplate } from './template.ts';
+import { readDecisionTree, type DecisionTreeModel, type PageHeading } from './tree.ts';
+import { isCheck } from './verdict.ts';
 
 export const SHELL_LANGS: ReadonlySet<string> = new Set(['bash', 'sh', 'shell', 'zsh']);
 
@@ -93,6 +95,10 @@ export interface ParsedRunbook {
 	title: string;
 	blocks: FoundBlock[];
 	problems: RunbookProblem[];
+	/** Every heading of the page, with its anchor. */
+	headings: PageHeading[];
+	/** The page's decision tree, if it has one (see `tree.ts`). */
+	tree?: DecisionTreeModel;
 }
 
 /** The page slug Starlight gives `file` (relative to the content folder): `runbooks/api.mdx` → `runbooks/api`. */
@@ -132,7 +138,14 @@ export function parseRunbook(
 		) as MdastNode;
 	} catch (error) {
 		problem(1, 1, `the page cannot be parsed: ${(error as Error).message}`);
-		return { file, slug: slugOf(contentPath), title: contentPath, blocks: [], problems };
+		return {
+			file,
+			slug: slugOf(contentPath),
+			title: contentPath,
+			blocks: [],
+			problems,
+			headings: [],
+		};
 	}
 
 	// Frontmatter: the page title and its default target.
@@ -404,7 +417,23 @@ export function parseRunbook(
 			);
 		} else seen.set(key, found);
 	}
-	return { file, slug, title, blocks, problems };
+	const checks = new Map(
+		blocks.filter((b) => isCheck(b.block.expect)).map((b) => [b.block.source.line, b.block.id]),
+	);
+	const { tree: decisionTree, headings } = readDecisionTree(tree, {
+		page: slug,
+		checkAt: (line) => checks.get(line),
+		problem,
+	});
+	return {
+		file,
+		slug,
+		title,
+		blocks,
+		problems,
+		headings,
+		...(decisionTree ? { tree: decisionTree } : {}),
+	};
 }
 
 /**

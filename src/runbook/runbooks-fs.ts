@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigSchema, type OpsbookConfig } from './config.ts';
 import { parseRunbook, type FoundBlock, type ParsedRunbook, type RunbookProblem } from './parse.ts';
 import type { Registry } from './schema.ts';
+import { resolveTreeLinks } from './tree.ts';
 
 export interface ProjectPaths {
 	/** The project root (holds `opsbook.config.ts`). */
@@ -82,7 +83,8 @@ export async function loadConfig({
 	return parsed.data;
 }
 
-async function findPages(dir: string): Promise<string[]> {
+/** The runbook pages under `dir`, in path order; files starting with `_` are not pages. */
+export async function findPages(dir: string): Promise<string[]> {
 	const entries = await readdir(dir, { recursive: true, withFileTypes: true });
 	return entries
 		.filter((e) => e.isFile() && /\.mdx?$/.test(e.name) && !e.name.startsWith('_'))
@@ -132,7 +134,15 @@ export async function loadRunbooks(
 			});
 		} else byId.set(found.block.id, found);
 	}
+	resolveTreeLinks(sitePages(runbooks), (file, line, column, message) =>
+		problems.push({ file, line, column, message }),
+	);
 	return { config: resolvedConfig, runbooks, blocks, problems };
+}
+
+/** The pages as decision trees see them: what an outcome's link may point at. */
+export function sitePages(runbooks: readonly ParsedRunbook[]) {
+	return runbooks.map((r) => ({ ...r, blocks: r.blocks.map((b) => b.block.id) }));
 }
 
 /** Like `loadRunbooks`, but throws a `RunbookError` listing every problem. */

@@ -2,7 +2,8 @@
  * WCAG AA contrast of everything Opsbook styles, in the dark and the light theme: command blocks
  * (risk badges, target chips, armed or not, notes, hints, errors, status, every button), the
  * header chip in each of its states with its popovers, the Runs panel, run bars with their exit
- * badges, the confirmation dialog, the production banner and the severity levels.
+ * badges, the confirmation dialog, the production banner, the severity levels, and the decision
+ * tree: its summary, answer buttons, and the outcome that applies, chosen by hand or by a check.
  *
  * A responder reads these at 3 a.m. on whatever screen is at hand, so every text must reach
  * 4.5:1 against what is really behind it (3:1 for large text), disabled buttons included: they
@@ -23,6 +24,10 @@ const ROOTS = [
 	'.ob-confirm',
 	'.ob-run-panel',
 	'.ob-severity',
+	'.ob-tree-summary',
+	'.ob-answer',
+	'.ob-decided',
+	'li.ob-applies',
 ];
 // The command and the terminal are coloured by their own themes (Expressive Code, xterm).
 const SKIP = ['figure', '.ob-term'];
@@ -106,6 +111,16 @@ for (const theme of ['dark', 'light'] as const) {
 
 			await page.goto('severity/');
 			await findings.measure(page, 'severity page');
+
+			await page.goto('diagnosis/');
+			await expect(page.getByRole('region', { name: 'Where you are' })).toBeVisible();
+			await findings.measure(page, 'decision tree, nothing answered');
+			const step = (n: number) =>
+				page.getByRole('group', { name: new RegExp(`^Answer Step ${n}:`) });
+			await step(1).getByRole('button', { name: 'Yes' }).click();
+			await step(3).getByRole('button', { name: 'Some down' }).click();
+			await expect(page.locator('li.ob-applies')).toHaveCount(2);
+			await findings.measure(page, 'decision tree, answered by hand');
 			findings.check();
 		});
 
@@ -179,6 +194,13 @@ for (const theme of ['dark', 'light'] as const) {
 				await chip(page).click();
 				await expect(page.locator('#ob-bridge-detail')).toBeVisible();
 				await findings.measure(page, 'production armed, popover');
+				await page.keyboard.press('Escape');
+
+				await page.goto(`${bridge.origin}/tree/`);
+				await block(page, 'tree.answers').getByRole('button', { name: 'Run', exact: true }).click();
+				await block(page, 'tree.disk').getByRole('button', { name: 'Run', exact: true }).click();
+				await expect(page.locator('li.ob-applies')).toHaveCount(2);
+				await findings.measure(page, 'decision tree, chosen by checks');
 				findings.check();
 			});
 

@@ -48,7 +48,8 @@ test.describe('a runbook page', () => {
 		const steps = page.locator('.sl-steps > li');
 		await expect(steps).toHaveCount(6);
 		await expect(steps.first()).toContainText('Can you reach the server?');
-		await expect(steps.first().locator('opsbook-command .ob-target')).toContainText('local');
+		// Step 1's ssh steps (the check and the login) both run from the responder's machine.
+		await expect(steps.first().locator('opsbook-command .ob-target')).toHaveText(['on: local', 'on: local']);
 	});
 
 	test('the sidebar lists every runbook in order', async ({ page }) => {
