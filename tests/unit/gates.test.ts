@@ -112,7 +112,11 @@ describe('<RunAll steps="…" />', () => {
 	});
 
 	for (const [name, element, expected] of [
-		['a block of another page', '<RunAll steps="a c" />', /^7:1: RunAll names "c", which is not a block of this page/],
+		[
+			'a block of another page',
+			'<RunAll steps="a c" />',
+			/^7:1: RunAll names "c", which is not a block of this page/,
+		],
 		['a single step', '<RunAll steps="a" />', /^7:1: RunAll needs at least two steps/],
 		['no steps', '<RunAll />', /^7:1: RunAll needs steps="…"/],
 		['a step twice', '<RunAll steps="a b a" />', /^7:1: RunAll names "a" twice/],
@@ -120,7 +124,10 @@ describe('<RunAll steps="…" />', () => {
 		it(`refuses ${name}, at its line`, () => {
 			const { problems } = parse(page(`## Diagnose\n\n${element}\n\n${blocks}`));
 			assert.equal(problems.length, 1, JSON.stringify(problems));
-			assert.match(`${problems[0]!.line}:${problems[0]!.column}: ${problems[0]!.message}`, expected);
+			assert.match(
+				`${problems[0]!.line}:${problems[0]!.column}: ${problems[0]!.message}`,
+				expected,
+			);
 		});
 	}
 });
