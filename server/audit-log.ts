@@ -12,6 +12,7 @@ import { closeSync, constants, mkdirSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { GateOverride } from '../src/runbook/gates.ts';
 import type { Verdict } from '../src/runbook/verdict.ts';
 import { openPrivateFile } from './private-files.ts';
 
@@ -28,6 +29,8 @@ export interface AuditStart {
 	page?: string;
 	/** The resolved command with secrets as `'***'`. */
 	command: string;
+	/** Its `needs` had not passed: the responder ran it anyway, for this reason. */
+	override?: GateOverride;
 }
 
 export interface AuditEnd {

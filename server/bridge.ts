@@ -19,6 +19,7 @@ import {
 	type TargetInfo,
 } from '../src/protocol.ts';
 import { parseClientMessage } from '../src/protocol-schema.ts';
+import { gateResult } from '../src/runbook/gates.ts';
 import type { Risk } from '../src/runbook/schema.ts';
 import type { AuditLog } from './audit-log.ts';
 import { resolveRun, type ExecutableRegistry } from './registry.ts';
@@ -109,10 +110,21 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		armed.add(name);
 	}
 	for (const [name, { target }] of options.drivers) if (target.kind === 'local') armed.add(name);
+	/**
+	 * The blocks whose newest run on their own target passed in this bridge session: the gates
+	 * they open. Kept apart from `runs`, which forgets old runs; a restart closes every gate.
+	 */
+	const passed = new Set<string>();
 	const policy = {
 		maxRisk: options.maxRisk,
 		targets: new Set(options.drivers.keys()),
 		armed,
+		passed: (block: string) => passed.has(block),
+	};
+	const recordGate = (run: Run) => {
+		const result = gateResult(run.info());
+		if (result === true) passed.add(run.block.id);
+		else if (result === false) passed.delete(run.block.id);
 	};
 	const sockets = new Set<ClientState>();
 	const targets = (): TargetInfo[] =>
@@ -138,6 +150,8 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		client.socket.send(JSON.stringify(message));
 
 	const broadcast = (run: Run) => {
+		// Before any page hears of the end, so a step it unblocks can be sent at once.
+		recordGate(run);
 		const info = run.info();
 		for (const client of sockets) if (client.authorized) send(client, { type: 'run', run: info });
 		if (run.state === 'exited') {
@@ -222,6 +236,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					version: PROTOCOL_VERSION,
 					bridge: { maxRisk: options.maxRisk, targets: targets() },
 					runs: listRuns(),
+					passed: [...passed],
 				});
 				return;
 			}
@@ -253,8 +268,11 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					rows: message.rows,
 					ringBytes: limits.ringBytes,
 					audit: options.audit,
+					override: resolution.override,
 					onUpdate: broadcast,
 				});
+				// A newer run that has not ended means the block has not passed (yet).
+				recordGate(run);
 				runs.set(run.id, run);
 				client.started.add(run);
 				send(client, { type: 'started', ref: message.ref, run: run.info() });

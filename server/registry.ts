@@ -8,6 +8,7 @@
  */
 import type { OpsbookConfig } from '../src/runbook/config.ts';
 import { loadValidRunbooks, type ProjectPaths } from '../src/runbook/runbooks-fs.ts';
+import { unmetNeeds, type GateOverride } from '../src/runbook/gates.ts';
 import { RISKS, type CommandBlock, type Risk } from '../src/runbook/schema.ts';
 import { renderTemplate } from '../src/runbook/template.ts';
 import type { ErrorCode, RunRequest } from '../src/protocol.ts';
@@ -33,6 +34,8 @@ export interface RunPolicy {
 	targets: ReadonlySet<string>;
 	/** The targets this bridge session may reach: `local`, and those the responder armed. */
 	armed: ReadonlySet<string>;
+	/** Whether a block's newest run in this bridge session passed (see `gates.ts`). */
+	passed(block: string): boolean;
 }
 
 export type Resolution =
@@ -50,6 +53,8 @@ export type Resolution =
 			redacted: string;
 			/** The values of those variables, handed to the target apart from the command. */
 			secrets: Record<string, string>;
+			/** The block's gate was closed and the responder ran it anyway: why, and what had not passed. */
+			override?: GateOverride;
 	  }
 	| { ok: false; code: ErrorCode; message: string };
 
@@ -62,11 +67,13 @@ function refuse(code: ErrorCode, message: string): Resolution {
  *
  * A block runs on its own target. Running it elsewhere is an explicit choice (`on`) that only a
  * `read` block accepts: a step that changes something runs where its runbook says, or not at all.
- * A target other than `local` must have been armed for this bridge session first.
+ * A target other than `local` must have been armed for this bridge session first. A block whose
+ * `needs` have not passed runs only with an override that says why: last, so that a refused gate
+ * means nothing else stood in the way.
  */
 export function resolveRun(
 	registry: ExecutableRegistry,
-	request: Pick<RunRequest, 'block' | 'params' | 'confirm' | 'command' | 'on'>,
+	request: Pick<RunRequest, 'block' | 'params' | 'confirm' | 'command' | 'on' | 'override'>,
 	policy: RunPolicy,
 ): Resolution {
 	const block = registry.blocks.get(request.block);
@@ -120,6 +127,20 @@ export function resolveRun(
 			);
 		}
 	}
+	const unmet = unmetNeeds(block.needs, policy.passed);
+	const reason = request.override?.reason.trim();
+	if (unmet.length > 0 && !reason) {
+		const titles = unmet.map((need) =>
+			need
+				.split('|')
+				.map((id) => `"${registry.blocks.get(id)?.title ?? id}"`)
+				.join(' or '),
+		);
+		return refuse(
+			'gate-closed',
+			`"${block.title}" waits for ${titles.join(' and ')} to pass first, which has not happened in this bridge session. Run ${titles.length === 1 ? 'it' : 'them'} first, or run this step anyway and say why.`,
+		);
+	}
 	return {
 		ok: true,
 		block,
@@ -127,5 +148,7 @@ export function resolveRun(
 		command: rendered.exec.command,
 		redacted: rendered.redacted,
 		secrets: rendered.exec.env,
+		// An override of an open gate is no override: nothing was skipped.
+		...(unmet.length > 0 && reason && { override: { reason, needs: unmet } }),
 	};
 }

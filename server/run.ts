@@ -27,6 +27,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import pty, { type IPty } from 'node-pty';
 import { encodeOutput, outputFrame, type RunEnd, type RunInfo } from '../src/protocol.ts';
+import type { GateOverride } from '../src/runbook/gates.ts';
 import type { CommandBlock } from '../src/runbook/schema.ts';
 import { isCheck, judge, OutputMatcher, type Verdict } from '../src/runbook/verdict.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -147,6 +148,8 @@ export interface RunOptions {
 	 * the command so that no command line ever holds them.
 	 */
 	secrets?: Readonly<Record<string, string>>;
+	/** The block's gate was closed and the responder ran it anyway, saying why. */
+	override?: GateOverride | undefined;
 	/** Called on every state change, after the audit log has it. */
 	onUpdate(run: Run): void;
 }
@@ -157,6 +160,7 @@ export class Run {
 	readonly target: string;
 	readonly redacted: string;
 	readonly page: string | undefined;
+	readonly override: GateOverride | undefined;
 	readonly startedAt = Date.now();
 	readonly ring: RingBuffer;
 	state: RunInfo['state'] = 'starting';
@@ -203,6 +207,7 @@ export class Run {
 		this.#command = options.command;
 		this.redacted = options.redacted;
 		this.page = options.page;
+		this.override = options.override;
 		this.ring = new RingBuffer(options.ringBytes);
 		const pattern = options.block.expect?.output;
 		if (pattern !== undefined) this.#matcher = new OutputMatcher(pattern);
@@ -228,6 +233,7 @@ export class Run {
 			...(this.durationMs !== undefined && { durationMs: this.durationMs }),
 			...(this.message !== undefined && { message: this.message }),
 			...(this.verdict !== undefined && { verdict: this.verdict }),
+			...(this.override !== undefined && { override: this.override }),
 			outputBytes: this.ring.end,
 			bufferStart: this.ring.start,
 		};
@@ -248,6 +254,7 @@ export class Run {
 				blockPage: block.page.slug,
 				...(this.page !== undefined && { page: this.page }),
 				command: this.redacted,
+				...(this.override !== undefined && { override: this.override }),
 			});
 			if (this.#stopping) return void this.#ended(undefined, undefined);
 			const prepared = await driver.prepare(this.#command, {

@@ -5,3 +5,4 @@ export { default as Severity } from './components/Severity.astro';
 export { default as DecisionTree } from './components/DecisionTree.astro';
 export { default as Decision } from './components/Decision.astro';
 export { default as When } from './components/When.astro';
+export { default as RunAll } from './components/RunAll.astro';

@@ -3,6 +3,7 @@
  * with `parseClientMessage`; a frame that does not match closes the connection.
  */
 import * as z from 'zod/mini';
+import { MAX_OVERRIDE_REASON } from './runbook/gates.ts';
 
 const RunId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
 const Dimension = z.number().check(z.int());
@@ -41,6 +42,13 @@ export const RunRequestSchema = z.object({
 	on: z.optional(TargetName),
 	/** The page the run was started from, for the Runs panel and the audit log. */
 	page: z.optional(z.string().check(z.maxLength(512))),
+	/**
+	 * Run a block whose needs have not passed anyway, for this reason, which the audit log keeps.
+	 * Without it the bridge refuses such a run (`gate-closed`).
+	 */
+	override: z.optional(
+		z.object({ reason: z.string().check(z.minLength(1), z.maxLength(MAX_OVERRIDE_REASON)) }),
+	),
 	cols: Dimension,
 	rows: Dimension,
 });

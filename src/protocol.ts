@@ -13,10 +13,11 @@
  * Browser-safe, and free of zod: every page's header script imports it.
  */
 
+import type { GateOverride } from './runbook/gates.ts';
 import type { Verdict } from './runbook/verdict.ts';
 
 /** Bumped when a message changes shape; `hello` and `welcome` carry it. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Where the bridge accepts WebSocket upgrades. */
 export const BRIDGE_PATH = '/_opsbook/bridge';
@@ -84,12 +85,18 @@ export const ERROR_CODES = [
 	'wrong-target',
 	/** The audit log could not record the action, so it was not done. */
 	'audit-failed',
+	/**
+	 * The block names blocks that must pass first (`needs=`), and they have not in this bridge
+	 * session; a request with `override: { reason }` runs it anyway, on record.
+	 */
+	'gate-closed',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const RISK_LEVELS = ['read', 'change', 'destructive'] as const;
 
 export type { Outcome, Verdict } from './runbook/verdict.ts';
+export type { GateOverride } from './runbook/gates.ts';
 
 // Page → bridge: the messages are defined by their schemas in `protocol-schema.ts`, which the
 // bridge validates every frame with. This module stays free of zod, so any page can import it.
@@ -163,6 +170,8 @@ export interface RunInfo {
 	message?: string;
 	/** For a check (a block with an expected result), once the run ended: pass, warn or fail, and why. */
 	verdict?: Verdict;
+	/** Its gate had not opened: the responder ran it anyway, and said why. */
+	override?: GateOverride;
 }
 
 export interface WelcomeMessage {
@@ -176,6 +185,11 @@ export interface WelcomeMessage {
 	};
 	/** Running and recent runs, newest first. */
 	runs: RunInfo[];
+	/**
+	 * The blocks whose newest run in this bridge session passed: the gates they open (`needs=`).
+	 * From here on the page follows them in `run` messages, with `gateResult`.
+	 */
+	passed: string[];
 }
 
 /** A run request was accepted; output follows in binary frames. */

@@ -20,9 +20,11 @@ import {
 	type TargetInfo,
 	type WelcomeMessage,
 } from '../protocol.ts';
+import { gateResult, unmetNeeds } from '../runbook/gates.ts';
 import { renderTemplate } from '../runbook/template.ts';
 import type { OpsbookBridge } from './bridge-header.ts';
 import type { OpsbookCommand } from './command-block.ts';
+import type { OpsbookRunAll, StepResult, StepRunner } from './run-all.ts';
 import { formValues } from './command-form.ts';
 import { isLoopbackBridgeUrl, type Pairing } from './pairing.ts';
 import { RunPanel } from './run-panel.ts';
@@ -55,6 +57,23 @@ const BACKOFF = [250, 1000, 2000, 4000, 8000, 15_000];
 const OFFLINE_HINT =
 	'The bridge is not reachable; reconnecting. If it was stopped, start it again in the Opsbook folder:';
 
+/** How a run is asked for, besides the Run button's plain press. */
+interface RunOptions {
+	/** Run a gated block whose needs have not passed anyway, for this reason. */
+	override?: string | undefined;
+	/** Ask before a `change` step too (a Run all runs several steps on one press). */
+	confirmChange?: boolean;
+	/** Stops the run (or prevents it) when aborted. */
+	signal?: AbortSignal | undefined;
+}
+
+/** A run started by `#run`, until it ends. */
+interface Waiting {
+	resolve(result: StepResult): void;
+	/** The run's id, once `started` came. */
+	run?: string;
+}
+
 export function connect(pairing: Pairing, header: OpsbookBridge) {
 	new Bridge(pairing, header).open();
 }
@@ -77,6 +96,15 @@ class Bridge {
 	readonly #detached = new Set<string>();
 	/** Run requests awaiting `started` or `refused`, by ref. */
 	readonly #requests = new Map<string, RunPanel>();
+	/** Runs asked for by `#run`, until they end: by request ref, then by run id. */
+	readonly #waiting = new Map<string, Waiting>();
+	/** Blocks whose newest run in this bridge session passed: the gates they open (`needs=`). */
+	readonly #passed = new Set<string>();
+	/** What a Run all on this page runs its steps with. */
+	readonly #steps: StepRunner = {
+		blocked: (element) => this.#blocked(element),
+		run: (element, signal) => this.#run(element, undefined, { confirmChange: true, signal }),
+	};
 	/** Arm requests awaiting `targets` or `refused`, by ref, with where to say a refusal. */
 	readonly #arming = new Map<string, { target: string; say(text: string): void }>();
 	#refs = 0;
@@ -148,6 +176,12 @@ class Bridge {
 				this.#requests.delete(message.ref);
 				this.#remember(message.run);
 				if (panel) void this.#follow(panel, message.run);
+				const waiting = this.#waiting.get(message.ref);
+				if (waiting) {
+					this.#waiting.delete(message.ref);
+					waiting.run = message.run.id;
+					this.#waiting.set(message.run.id, waiting);
+				}
 				break;
 			}
 			case 'targets': {
@@ -173,6 +207,7 @@ class Bridge {
 					panel.refused();
 					this.#enableRun(panel.block.block!.id);
 					panel.block.status(`${message.message} Nothing ran.`);
+					this.#settle(message.ref!, { ran: false, why: message.message });
 					break;
 				}
 				const following = message.run === undefined ? undefined : this.#following.get(message.run);
@@ -187,7 +222,17 @@ class Bridge {
 				const panel = this.#following.get(message.run.id);
 				if (panel) panel.update(message.run);
 				else if (message.run.state !== 'exited') this.#adopt(message.run);
-				this.#enableRun(message.run.block);
+				// The same rule as the bridge's, so a step it unblocks is enabled before anyone hears
+				// this run ended.
+				const gate = gateResult(message.run);
+				if (gate !== undefined && gate !== this.#passed.has(message.run.block)) {
+					if (gate) this.#passed.add(message.run.block);
+					else this.#passed.delete(message.run.block);
+					this.#enableAll();
+				} else this.#enableRun(message.run.block);
+				if (message.run.state === 'exited') {
+					this.#settle(message.run.id, { ran: true, run: message.run });
+				}
 				announceRun(message.run);
 				break;
 			}
@@ -204,10 +249,14 @@ class Bridge {
 		this.#runs.clear();
 		for (const run of message.runs) this.#runs.set(run.id, run);
 		for (const run of message.runs) announceRun(run);
+		this.#passed.clear();
+		for (const block of message.passed) this.#passed.add(block);
 		this.#showConnected(message.bridge);
 		this.#runsList.show(this.#runs.values(), message.bridge.targets);
 
 		await customElements.whenDefined('opsbook-command');
+		if (document.querySelector('opsbook-run-all'))
+			await customElements.whenDefined('opsbook-run-all');
 		// Follow the newest run of each block on this page, picking up where this page left off.
 		const newest = new Map<string, RunInfo>();
 		for (const run of [...this.#runs.values()].sort((a, b) => b.startedAt - a.startedAt)) {
@@ -233,6 +282,12 @@ class Bridge {
 		this.#welcome = undefined;
 		for (const panel of this.#requests.values()) panel.refused();
 		this.#requests.clear();
+		for (const key of [...this.#waiting.keys()]) {
+			this.#settle(key, {
+				ran: false,
+				why: 'the bridge went away; the run may still be going, see the Runs panel',
+			});
+		}
 		this.#detached.clear();
 		for (const panel of this.#panels.values()) panel.disconnected();
 		const refusal = REFUSALS.get(code);
@@ -453,29 +508,50 @@ class Bridge {
 	 * Runs a block: on its own target, or, for a read step the responder chose to run elsewhere,
 	 * on `on`. The bridge checks the same rules again; the page only saves a refused round trip.
 	 */
-	async #run(element: OpsbookCommand, on?: string) {
+	async #run(element: OpsbookCommand, on?: string, options: RunOptions = {}): Promise<StepResult> {
+		const not = (why: string): StepResult => ({ ran: false, why });
 		const block = element.block;
-		if (!block || !this.#welcome) return;
+		if (!block || !this.#welcome) return not('the bridge is not connected');
 		if (this.#panels.get(block.id)?.busy) {
 			element.status('This step is already running: stop it first, or wait for it to end.');
-			return;
+			return not('it is already running');
 		}
 		const target = this.#target(on ?? block.target);
 		if (!target.armed) {
 			element.status(`${target.label} is not armed: arm it first (nothing ran).`);
-			return;
+			return not(`arm ${target.name} first`);
+		}
+		const unmet = unmetNeeds(block.needs, this.#passed);
+		if (unmet.length > 0 && !options.override) {
+			element.status(`This step waits for ${this.#needed(element, unmet)} to pass first.`);
+			return not(`it waits for ${this.#needed(element, unmet)} to pass first`);
 		}
 		const rendered = renderTemplate(block.template, formValues(element));
 		if (!rendered.ok) {
 			element.status(
 				`Run needs valid parameters: ${rendered.errors.map((e) => e.message).join('; ')}.`,
 			);
-			return;
+			return not('its parameters are not valid');
 		}
+		const title = element.querySelector('.ob-title')?.textContent ?? block.id;
 		let confirm: string | undefined;
+		if (block.risk === 'change' && options.confirmChange) {
+			const { confirmPlainly } = await import('./confirm-dialog.ts');
+			const yes = await confirmPlainly({
+				title: `Run “${title}” on ${target.label}?`,
+				lead: 'This step changes the state of its target. It will run this command on',
+				command: rendered.redacted,
+				target: target.label,
+				production: target.production,
+				action: 'Run',
+			});
+			if (!yes) {
+				element.status('Cancelled: nothing ran.');
+				return not('cancelled, nothing ran');
+			}
+		}
 		if (block.risk === 'destructive') {
 			const { confirmByTyping } = await import('./confirm-dialog.ts');
-			const title = element.querySelector('.ob-title')?.textContent ?? block.id;
 			confirm = await confirmByTyping({
 				title: `Run “${title}”?`,
 				lead: 'This step is destructive. It will run this command on',
@@ -488,12 +564,13 @@ class Bridge {
 			});
 			if (confirm === undefined) {
 				element.status('Cancelled: nothing ran.');
-				return;
+				return not('cancelled, nothing ran');
 			}
 		}
+		if (options.signal?.aborted) return not('stopped before it ran');
 		if (!this.#welcome) {
 			element.status('The bridge went away before the run was sent: nothing ran.');
-			return;
+			return not('the bridge went away before the run was sent');
 		}
 		element.status('');
 		const panel = this.#panelFor(element);
@@ -503,10 +580,20 @@ class Bridge {
 		panel.section.scrollIntoView({ block: 'nearest' });
 		if (!this.#welcome || !panel.section.isConnected) {
 			element.status('The bridge went away before the run was sent: nothing ran.');
-			return;
+			return not('the bridge went away before the run was sent');
 		}
 		const ref = `run-${++this.#refs}`;
 		this.#requests.set(ref, panel);
+		const ended = new Promise<StepResult>((resolve) => {
+			const waiting: Waiting = { resolve };
+			this.#waiting.set(ref, waiting);
+			// Stopping a Run all stops its current step too, even one still being started.
+			options.signal?.addEventListener(
+				'abort',
+				() => waiting.run && this.send({ type: 'stop', run: waiting.run }),
+				{ once: true },
+			);
+		});
 		this.send({
 			type: 'run',
 			ref,
@@ -516,15 +603,82 @@ class Bridge {
 			command: rendered.command,
 			...(confirm === undefined ? {} : { confirm }),
 			...(on === undefined || on === block.target ? {} : { on }),
+			...(options.override === undefined ? {} : { override: { reason: options.override } }),
 			page: location.pathname,
 			cols: terminal.cols,
 			rows: terminal.rows,
 		});
+		return ended;
+	}
+
+	/** Hands a run's end (or why it never ran) to whoever waits for it. */
+	#settle(key: string, result: StepResult) {
+		const waiting = this.#waiting.get(key);
+		if (!waiting) return;
+		this.#waiting.delete(key);
+		if (waiting.run !== undefined) this.#waiting.delete(waiting.run);
+		waiting.resolve(result);
+	}
+
+	/** The titles of the unmet needs, as the block shows them: “A” or “B”, and “C”. */
+	#needed(element: OpsbookCommand, unmet: string[]): string {
+		return unmet
+			.map((need) => {
+				const links = element.querySelectorAll(`.ob-need[data-need="${CSS.escape(need)}"] a`);
+				const titles = [...links].map((a) => `“${a.textContent}”`);
+				return titles.length > 0 ? titles.join(' or ') : need;
+			})
+			.join(' and ');
+	}
+
+	/** Runs a gated step before its needs passed, once the responder has said why. */
+	async #runAnyway(element: OpsbookCommand) {
+		const block = element.block;
+		if (!block) return;
+		const rendered = renderTemplate(block.template, formValues(element));
+		if (!rendered.ok) {
+			element.status(
+				`Run needs valid parameters: ${rendered.errors.map((e) => e.message).join('; ')}.`,
+			);
+			return;
+		}
+		const target = this.#target(block.target);
+		const title = element.querySelector('.ob-title')?.textContent ?? block.id;
+		const { askReason } = await import('./confirm-dialog.ts');
+		const reason = await askReason({
+			title: `Run “${title}” anyway?`,
+			lead: `It waits for ${this.#needed(element, unmetNeeds(block.needs, this.#passed))} to pass first, which has not happened in this bridge session. It will run this command on`,
+			command: rendered.redacted,
+			target: target.label,
+			production: target.production,
+			action: 'Run anyway',
+		});
+		if (reason === undefined) return element.status('Cancelled: nothing ran.');
+		await this.#run(element, undefined, { override: reason });
+	}
+
+	/** Why a Run all cannot run this step now, or `undefined` when it can. */
+	#blocked(element: OpsbookCommand): string | undefined {
+		const block = element.block;
+		const bridge = this.#welcome;
+		if (!block || !bridge) return 'the bridge is not connected';
+		if (RISK_LEVELS.indexOf(block.risk) > RISK_LEVELS.indexOf(bridge.maxRisk)) {
+			return `this bridge runs steps up to risk “${bridge.maxRisk}”, and this one is ${block.risk}`;
+		}
+		const target = this.#target(block.target);
+		if (!target.armed) return `${target.name} is not armed: arm ${target.name} first`;
+		if (this.#panels.get(block.id)?.busy) return 'it is already running';
+		const unmet = unmetNeeds(block.needs, this.#passed);
+		if (unmet.length > 0) return `it waits for ${this.#needed(element, unmet)} to pass first`;
+		return undefined;
 	}
 
 	#enableAll() {
 		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
 			if (element.block) this.#enableRun(element.block.id);
+		}
+		for (const runAll of document.querySelectorAll<OpsbookRunAll>('opsbook-run-all')) {
+			runAll.setRunner?.(this.#steps);
 		}
 	}
 
@@ -544,6 +698,13 @@ class Bridge {
 		const busy = requested || this.#panels.get(blockId)?.busy;
 		const overCeiling = RISK_LEVELS.indexOf(block.risk) > RISK_LEVELS.indexOf(bridge.maxRisk);
 		const where = `${target.label}${target.production ? ' (production)' : ''}`;
+		const unmet = unmetNeeds(block.needs, this.#passed);
+		element.showNeeds(this.#passed);
+		element.setRunAnyway(
+			unmet.length > 0 && !overCeiling && !busy && target.armed
+				? () => void this.#runAnyway(element)
+				: undefined,
+		);
 		if (overCeiling) {
 			element.setRunnable(
 				undefined,
@@ -559,6 +720,11 @@ class Bridge {
 				() => void this.#arm(target, (text) => element.status(text)),
 				`This step runs on ${where}, which is not armed: nothing reaches it until you arm it for this bridge.`,
 				`Arm ${target.name} to run…`,
+			);
+		} else if (unmet.length > 0) {
+			element.setRunnable(
+				undefined,
+				`This step waits for ${this.#needed(element, unmet)} to pass first: run that first, or use Run anyway… and say why.`,
 			);
 		} else {
 			element.setRunnable(() => void this.#run(element), `Run on ${where}`);
@@ -578,7 +744,12 @@ class Bridge {
 		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
 			element.setRunnable?.(undefined, hint);
 			element.setRunElsewhere?.(undefined, '', '', false);
+			element.setRunAnyway?.(undefined);
+			element.showNeeds?.(undefined);
 			element.querySelector('.ob-target-state')?.remove();
+		}
+		for (const runAll of document.querySelectorAll<OpsbookRunAll>('opsbook-run-all')) {
+			runAll.setRunner?.(undefined, hint);
 		}
 	}
 

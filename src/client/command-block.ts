@@ -17,6 +17,8 @@ export interface ClientBlock {
 	confirm?: string;
 	/** An interactive session: never run elsewhere, never part of a run-all. */
 	interactive?: boolean;
+	/** The blocks that must pass first (`needs=`): each entry one id or alternatives. */
+	needs?: string[][];
 }
 
 export class OpsbookCommand extends HTMLElement {
@@ -92,6 +94,43 @@ export class OpsbookCommand extends HTMLElement {
 		button.textContent = label;
 		button.title = hint;
 		button.setAttribute('aria-disabled', String(!run));
+	}
+
+	/**
+	 * Beside each need, whether it has passed in this bridge session; `undefined` (no bridge)
+	 * leaves only the static "Needs: …" line.
+	 */
+	showNeeds(passed: ReadonlySet<string> | undefined) {
+		for (const need of this.querySelectorAll<HTMLElement>('.ob-need')) {
+			const state = need.querySelector<HTMLElement>('.ob-need-state');
+			if (!state) continue;
+			if (!passed) {
+				state.textContent = '';
+				delete state.dataset.passed;
+				continue;
+			}
+			const ok = (need.dataset.need ?? '').split('|').some((id) => passed.has(id));
+			state.textContent = ok ? ' — passed' : ' — not passed yet';
+			state.dataset.passed = String(ok);
+		}
+	}
+
+	/**
+	 * The explicit way past a closed gate: "Run anyway…", which asks for a reason. `run`
+	 * undefined removes it.
+	 */
+	setRunAnyway(run: (() => void) | undefined) {
+		let button = this.querySelector<HTMLButtonElement>('.ob-run-anyway');
+		if (!run) return button?.remove();
+		if (!button) {
+			button = document.createElement('button');
+			button.type = 'button';
+			button.className = 'ob-run-anyway';
+			button.textContent = 'Run anyway…';
+			button.title = 'Runs this step before what it needs has passed; asks why, for the audit log.';
+			this.querySelector('.ob-run')?.after(button);
+		}
+		button.onclick = run;
 	}
 
 	#offlineHint() {

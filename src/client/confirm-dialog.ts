@@ -1,9 +1,14 @@
 /**
- * The confirmations that ask for a word to be typed before something dangerous happens: running
- * a destructive step (its confirmation word), and arming a production target (its name). The
- * dialog says exactly what will happen and where, and its action button stays disabled until the
- * word matches exactly.
+ * The confirmations asked before something happens, in one dialog that says exactly what will
+ * happen and where:
+ *
+ * - a word to type before something dangerous: running a destructive step (its confirmation
+ *   word), arming a production target (its name); the action stays disabled until it matches;
+ * - a reason to give before running a step whose gate has not opened (`needs=`): required, and
+ *   kept in the audit log;
+ * - a plain yes or no, before a Run all runs a `change` step.
  */
+import { MAX_OVERRIDE_REASON } from '../runbook/gates.ts';
 
 export interface Confirmation {
 	/** The dialog's heading, like `Run “Kill a stuck query”?`. */
@@ -21,6 +26,9 @@ export interface Confirmation {
 	action: string;
 }
 
+/** What the dialog asks for: a word to type, a reason to give, or only the action. */
+type Field = { word: string } | { reason: true } | undefined;
+
 let dialog: HTMLDialogElement | undefined;
 
 function build(): HTMLDialogElement {
@@ -37,6 +45,10 @@ function build(): HTMLDialogElement {
 				<span class="ob-confirm-label"></span>
 				<input name="confirm" autocomplete="off" spellcheck="false" autocapitalize="off" />
 			</label>
+			<label class="ob-confirm-field ob-confirm-reason">
+				<span>Why run it anyway? The reason goes into the audit log.</span>
+				<input name="reason" autocomplete="off" maxlength="${MAX_OVERRIDE_REASON}" />
+			</label>
 			<div class="ob-confirm-buttons">
 				<button type="button" class="ob-confirm-cancel">Cancel</button>
 				<button type="submit" value="confirm" class="ob-confirm-action" disabled></button>
@@ -52,6 +64,20 @@ function build(): HTMLDialogElement {
 
 /** Asks for the word; resolves to it once typed and confirmed, or `undefined` when cancelled. */
 export function confirmByTyping(what: Confirmation): Promise<string | undefined> {
+	return ask(what, { word: what.word });
+}
+
+/** Asks for a reason; resolves to it (trimmed) once given and confirmed, or `undefined`. */
+export function askReason(what: Omit<Confirmation, 'word'>): Promise<string | undefined> {
+	return ask({ ...what, word: '' }, { reason: true });
+}
+
+/** Asks yes or no; resolves to whether the action was chosen. */
+export async function confirmPlainly(what: Omit<Confirmation, 'word'>): Promise<boolean> {
+	return (await ask({ ...what, word: '' }, undefined)) !== undefined;
+}
+
+function ask(what: Confirmation, field: Field): Promise<string | undefined> {
 	dialog ??= build();
 	const element = dialog;
 	const $ = <T extends HTMLElement>(selector: string) => element.querySelector<T>(selector)!;
@@ -68,25 +94,36 @@ export function confirmByTyping(what: Confirmation): Promise<string | undefined>
 	const word = document.createElement('code');
 	word.textContent = what.word;
 	label.replaceChildren('Type ', word, ' to confirm');
-	const input = $<HTMLInputElement>('input');
+	const wordField = $('.ob-confirm-field:not(.ob-confirm-reason)');
+	const reasonField = $('.ob-confirm-reason');
+	wordField.hidden = !(field && 'word' in field);
+	reasonField.hidden = !(field && 'reason' in field);
+	const input = $<HTMLInputElement>(
+		field && 'reason' in field ? 'input[name=reason]' : 'input[name=confirm]',
+	);
 	const action = $<HTMLButtonElement>('.ob-confirm-action');
 	action.textContent = what.action;
 	input.value = '';
-	action.disabled = true;
+	const value = () =>
+		field === undefined ? '' : 'word' in field ? input.value : input.value.trim();
+	const ready = () =>
+		field === undefined || ('word' in field ? input.value === field.word : value() !== '');
+	action.disabled = !ready();
 	const onInput = () => {
-		action.disabled = input.value !== what.word;
+		action.disabled = !ready();
 	};
 	input.addEventListener('input', onInput);
 	element.returnValue = '';
 	element.showModal();
-	input.focus();
+	if (field) input.focus();
+	else action.focus();
 	return new Promise((resolve) => {
 		element.addEventListener(
 			'close',
 			() => {
 				input.removeEventListener('input', onInput);
-				const confirmed = element.returnValue === 'confirm' && input.value === what.word;
-				resolve(confirmed ? input.value : undefined);
+				const confirmed = element.returnValue === 'confirm' && ready();
+				resolve(confirmed ? value() : undefined);
 			},
 			{ once: true },
 		);

@@ -69,6 +69,7 @@ export class RunPanel {
 				<span class="ob-run-signal" hidden></span>
 				<span class="ob-run-verdict" hidden></span>
 				<span class="ob-run-where" hidden></span>
+				<span class="ob-run-override" hidden></span>
 				<span class="ob-run-duration"></span>
 				<button type="button" class="ob-run-stop" hidden>Stop</button>
 				<button type="button" class="ob-run-again" hidden>Re-run</button>
@@ -205,6 +206,10 @@ export class RunPanel {
 		where.hidden = run?.blockTarget === undefined;
 		where.textContent =
 			run?.blockTarget === undefined ? '' : `on ${run.target}, not ${run.blockTarget}`;
+		// Run before its gate opened: the reason stands with the run, as in the audit log.
+		const override = $('.ob-run-override');
+		override.hidden = run?.override === undefined;
+		override.textContent = run?.override ? `run anyway: ${run.override.reason}` : '';
 		const messages = [
 			local === 'disconnected'
 				? 'The bridge went away; following the run again once it is back.'

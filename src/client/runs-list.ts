@@ -62,6 +62,7 @@ export class RunsList {
 			`on ${target?.label ?? run.target}${run.blockTarget === undefined ? '' : ` (not ${run.blockTarget})`}`,
 			[summary.state, summary.exit, summary.signal, summary.verdict].filter(Boolean).join(' · '),
 			duration(run),
+			...(run.override ? [`run anyway: ${run.override.reason}`] : []),
 		];
 		const meta = document.createElement('span');
 		meta.className = 'ob-runs-meta';

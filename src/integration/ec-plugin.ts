@@ -31,7 +31,7 @@ import { displayTemplate, renderTemplate } from '../runbook/template.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
 import type { ClientBlock } from '../client/command-block.ts';
 import { SHELL_LANGS } from '../runbook/parse.ts';
-import { blockForCode, projectConfig } from './runbooks-cache-fs.ts';
+import { blockForCode, projectConfig, siteBlock } from './runbooks-cache-fs.ts';
 
 /** Wraps one `<name>` (or default value) of the displayed command so the page can fill it in. */
 class HoleAnnotation extends ExpressiveCodeAnnotation {
@@ -121,6 +121,37 @@ function header(block: CommandBlock, targetLabel: string, production: boolean): 
 	]);
 }
 
+/** Where a block stands on the site: `/runbooks/database/#cmd-db.ready`. */
+function blockUrl(block: CommandBlock): string {
+	const page = block.page.slug === 'index' ? '' : `${block.page.slug}/`;
+	return `/${page}#cmd-${block.id}`;
+}
+
+/**
+ * What a gated block waits for, linked: "Needs: Test connection… or Start the database…". The page
+ * adds whether each has passed once the bridge is connected (`.ob-need-state`).
+ */
+async function needsLine(block: CommandBlock): Promise<Element | undefined> {
+	if (!block.needs) return undefined;
+	const entries: (ElementContent | string)[] = [];
+	for (const [index, group] of block.needs.entries()) {
+		if (index > 0) entries.push(index === block.needs.length - 1 ? ', and ' : ', ');
+		const parts: (ElementContent | string)[] = [];
+		for (const [i, id] of group.entries()) {
+			const needed = await siteBlock(id);
+			if (i > 0) parts.push(' or ');
+			parts.push(h('a', { href: needed ? blockUrl(needed) : `#cmd-${id}` }, needed?.title ?? id));
+		}
+		entries.push(
+			h('span', { className: ['ob-need'], 'data-need': group.join('|') }, [
+				...parts,
+				h('span', { className: ['ob-need-state'] }),
+			]),
+		);
+	}
+	return h('p', { className: ['ob-needs'] }, ['Needs: ', ...entries]);
+}
+
 function removeFrameCopyButton(root: Parents) {
 	const copy = select('.copy', root);
 	const visit = (node: Parents): boolean => {
@@ -192,7 +223,9 @@ export function pluginOpsbookCommands() {
 					target: block.target,
 					confirm: block.confirm,
 					...(block.interactive && { interactive: true }),
+					...(block.needs && { needs: block.needs }),
 				};
+				const needs = await needsLine(block);
 				const fields: ElementContent[] = block.params.map((p) => paramField(block.id, p));
 				// With no parameters, or defaults for all, the command is known now: Copy needs no script.
 				const rendered = renderTemplate(clientBlock.template, {});
@@ -207,6 +240,7 @@ export function pluginOpsbookCommands() {
 					},
 					[
 						header(block, target?.label ?? block.target, production),
+						...(needs ? [needs] : []),
 						...(block.interactive
 							? [
 									h(

@@ -6,7 +6,13 @@ import { stat, readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { OpsbookConfig } from '../runbook/config.ts';
 import { blockKey, parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
-import { findPages, loadConfig, projectPaths, sitePages } from '../runbook/runbooks-fs.ts';
+import {
+	findPages,
+	loadConfig,
+	loadRunbooks,
+	projectPaths,
+	sitePages,
+} from '../runbook/runbooks-fs.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
 import { resolveTreeLinks, type DecisionTreeModel } from '../runbook/tree.ts';
 
@@ -60,4 +66,17 @@ export async function treeOfPage(file: string): Promise<DecisionTreeModel | unde
 	// Problems were reported by the build's own check of the runbooks; here only the links count.
 	resolveTreeLinks(sitePages(all), () => {});
 	return all.find((p) => p.file === relative(root, resolve(root, file)).split(sep).join('/'))?.tree;
+}
+
+let site: Promise<Map<string, CommandBlock>> | undefined;
+
+/**
+ * A block of any page, by id: what a gate names may stand on another page. Read once per build;
+ * `astro dev` shows a renamed title of another page after a restart.
+ */
+export async function siteBlock(id: string): Promise<CommandBlock | undefined> {
+	site ??= loadRunbooks(projectPaths()).then(
+		(loaded) => new Map(loaded.blocks.map(({ block }) => [block.id, block])),
+	);
+	return (await site).get(id);
 }

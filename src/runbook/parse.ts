@@ -44,6 +44,7 @@ const OPTIONS = new Set([
 	'expect-output',
 	'expect-warn-exit',
 	'interactive',
+	'needs',
 	'static',
 ]);
 /** Expressive Code's own options, passed through untouched. */
@@ -87,6 +88,19 @@ export interface FoundBlock {
 	explicitId: boolean;
 	/** The fence's raw meta string. */
 	meta: string;
+	/** Where `needs=` is written, for the site-wide check of what it names. */
+	needsAt?: { file: string; line: number; column: number };
+}
+
+/**
+ * A `<RunAll steps="db.status db.ready" />` on the page: a control that runs those blocks in
+ * order (see `src/components/RunAll.astro`).
+ */
+export interface RunAllGroup {
+	/** The block ids, in the order they run. */
+	steps: string[];
+	line: number;
+	column: number;
 }
 
 export interface ParsedRunbook {
@@ -94,6 +108,8 @@ export interface ParsedRunbook {
 	slug: string;
 	title: string;
 	blocks: FoundBlock[];
+	/** The page's Run all controls. */
+	runAll: RunAllGroup[];
 	problems: RunbookProblem[];
 	/** Every heading of the page, with its anchor. */
 	headings: PageHeading[];
@@ -143,6 +159,7 @@ export function parseRunbook(
 			slug: slugOf(contentPath),
 			title: contentPath,
 			blocks: [],
+			runAll: [],
 			problems,
 			headings: [],
 		};
@@ -171,6 +188,7 @@ export function parseRunbook(
 	}
 
 	const blocks: FoundBlock[] = [];
+	const runAll: RunAllGroup[] = [];
 	const slugger = new GithubSlugger();
 	let heading: { text: string; slug: string } | undefined;
 	const perHeading = new Map<string, number>();
@@ -180,6 +198,10 @@ export function parseRunbook(
 		if (node.type === 'heading') {
 			const text = textOf(node).trim();
 			heading = { text, slug: slugger.slug(text) };
+			return;
+		}
+		if (node.type === 'mdxJsxFlowElement' && 'name' in node && node.name === 'RunAll') {
+			readRunAll(node);
 			return;
 		}
 		if (node.type === 'code') {
@@ -200,6 +222,25 @@ export function parseRunbook(
 		if ('children' in node && Array.isArray(node.children)) {
 			for (const child of node.children as MdastNode[]) visit(child);
 		}
+	};
+
+	const readRunAll = (node: MdastNode) => {
+		const line = node.position?.start.line ?? 1;
+		const column = node.position?.start.column ?? 1;
+		const attributes = ('attributes' in node ? node.attributes : []) as Array<{
+			name?: string;
+			value?: unknown;
+		}>;
+		const steps = attributes.find((a) => a.name === 'steps')?.value;
+		if (typeof steps !== 'string') {
+			problem(
+				line,
+				column,
+				'RunAll needs steps="…": the ids of the blocks it runs, in order, like <RunAll steps="db.status db.ready" />',
+			);
+			return;
+		}
+		runAll.push({ steps: steps.split(/[\s,]+/).filter(Boolean), line, column });
 	};
 
 	const readBlock = ({
@@ -354,6 +395,23 @@ export function parseRunbook(
 			}
 		}
 
+		// Gates: ids, comma-separated, each one or alternatives joined by |. Whether they name
+		// blocks that exist, and make no cycle, is checked across the site (`checkNeeds`).
+		const needsOption = get('needs');
+		let needs: string[][] | undefined;
+		if (needsOption) {
+			const groups = needsOption.text
+				.split(',')
+				.map((group) => group.split('|').map((id) => id.trim()));
+			const bad = groups.flat().filter((id) => !BlockIdSchema.safeParse(id).success);
+			if (bad.length > 0) {
+				at(
+					`needs lists the ids of blocks that must pass first, separated by , (all of them) or | (any one), like needs=db.ready|db.start; "${bad[0]}" is not a block id`,
+					needsOption.option,
+				);
+			} else needs = groups;
+		}
+
 		if (value.trim() === '') at('command block is empty');
 		const { template, problems: templateProblems } = parseTemplate(value, config.vars);
 		for (const p of templateProblems) {
@@ -382,6 +440,13 @@ export function parseRunbook(
 			fenceIndex,
 			explicitId: idOption !== undefined,
 			meta,
+			...(needsOption && {
+				needsAt: {
+					file,
+					line,
+					column: column + 3 + lang.length + 1 + needsOption.option.offset,
+				},
+			}),
 			block: {
 				id,
 				title: titleOption?.text ?? heading?.text ?? title,
@@ -395,6 +460,7 @@ export function parseRunbook(
 				...(confirm ? { confirm } : {}),
 				...(interactive ? { interactive } : {}),
 				...(expect ? { expect } : {}),
+				...(needs ? { needs } : {}),
 				page: { slug, title },
 				...(heading ? { heading } : {}),
 				source: { file, line, column },
@@ -417,6 +483,27 @@ export function parseRunbook(
 			);
 		} else seen.set(key, found);
 	}
+	// A Run all runs blocks of its own page, where the responder sees them run and stop.
+	const ids = new Set(blocks.map((b) => b.block.id));
+	for (const group of runAll) {
+		const missing = group.steps.filter((id) => !ids.has(id));
+		const repeated = group.steps.filter((id, i) => group.steps.indexOf(id) !== i);
+		if (missing.length > 0) {
+			problem(
+				group.line,
+				group.column,
+				`RunAll names ${missing.map((id) => `"${id}"`).join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not a block of this page; it runs blocks of its own page`,
+			);
+		} else if (repeated.length > 0) {
+			problem(group.line, group.column, `RunAll names "${repeated[0]}" twice`);
+		} else if (group.steps.length < 2) {
+			problem(
+				group.line,
+				group.column,
+				'RunAll needs at least two steps; a single step has its own Run button',
+			);
+		}
+	}
 	const checks = new Map(
 		blocks.filter((b) => isCheck(b.block.expect)).map((b) => [b.block.source.line, b.block.id]),
 	);
@@ -430,6 +517,7 @@ export function parseRunbook(
 		slug,
 		title,
 		blocks,
+		runAll,
 		problems,
 		headings,
 		...(decisionTree ? { tree: decisionTree } : {}),

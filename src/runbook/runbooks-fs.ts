@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigSchema, type OpsbookConfig } from './config.ts';
+import { checkNeeds } from './gates.ts';
 import { parseRunbook, type FoundBlock, type ParsedRunbook, type RunbookProblem } from './parse.ts';
 import type { Registry } from './schema.ts';
 import { resolveTreeLinks } from './tree.ts';
@@ -136,6 +137,16 @@ export async function loadRunbooks(
 	}
 	resolveTreeLinks(sitePages(runbooks), (file, line, column, message) =>
 		problems.push({ file, line, column, message }),
+	);
+	// Only now are all the site's blocks known: a gate may name a block of any page.
+	problems.push(
+		...checkNeeds(
+			[...byId.values()].map((found) => ({
+				id: found.block.id,
+				needs: found.block.needs,
+				at: found.needsAt ?? found.block.source,
+			})),
+		),
 	);
 	return { config: resolvedConfig, runbooks, blocks, problems };
 }

@@ -44,6 +44,13 @@ export const ExpectSchema = z.object({
 	warnExitCode: z.number().int().min(0).max(255).optional(),
 });
 
+/**
+ * The blocks that must have passed before a block runs (`needs=db.ready,db.disk`): every entry
+ * must pass, and an entry of several ids (`needs=db.ready|db.start`) is met by any one of them.
+ */
+export const NeedsSchema = z.array(z.array(BlockIdSchema).min(1)).min(1);
+export type Needs = z.output<typeof NeedsSchema>;
+
 /** Where a shell context puts a parameter; see `shell.ts`. */
 export const SegmentSchema = z.union([
 	z.string(),
@@ -89,6 +96,8 @@ export const CommandBlockSchema = z.object({
 	interactive: z.boolean().optional(),
 	/** What a good run looks like. */
 	expect: ExpectSchema.optional(),
+	/** The blocks that must have passed first in this bridge session (`needs=`), if any. */
+	needs: NeedsSchema.optional(),
 	/** The page the block is on. */
 	page: z.object({
 		/** The page's slug, like `runbooks/database`. */

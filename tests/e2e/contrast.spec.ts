@@ -28,6 +28,7 @@ const ROOTS = [
 	'.ob-answer',
 	'.ob-decided',
 	'li.ob-applies',
+	'opsbook-run-all',
 ];
 // The command and the terminal are coloured by their own themes (Expressive Code, xterm).
 const SKIP = ['figure', '.ob-term'];
@@ -201,6 +202,35 @@ for (const theme of ['dark', 'light'] as const) {
 				await block(page, 'tree.disk').getByRole('button', { name: 'Run', exact: true }).click();
 				await expect(page.locator('li.ob-applies')).toHaveCount(2);
 				await findings.measure(page, 'decision tree, chosen by checks');
+				findings.check();
+			});
+
+			test('a procedure: Run all stopped, a gate held, the reason asked', async ({ page }) => {
+				const findings = new Findings();
+				await page.goto(`${bridge.origin}/procedure/#${FRAGMENT_KEY}=${bridge.token}`);
+				await expect(chip(page)).toContainText('connected');
+				await expect(block(page, 'p.gated').locator('.ob-need-state')).toHaveText(
+					' — not passed yet',
+				);
+				await findings.measure(page, 'procedure, connected');
+				const diagnose = page.locator('opsbook-run-all').first();
+				await diagnose.getByRole('button', { name: 'Run all 3 steps' }).click();
+				await expect(diagnose.getByRole('status')).toContainText('Stopped at step 2 of 3');
+				await findings.measure(page, 'Run all stopped at a failed check');
+				const fix = page.locator('opsbook-run-all').nth(1);
+				await fix.getByRole('button', { name: 'Run all 5 steps' }).click();
+				await expect(page.getByRole('dialog')).toBeVisible();
+				await findings.measure(page, 'Run all asks before a change step');
+				await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+				await expect(fix.getByRole('status')).toContainText('Skipped');
+				await findings.measure(page, 'Run all cancelled, a step skipped');
+				await block(page, 'p.gated').getByRole('button', { name: 'Run anyway…' }).click();
+				await expect(page.getByRole('dialog')).toBeVisible();
+				await findings.measure(page, 'the reason to run anyway');
+				await page.getByRole('dialog').getByLabel('Why run it anyway?').fill('checked by hand');
+				await page.getByRole('dialog').getByRole('button', { name: 'Run anyway' }).click();
+				await expect(block(page, 'p.gated').locator('.ob-run-override')).toBeVisible();
+				await findings.measure(page, 'a run run anyway');
 				findings.check();
 			});
 
