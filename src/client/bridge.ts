@@ -535,7 +535,23 @@ class Bridge {
 		}
 		const title = element.querySelector('.ob-title')?.textContent ?? block.id;
 		let confirm: string | undefined;
-		if (block.risk === 'change' && options.confirmChange) {
+		if (block.interactive) {
+			// A session does whatever is typed into it, unrecorded, often on a server: one click
+			// must not open one by accident.
+			const { confirmPlainly } = await import('./confirm-dialog.ts');
+			const yes = await confirmPlainly({
+				title: `Open “${title}”?`,
+				lead: 'This opens an interactive session: what you type in it is not recorded. It runs this command on',
+				command: rendered.redacted,
+				target: target.label,
+				production: target.production,
+				action: 'Open',
+			});
+			if (!yes) {
+				element.status('Cancelled: nothing ran.');
+				return not('cancelled, nothing ran');
+			}
+		} else if (block.risk === 'change' && options.confirmChange) {
 			const { confirmPlainly } = await import('./confirm-dialog.ts');
 			const yes = await confirmPlainly({
 				title: `Run “${title}” on ${target.label}?`,

@@ -212,6 +212,23 @@ test('a gated step waits for what it needs, and runs anyway only with a reason o
 	}
 });
 
+test('an interactive session opens only once the responder says so', async ({ page, bridge }) => {
+	await openProcedure(page, bridge);
+	const shell = block(page, 'p.shell');
+	await shell.getByRole('button', { name: 'Run', exact: true }).click();
+	const dialog = page.getByRole('dialog', { name: 'Open “Type into a shell”?' });
+	await expect(dialog).toContainText('what you type in it is not recorded');
+	await dialog.getByRole('button', { name: 'Cancel' }).click();
+	await expect(shell.getByRole('status')).toHaveText('Cancelled: nothing ran.');
+	await expect(panel(shell)).toHaveCount(0);
+	expect(await started(bridge)).toEqual([]);
+	await shell.getByRole('button', { name: 'Run', exact: true }).click();
+	await dialog.getByRole('button', { name: 'Open', exact: true }).click();
+	await expect(panel(shell).locator('.xterm-rows')).toContainText('Type something:');
+	expect(await started(bridge)).toEqual(['p.shell']);
+	await panel(shell).getByRole('button', { name: 'Stop' }).click();
+});
+
 test.describe('on a phone', () => {
 	test.use({ viewport: { width: 390, height: 800 } });
 
