@@ -73,6 +73,7 @@ export class RunPanel {
 				<span class="ob-run-duration"></span>
 				<button type="button" class="ob-run-stop" hidden>Stop</button>
 				<button type="button" class="ob-run-again" hidden>Re-run</button>
+				<button type="button" class="ob-run-widen" aria-pressed="false">Widen</button>
 				<span class="ob-run-message"></span>
 			</div>
 			<div class="ob-term"></div>
@@ -87,8 +88,38 @@ export class RunPanel {
 					this.run?.blockTarget === undefined ? undefined : this.run.target,
 				),
 			);
+		this.section
+			.querySelector('.ob-run-widen')!
+			.addEventListener('click', () => this.#widen(this.section.dataset.wide !== 'true'));
 		block.append(this.section);
 	}
+
+	/**
+	 * On a desktop the content column is narrower than a terminal of 120 columns or more: widened,
+	 * the panel reaches from the block to the right edge of the window, over the page's table of
+	 * contents, and the terminal takes the columns that now fit.
+	 */
+	#widen(wide: boolean) {
+		const button = this.section.querySelector<HTMLButtonElement>('.ob-run-widen')!;
+		button.setAttribute('aria-pressed', String(wide));
+		button.textContent = wide ? 'Narrow' : 'Widen';
+		if (!wide) {
+			delete this.section.dataset.wide;
+			this.section.style.width = '';
+			removeEventListener('resize', this.#fitWide);
+			return;
+		}
+		this.section.dataset.wide = 'true';
+		this.#fitWide();
+		addEventListener('resize', this.#fitWide);
+	}
+
+	readonly #fitWide = () => {
+		const left = this.section.getBoundingClientRect().left;
+		// The window's right edge, less the scrollbar and a margin.
+		const right = document.documentElement.clientWidth - 16;
+		this.section.style.width = `${Math.max(0, right - left)}px`;
+	};
 
 	/** Whether the run this panel follows is still going, as far as the page knows. */
 	get busy(): boolean {
@@ -260,6 +291,7 @@ export class RunPanel {
 
 	remove() {
 		clearInterval(this.#tick);
+		removeEventListener('resize', this.#fitWide);
 		this.#loaded?.dispose();
 		this.#loaded = undefined;
 		this.#terminal = undefined;

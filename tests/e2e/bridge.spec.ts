@@ -508,9 +508,11 @@ test('the keyboard leaves the terminal by Escape then Tab, and by Tab once the r
 	await runButton(ask).focus();
 	await page.keyboard.press('Enter');
 	await expect(screen(ask)).toContainText('Your name?');
-	// From Run, Tab reaches Stop, then the terminal.
+	// From Run, Tab reaches Stop, Widen (on a desktop), then the terminal.
 	await page.keyboard.press('Tab');
 	await expect(panel(ask).getByRole('button', { name: 'Stop' })).toBeFocused();
+	await page.keyboard.press('Tab');
+	await expect(panel(ask).getByRole('button', { name: 'Widen' })).toBeFocused();
 	await page.keyboard.press('Tab');
 	await expect(input).toBeFocused();
 	// The way out is read out with the input, and shown while it has focus.
@@ -546,6 +548,8 @@ test('the keyboard leaves the terminal by Escape then Tab, and by Tab once the r
 	await page.keyboard.press('Shift+Tab');
 	await expect(input).toBeFocused();
 	await page.keyboard.press('Shift+Tab');
+	await expect(panel(ask).getByRole('button', { name: 'Widen' })).toBeFocused();
+	await page.keyboard.press('Shift+Tab');
 	await expect(panel(ask).getByRole('button', { name: 'Re-run' })).toBeFocused();
 });
 
@@ -570,6 +574,31 @@ test.describe('on a desktop screen', () => {
 			.map(Number);
 		expect(cols).toBeGreaterThanOrEqual(120);
 		await panel(ask).getByRole('button', { name: 'Stop' }).click();
+	});
+
+	test('Widen shows a 120-column line whole, past the content column, and Narrow puts it back', async ({
+		page,
+		bridge,
+	}) => {
+		await openPaired(page, bridge);
+		const wide = block(page, 't.wide');
+		await runButton(wide).click();
+		await expect(panel(wide).locator('.ob-run-exit')).toHaveText('exit 0');
+		const term = panel(wide).locator('.ob-term');
+		const hidden = () => term.evaluate((e) => e.scrollWidth - e.clientWidth);
+		// In the content column the line runs past the box's edge.
+		expect(await hidden()).toBeGreaterThan(0);
+		await panel(wide).getByRole('button', { name: 'Widen' }).click();
+		await expect(panel(wide).getByRole('button', { name: 'Narrow' })).toHaveAttribute(
+			'aria-pressed',
+			'true',
+		);
+		await expect.poll(hidden).toBeLessThanOrEqual(0);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(
+			true,
+		);
+		await panel(wide).getByRole('button', { name: 'Narrow' }).click();
+		await expect.poll(hidden).toBeGreaterThan(0);
 	});
 
 	test('the terminal grows with its output up to its cap, and the command sees it grow', async ({
