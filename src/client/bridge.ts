@@ -535,31 +535,29 @@ class Bridge {
 		}
 		const title = element.querySelector('.ob-title')?.textContent ?? block.id;
 		let confirm: string | undefined;
-		if (block.interactive) {
-			// A session does whatever is typed into it, unrecorded, often on a server: one click
-			// must not open one by accident.
+		// A yes or no first: an interactive session does whatever is typed into it, unrecorded and
+		// often on a server, so one click must not open one by accident; a Run all asks before it
+		// changes anything.
+		const ask = block.interactive
+			? {
+					title: `Open “${title}”?`,
+					lead: 'This opens an interactive session: what you type in it is not recorded. It runs this command on',
+					action: 'Open',
+				}
+			: block.risk === 'change' && options.confirmChange
+				? {
+						title: `Run “${title}” on ${target.label}?`,
+						lead: 'This step changes the state of its target. It will run this command on',
+						action: 'Run',
+					}
+				: undefined;
+		if (ask) {
 			const { confirmPlainly } = await import('./confirm-dialog.ts');
 			const yes = await confirmPlainly({
-				title: `Open “${title}”?`,
-				lead: 'This opens an interactive session: what you type in it is not recorded. It runs this command on',
+				...ask,
 				command: rendered.redacted,
 				target: target.label,
 				production: target.production,
-				action: 'Open',
-			});
-			if (!yes) {
-				element.status('Cancelled: nothing ran.');
-				return not('cancelled, nothing ran');
-			}
-		} else if (block.risk === 'change' && options.confirmChange) {
-			const { confirmPlainly } = await import('./confirm-dialog.ts');
-			const yes = await confirmPlainly({
-				title: `Run “${title}” on ${target.label}?`,
-				lead: 'This step changes the state of its target. It will run this command on',
-				command: rendered.redacted,
-				target: target.label,
-				production: target.production,
-				action: 'Run',
 			});
 			if (!yes) {
 				element.status('Cancelled: nothing ran.');

@@ -553,14 +553,20 @@ test('the keyboard leaves the terminal by Escape then Tab, and by Tab once the r
 	await expect(panel(ask).getByRole('button', { name: 'Re-run' })).toBeFocused();
 });
 
+/** Runs the fixture's 120-character line; returns its block and its terminal's box. */
+async function runWideLine(page: Page, bridge: TestBridge) {
+	await openPaired(page, bridge);
+	const wide = block(page, 't.wide');
+	await runButton(wide).click();
+	await expect(panel(wide).locator('.ob-run-exit')).toHaveText('exit 0');
+	return { wide, term: panel(wide).locator('.ob-term') };
+}
+
 test.describe('on a desktop screen', () => {
 	test.use({ viewport: { width: 1440, height: 900 } });
 
 	test('a run has 120 columns, and a 120-column line does not wrap', async ({ page, bridge }) => {
-		await openPaired(page, bridge);
-		const wide = block(page, 't.wide');
-		await runButton(wide).click();
-		await expect(panel(wide).locator('.ob-run-exit')).toHaveText('exit 0');
+		const { wide } = await runWideLine(page, bridge);
 		const line = `wide:${'='.repeat(111)}:end`;
 		await expect(screen(wide).locator('> div').first()).toHaveText(line);
 		await expect(screen(wide).locator('> div').nth(1)).toHaveText('');
@@ -580,11 +586,7 @@ test.describe('on a desktop screen', () => {
 		page,
 		bridge,
 	}) => {
-		await openPaired(page, bridge);
-		const wide = block(page, 't.wide');
-		await runButton(wide).click();
-		await expect(panel(wide).locator('.ob-run-exit')).toHaveText('exit 0');
-		const term = panel(wide).locator('.ob-term');
+		const { wide, term } = await runWideLine(page, bridge);
 		const hidden = () => term.evaluate((e) => e.scrollWidth - e.clientWidth);
 		// In the content column the line runs past the box's edge.
 		expect(await hidden()).toBeGreaterThan(0);
@@ -640,11 +642,7 @@ test.describe('on a phone', () => {
 		page,
 		bridge,
 	}) => {
-		await openPaired(page, bridge);
-		const wide = block(page, 't.wide');
-		await runButton(wide).click();
-		await expect(panel(wide).locator('.ob-run-exit')).toHaveText('exit 0');
-		const term = panel(wide).locator('.ob-term');
+		const { wide, term } = await runWideLine(page, bridge);
 		const box = await term.evaluate((element) => ({
 			scrollWidth: element.scrollWidth,
 			clientWidth: element.clientWidth,
