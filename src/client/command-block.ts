@@ -81,15 +81,9 @@ export class OpsbookCommand extends HTMLElement {
 	 * `shown` false removes the button; `run` undefined shows it disabled.
 	 */
 	setRunElsewhere(run: (() => void) | undefined, label: string, hint: string, shown: boolean) {
-		let button = this.querySelector<HTMLButtonElement>('.ob-run-here');
-		if (!shown) return button?.remove();
-		if (!button) {
-			button = document.createElement('button');
-			button.type = 'button';
-			button.className = 'ob-run-here';
-			button.addEventListener('click', () => this.#runElsewhere?.());
-			this.querySelector('.ob-run')?.after(button);
-		}
+		if (!shown) return this.querySelector('.ob-run-here')?.remove();
+		const button = this.#runButton('ob-run-here');
+		button.onclick = () => this.#runElsewhere?.();
 		this.#runElsewhere = run;
 		button.textContent = label;
 		button.title = hint;
@@ -120,17 +114,23 @@ export class OpsbookCommand extends HTMLElement {
 	 * undefined removes it.
 	 */
 	setRunAnyway(run: (() => void) | undefined) {
-		let button = this.querySelector<HTMLButtonElement>('.ob-run-anyway');
-		if (!run) return button?.remove();
+		if (!run) return this.querySelector('.ob-run-anyway')?.remove();
+		const button = this.#runButton('ob-run-anyway');
+		button.textContent = 'Run anyway…';
+		button.title = 'Runs this step before what it needs has passed; asks why, for the audit log.';
+		button.onclick = run;
+	}
+
+	/** A second way to run, right after Run: the block's button of that class, made once. */
+	#runButton(className: string): HTMLButtonElement {
+		let button = this.querySelector<HTMLButtonElement>(`.${className}`);
 		if (!button) {
 			button = document.createElement('button');
 			button.type = 'button';
-			button.className = 'ob-run-anyway';
-			button.textContent = 'Run anyway…';
-			button.title = 'Runs this step before what it needs has passed; asks why, for the audit log.';
+			button.className = className;
 			this.querySelector('.ob-run')?.after(button);
 		}
-		button.onclick = run;
+		return button;
 	}
 
 	#offlineHint() {
