@@ -12,41 +12,22 @@
  * Each test starts its own bridge (site and bridge on one free loopback port) so runs of one test
  * never show up in another's Runs panel or terminals.
  */
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { expect, test as base, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { FRAGMENT_KEY } from '../../src/protocol.ts';
 import * as pairing from '../../src/client/pairing.ts';
 import { serveStatic, type StaticServer } from '../../server/static.ts';
 import { startTestBridge, type TestBridge } from '../support/bridge.ts';
+import { block, BRIDGE_SITE, test } from '../support/bridge-test.ts';
 import { processesOfRun, processesRunning } from '../support/processes.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
 
-const SITE = resolve(process.env.OPSBOOK_BRIDGE_SITE ?? 'tests/.tmp/bridge-site');
-
-const test = base.extend<{
-	bridge: TestBridge;
-	bridgeOptions: Parameters<typeof startTestBridge>[0];
-}>({
-	bridgeOptions: [{}, { option: true }],
-	bridge: async ({ bridgeOptions }, use) => {
-		const bridge = await startTestBridge({ siteRoot: SITE, ...bridgeOptions });
-		await use(bridge);
-		await bridge.dispose();
-	},
-});
+const SITE = BRIDGE_SITE;
 
 test.describe.configure({ mode: 'parallel' });
-if (!existsSync(SITE)) {
-	throw new Error(
-		`build the bridge fixture site into ${SITE} first (npm test does; see the top of this file)`,
-	);
-}
 
-const block = (page: Page, id: string) =>
-	page.locator(`opsbook-command#cmd-${id.replaceAll('.', '\\.')}`);
 const runButton = (scope: Locator) => scope.getByRole('button', { name: 'Run', exact: true });
 const chip = (page: Page) => page.locator('opsbook-bridge .ob-chip');
 /** The terminal panel of a block, and the text its terminal shows. */

@@ -9,13 +9,10 @@
  * 4.5:1 against what is really behind it (3:1 for large text), disabled buttons included: they
  * still say why they cannot be used.
  */
-import { resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { FRAGMENT_KEY } from '../../src/protocol.ts';
-import { startTestBridge, type TestBridge } from '../support/bridge.ts';
+import { test } from '../support/bridge-test.ts';
 import { measureContrast, type TextContrast } from '../support/contrast.ts';
-
-const SITE = resolve(process.env.OPSBOOK_BRIDGE_SITE ?? 'tests/.tmp/bridge-site');
 
 const ROOTS = [
 	'opsbook-command',
@@ -126,15 +123,7 @@ for (const theme of ['dark', 'light'] as const) {
 		});
 
 		test.describe('with a bridge', () => {
-			let bridge: TestBridge;
-			test.beforeEach(async () => {
-				bridge = await startTestBridge({ siteRoot: SITE });
-			});
-			test.afterEach(async () => {
-				await bridge.dispose();
-			});
-
-			test('runs, the Runs panel, targets and the confirmation', async ({ page }) => {
+			test('runs, the Runs panel, targets and the confirmation', async ({ page, bridge }) => {
 				test.setTimeout(60_000);
 				const findings = new Findings();
 				await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
@@ -205,7 +194,10 @@ for (const theme of ['dark', 'light'] as const) {
 				findings.check();
 			});
 
-			test('a procedure: Run all stopped, a gate held, the reason asked', async ({ page }) => {
+			test('a procedure: Run all stopped, a gate held, the reason asked', async ({
+				page,
+				bridge,
+			}) => {
 				const findings = new Findings();
 				await page.goto(`${bridge.origin}/procedure/#${FRAGMENT_KEY}=${bridge.token}`);
 				await expect(chip(page)).toContainText('connected');
@@ -234,7 +226,7 @@ for (const theme of ['dark', 'light'] as const) {
 				findings.check();
 			});
 
-			test('connecting and refused', async ({ page, context }) => {
+			test('connecting and refused', async ({ page, context, bridge }) => {
 				const findings = new Findings();
 				// A bridge that never answers hello keeps the chip connecting.
 				await page.routeWebSocket(bridge.wsUrl, () => {});

@@ -7,23 +7,14 @@
  *
  * Needs the bridge fixture site built first (see `bridge.spec.ts`).
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { FRAGMENT_KEY } from '../../src/protocol.ts';
 import { serveStatic, type StaticServer } from '../../server/static.ts';
-import { startTestBridge, type TestBridge } from '../support/bridge.ts';
+import { block, BRIDGE_SITE, test } from '../support/bridge-test.ts';
 
-const SITE = resolve(process.env.OPSBOOK_BRIDGE_SITE ?? 'tests/.tmp/bridge-site');
-if (!existsSync(SITE)) {
-	throw new Error(
-		`build the bridge fixture site into ${SITE} first (npm test does; see bridge.spec.ts)`,
-	);
-}
+const SITE = BRIDGE_SITE;
 test.describe.configure({ mode: 'parallel' });
 
-const block = (page: Page, id: string) =>
-	page.locator(`opsbook-command#cmd-${id.replaceAll('.', '\\.')}`);
 /** A step's outcome list, its hand answers, and what the page says it decided. */
 const step = (page: Page, n: number) => page.locator('.ob-decision').nth(n - 1);
 const answers = (page: Page, n: number) => step(page, n).getByRole('group', { name: /by hand$/ });
@@ -32,15 +23,10 @@ const applying = (page: Page, n: number) => step(page, n).locator('li.ob-applies
 const summary = (page: Page) => page.getByRole('region', { name: 'Where you are' });
 
 test.describe('with the bridge', () => {
-	let bridge: TestBridge;
-	test.beforeEach(async () => {
-		bridge = await startTestBridge({ siteRoot: SITE });
-	});
-	test.afterEach(async () => {
-		await bridge.dispose();
-	});
-
-	test('a passing check chooses its outcome and brings the next step forward', async ({ page }) => {
+	test('a passing check chooses its outcome and brings the next step forward', async ({
+		page,
+		bridge,
+	}) => {
 		await page.goto(`${bridge.origin}/tree/#${FRAGMENT_KEY}=${bridge.token}`);
 		await expect(page.locator('opsbook-bridge .ob-chip')).toContainText('connected');
 		await expect(applying(page, 1)).toHaveCount(0);
@@ -58,7 +44,10 @@ test.describe('with the bridge', () => {
 		);
 	});
 
-	test('a failing check among two decides the step: No, and where to go', async ({ page }) => {
+	test('a failing check among two decides the step: No, and where to go', async ({
+		page,
+		bridge,
+	}) => {
 		await page.goto(`${bridge.origin}/tree/#${FRAGMENT_KEY}=${bridge.token}`);
 		await expect(page.locator('opsbook-bridge .ob-chip')).toContainText('connected');
 		await block(page, 'tree.status').getByRole('button', { name: 'Run', exact: true }).click();

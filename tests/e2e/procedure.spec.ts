@@ -8,24 +8,13 @@
  * `bridge.spec.ts` says). Its check greps a state file in /tmp that each test names for itself.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { expect, test as base, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { FRAGMENT_KEY } from '../../src/protocol.ts';
-import { startTestBridge, type TestBridge } from '../support/bridge.ts';
+import type { TestBridge } from '../support/bridge.ts';
+import { block, test } from '../support/bridge-test.ts';
 
-const SITE = resolve(process.env.OPSBOOK_BRIDGE_SITE ?? 'tests/.tmp/bridge-site');
-
-const test = base.extend<{ bridge: TestBridge }>({
-	bridge: async ({}, use) => {
-		const bridge = await startTestBridge({ siteRoot: SITE });
-		await use(bridge);
-		await bridge.dispose();
-	},
-});
 test.describe.configure({ mode: 'parallel' });
 
-const block = (page: Page, id: string) =>
-	page.locator(`opsbook-command#cmd-${id.replaceAll('.', '\\.')}`);
 const panel = (scope: Locator) => scope.getByRole('region', { name: /^Run of / });
 const runAll = (page: Page, steps: number) =>
 	page.locator('opsbook-run-all').filter({

@@ -49,7 +49,10 @@ test.describe('a runbook page', () => {
 		await expect(steps).toHaveCount(6);
 		await expect(steps.first()).toContainText('Can you reach the server?');
 		// Step 1's ssh steps (the check and the login) both run from the responder's machine.
-		await expect(steps.first().locator('opsbook-command .ob-target')).toHaveText(['on: local', 'on: local']);
+		await expect(steps.first().locator('opsbook-command .ob-target')).toHaveText([
+			'on: local',
+			'on: local',
+		]);
 	});
 
 	test('the sidebar lists every runbook in order', async ({ page }) => {
