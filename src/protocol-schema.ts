@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { MAX_OVERRIDE_REASON } from './runbook/gates.ts';
+import { TimelineEventSchema } from './incident/schema.ts';
 
 const RunId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
 const Dimension = z.number().check(z.int());
@@ -102,6 +103,27 @@ export const AckSchema = z.object({
 	bytes: z.number().check(z.int(), z.nonnegative()),
 });
 
+/**
+ * Add events to the incident timeline: what the page recorded (a declaration, a note, a tree
+ * decision, a severity change, a resolution), events kept in browser storage while no bridge was
+ * paired, or, with `merge`, another responder's exported timeline. Run events are the bridge's own
+ * record and are accepted only in a merge, and only from another bridge. Events already on the
+ * timeline (same id) are skipped. Answered by a `timeline` message to every page, or `refused`.
+ */
+export const TimelineAppendSchema = z.object({
+	type: z.literal('timeline'),
+	ref: z.string().check(z.maxLength(64)),
+	events: z.array(TimelineEventSchema).check(z.minLength(1), z.maxLength(5000)),
+	merge: z.optional(z.boolean()),
+});
+
+/** Ask for an incident's whole timeline (a past one, to read or export it); answered by `timeline`. */
+export const TimelineRequestSchema = z.object({
+	type: z.literal('timeline-get'),
+	ref: z.string().check(z.maxLength(64)),
+	incident: z.string().check(z.maxLength(128)),
+});
+
 export const ClientMessageSchema = z.discriminatedUnion('type', [
 	HelloSchema,
 	RunRequestSchema,
@@ -113,6 +135,8 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
 	ResizeSchema,
 	StopSchema,
 	AckSchema,
+	TimelineAppendSchema,
+	TimelineRequestSchema,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 export type HelloMessage = z.infer<typeof HelloSchema>;
@@ -125,6 +149,8 @@ export type InputMessage = z.infer<typeof InputSchema>;
 export type ResizeMessage = z.infer<typeof ResizeSchema>;
 export type StopMessage = z.infer<typeof StopSchema>;
 export type AckMessage = z.infer<typeof AckSchema>;
+export type TimelineAppendMessage = z.infer<typeof TimelineAppendSchema>;
+export type TimelineRequestMessage = z.infer<typeof TimelineRequestSchema>;
 
 /** Parses a text frame from a page; `undefined` when it is not a message of this protocol. */
 export function parseClientMessage(text: string): ClientMessage | undefined {
