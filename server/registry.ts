@@ -12,10 +12,13 @@ import { unmetNeeds, type GateOverride } from '../src/runbook/gates.ts';
 import { RISKS, type CommandBlock, type Risk } from '../src/runbook/schema.ts';
 import { renderTemplate } from '../src/runbook/template.ts';
 import type { ErrorCode, RunRequest } from '../src/protocol.ts';
+import type { IncidentContent } from '../src/runbook/incident-content.ts';
 
 export interface ExecutableRegistry {
 	config: OpsbookConfig;
 	blocks: ReadonlyMap<string, CommandBlock>;
+	/** The severity levels, escalation rules and report template, for the incident timeline. */
+	incident: IncidentContent;
 }
 
 /** Loads and validates every runbook of a project; throws a `RunbookError` listing problems. */
@@ -24,6 +27,8 @@ export async function loadExecutableRegistry(paths: ProjectPaths): Promise<Execu
 	return {
 		config: loaded.config,
 		blocks: new Map(loaded.blocks.map(({ block }) => [block.id, block])),
+		// TODO: the content helper's `loadRunbooks` returns `incident`; until that lands, none.
+		incident: (loaded as { incident?: IncidentContent }).incident ?? { levels: [], escalation: [] },
 	};
 }
 
