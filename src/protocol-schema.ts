@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { MAX_OVERRIDE_REASON } from './runbook/gates.ts';
+import { describeIssue } from './incident/file.ts';
 import { TimelineEventSchema } from './incident/schema.ts';
 
 const RunId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
@@ -162,4 +163,34 @@ export function parseClientMessage(text: string): ClientMessage | undefined {
 	}
 	const result = ClientMessageSchema.safeParse(json);
 	return result.success ? result.data : undefined;
+}
+
+/**
+ * For a `timeline` frame that `parseClientMessage` rejected: its `ref` and what is wrong with it
+ * (an event of a newer Opsbook, a hand-edited file being merged), so the bridge can refuse the
+ * batch with `invalid-event` and the page can say why, instead of the connection closing.
+ */
+export function explainTimelineFrame(text: string): { ref: string; message: string } | undefined {
+	let json: unknown;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+	const frame = json as { type?: unknown; ref?: unknown; events?: unknown } | null;
+	if (frame?.type !== 'timeline' || typeof frame.ref !== 'string' || frame.ref.length > 64)
+		return undefined;
+	const result = TimelineAppendSchema.safeParse(json);
+	if (result.success) return undefined;
+	const issue = result.error.issues[0]!;
+	const [field, index, ...rest] = issue.path;
+	const what =
+		issue.code === 'invalid_union' && rest.join('.') === 'kind'
+			? `is of a kind this bridge does not know ("${String((frame.events as { kind?: unknown }[])[index as number]?.kind).slice(0, 40)}")`
+			: `${rest.length > 0 ? `: its "${rest.join('.')}" ` : ' '}${describeIssue(issue)}`;
+	const where =
+		field === 'events' && typeof index === 'number'
+			? `Event ${index + 1} of ${Array.isArray(frame.events) ? frame.events.length : '?'}${what.startsWith(':') ? what : ` ${what}`}`
+			: `The message's "${issue.path.join('.')}" ${describeIssue(issue)}`;
+	return { ref: frame.ref, message: `${where}, so nothing was added.` };
 }

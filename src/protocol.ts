@@ -206,7 +206,12 @@ export interface WelcomeMessage {
 	 * The bridge's incident: the open one, else the most recently resolved, with its whole
 	 * timeline; none when this bridge has recorded no incident. New events follow in `timeline`.
 	 */
-	incident?: { id: string; events: TimelineEvent[] };
+	incident?: {
+		id: string;
+		events: TimelineEvent[];
+		/** Lines of its file the bridge could not read (a crash mid-write), as sentences. */
+		dropped?: string[];
+	};
 	/** The bridge's own id, as its run events carry it (`bridge`). */
 	bridgeId: string;
 }
