@@ -1,0 +1,357 @@
+/**
+ * Turns one code fence of an imported page into what Opsbook shows: a typed command block, a
+ * command block and its expected output, or the fence as it was.
+ *
+ * ````md
+ * ```console title="Find the pod"
+ * $ kubectl -n <namespace> get pods
+ * NAME        READY   STATUS
+ * ```
+ * ````
+ *
+ * becomes
+ *
+ * ````mdx
+ * {/* opsbook import, review: risk=read inferred; {{namespace:word}} from <namespace>; … *\/}
+ * ```bash risk=read title="Find the pod"
+ * kubectl -n {{namespace:word}} get pods
+ * ```
+ * ```text title="Expected output"
+ * NAME        READY   STATUS
+ * ```
+ * ````
+ *
+ * Every block is checked against the model's own template parser before it is written, so what
+ * the importer writes is what the model accepts; a placeholder that cannot stand where it is
+ * leaves the block `static`, with the reason.
+ *
+ * Pure: no Node built-ins.
+ */
+import { parseMeta, type MetaOption } from '../runbook/meta.ts';
+import { opensInteractiveSession, SHELL_LANGS } from '../runbook/parse.ts';
+import { parseTemplate } from '../runbook/template.ts';
+import {
+	confirmWord,
+	findPlaceholders,
+	inferRisk,
+	isOutputOnly,
+	looksLikeCommand,
+	splitPrompts,
+	takesTerminal,
+	typeForName,
+	withoutComments,
+	type Piece,
+	type Placeholder,
+} from './infer.ts';
+
+/** Languages of terminal sessions, where `$ ` (and `# `, `% `) is a prompt. */
+const CONSOLE_LANGS = new Set([
+	'console',
+	'shell-session',
+	'shellsession',
+	'sh-session',
+	'bash-session',
+	'terminal',
+	'session',
+]);
+/** Other names for a shell script. */
+const SCRIPT_LANGS = new Set(['shellscript', 'ksh', 'bash-script', 'posix']);
+
+/** A fence as the importer reads it. */
+export interface Fence {
+	lang: string;
+	meta: string;
+	value: string;
+	line: number;
+}
+
+/** What one fence becomes: fences in order, each with the notes to show above it. */
+export interface ConvertedFence {
+	fences: Array<{ lang: string; meta: string; value: string; notes: string[]; kind?: 'command' }>;
+	/** Notes that are not inferences but things left as they were. */
+	notConverted: string[];
+}
+
+/** A fence's attributes in MkDocs spelling (`{ .bash title="x" }`, `hl_lines="2 3"`) read as language and options. */
+function readInfo(lang: string, meta: string): { lang: string; options: MetaOption[] } {
+	let info = `${lang} ${meta}`.trim();
+	let language = lang;
+	if (info.startsWith('{')) {
+		info = info.replace(/^\{\s*|\s*\}$/g, '');
+		const cls = /(?:^|\s)\.([\w+-]+)/.exec(info);
+		language = cls?.[1] ?? '';
+		info = info.replace(/(?:^|\s)[.#][\w+-]+/g, ' ').trim();
+		return { lang: language, options: parseMeta(info) };
+	}
+	return { lang: language, options: parseMeta(meta) };
+}
+
+/** A meta value in double quotes; the model's meta reader unescapes only the quote. */
+const quote = (value: string) => `"${value.replace(/"/g, '\\"')}"`;
+
+/**
+ * The options a fence keeps: its title, and MkDocs' line marks and numbers in Expressive Code's
+ * spelling. Anything else is named in `dropped`.
+ */
+function keptOptions(options: MetaOption[]): { meta: string[]; title?: string; dropped: string[] } {
+	const meta: string[] = [];
+	const dropped: string[] = [];
+	let title: string | undefined;
+	for (const option of options) {
+		const value = option.value === true ? undefined : option.value;
+		if (option.key === 'title' && value !== undefined) title = value;
+		else if (option.key === 'hl_lines' && value !== undefined) {
+			meta.push(`mark={${value.trim().split(/\s+/).join(',')}}`);
+		} else if (option.key === 'linenums') {
+			meta.push('showLineNumbers');
+			if (value && value !== '1' && /^\d+$/.test(value)) meta.push(`startLineNumber=${value}`);
+		} else if (['wrap', 'frame', 'collapse', 'mark', 'ins', 'del'].includes(option.key)) {
+			meta.push(value === undefined ? option.key : `${option.key}=${value}`);
+		} else {
+			dropped.push(value === undefined ? option.key : `${option.key}=${value}`);
+		}
+	}
+	return { meta, ...(title !== undefined ? { title } : {}), dropped };
+}
+
+export interface FenceContext {
+	/** Gives a command block an explicit id when its code and options repeat an earlier one. */
+	uniqueId: (meta: string, code: string) => string | undefined;
+}
+
+/** Converts one fence. */
+export function convertFence(fence: Fence, context: FenceContext): ConvertedFence {
+	const { lang: rawLang, options } = readInfo(fence.lang, fence.meta);
+	const lang = rawLang.toLowerCase();
+	const kept = keptOptions(options);
+	const notConverted: string[] = [];
+	if (kept.dropped.length > 0) {
+		notConverted.push(
+			`fence options ${kept.dropped.join(' ')} have no Opsbook equivalent and were left out`,
+		);
+	}
+	const titled = kept.title !== undefined ? [`title=${quote(kept.title)}`] : [];
+	const plain = (value: string, notes: string[] = [], language = rawLang) => ({
+		lang: language,
+		meta: [...kept.meta, ...titled].join(' '),
+		value,
+		notes,
+	});
+
+	const consoleLang = CONSOLE_LANGS.has(lang);
+	const shellLang = SHELL_LANGS.has(lang) || SCRIPT_LANGS.has(lang);
+	let noLanguage = false;
+	if (!consoleLang && !shellLang) {
+		if (lang !== '') return { fences: [plain(fence.value)], notConverted };
+		// A fence without a language is a shell block only when it reads as one.
+		const lines = fence.value
+			.split('\n')
+			.filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+		const prompts = splitPrompts(fence.value, false);
+		if (!prompts && (lines.length === 0 || !lines.every(looksLikeCommand))) {
+			return { fences: [plain(fence.value)], notConverted };
+		}
+		noLanguage = true;
+	}
+	const outLang = SHELL_LANGS.has(lang) ? lang : 'bash';
+	const languageNote = noLanguage
+		? ['the fence names no language; read as shell commands']
+		: SCRIPT_LANGS.has(lang)
+			? [`language ${rawLang} written as bash`]
+			: [];
+
+	const prompted = splitPrompts(fence.value, consoleLang || noLanguage);
+	if (prompted) {
+		languageNote.push('prompts taken off: the prompted lines are the command');
+		const fences: ConvertedFence['fences'] = [];
+		prompted.steps.forEach((step, index) => {
+			const stepTitle =
+				kept.title !== undefined && prompted.steps.length > 1
+					? `${kept.title} (${index + 1})`
+					: kept.title;
+			if (step.command.trim() !== '') {
+				fences.push(
+					commandBlock(step.command, outLang, kept.meta, stepTitle, [...languageNote], context),
+				);
+			}
+			if (step.output !== '') {
+				fences.push({
+					lang: 'text',
+					meta: 'title="Expected output"',
+					value: step.output,
+					notes:
+						step.command.trim() === ''
+							? ['output shown before any prompt: kept as text']
+							: [
+									'the lines without a prompt are this command’s expected output, shown, not checked',
+								],
+				});
+			}
+		});
+		return { fences, notConverted };
+	}
+	if (isOutputOnly(fence.value)) {
+		const why = consoleLang
+			? `a ${rawLang} block without prompts reads as output: kept static`
+			: 'no line reads as a command: output, kept static';
+		return {
+			fences: [
+				{
+					...plain(fence.value, [why], SHELL_LANGS.has(lang) ? lang : 'text'),
+					meta: [SHELL_LANGS.has(lang) ? 'static' : '', ...kept.meta, ...titled]
+						.filter(Boolean)
+						.join(' '),
+				},
+			],
+			notConverted,
+		};
+	}
+	const unprompted = consoleLang
+		? [`a ${rawLang} block without prompts whose lines read as commands`]
+		: [];
+	return {
+		fences: [
+			commandBlock(
+				fence.value,
+				outLang,
+				kept.meta,
+				kept.title,
+				[...languageNote, ...unprompted],
+				context,
+			),
+		],
+		notConverted,
+	};
+}
+
+/** Escapes `{{` that Opsbook would read as a placeholder or variable in literal command text. */
+function escapeBraces(text: string): string {
+	return text.replace(
+		/(\\?)\{\{(\s*)([^{}]*?)(\s*)\}\}/g,
+		(whole, escape: string, _a, inner: string) => {
+			if (escape) return `\\${whole}`;
+			const ours =
+				/^[a-z_][a-z0-9_]*$/.test(inner) ||
+				inner.startsWith('vars.') ||
+				/^[A-Za-z_][A-Za-z0-9_-]*\s*:\s*[a-z]+/.test(inner);
+			return ours ? `\\${whole}` : whole;
+		},
+	);
+}
+
+/** Builds the template from pieces; placeholders in `literal` stay as written. */
+function buildTemplate(
+	pieces: Piece[],
+	literal: ReadonlySet<string>,
+): { template: string; params: Placeholder[] } {
+	const params = new Map<string, Placeholder>();
+	let template = '';
+	for (const piece of pieces) {
+		if (typeof piece === 'string') {
+			template += escapeBraces(piece);
+			continue;
+		}
+		if (literal.has(piece.name)) {
+			template += escapeBraces(piece.spelling);
+			continue;
+		}
+		const known = params.get(piece.name);
+		if (known) {
+			if (!known.spellings.includes(piece.spelling)) known.spellings.push(piece.spelling);
+			template += `{{${piece.name}}}`;
+		} else {
+			const param: Placeholder = {
+				name: piece.name,
+				type: typeForName(piece.name),
+				spellings: [piece.spelling],
+			};
+			params.set(piece.name, param);
+			template += `{{${piece.name}:${param.type}}}`;
+		}
+	}
+	return { template, params: [...params.values()] };
+}
+
+function commandBlock(
+	command: string,
+	lang: string,
+	ecMeta: string[],
+	title: string | undefined,
+	notes: string[],
+	context: FenceContext,
+): ConvertedFence['fences'][number] {
+	const pieces = findPlaceholders(command);
+	// A placeholder the model refuses where it stands: a `$VAR` stays the shell's variable; a
+	// `<name>` would be a redirection if run, so the block stays static.
+	const literal = new Set<string>();
+	let built = buildTemplate(pieces, literal);
+	let problems = parseTemplate(built.template, {}).problems;
+	for (let round = 0; problems.length > 0 && round < 20; round++) {
+		const offending = built.params.find((p) =>
+			problems.some((problem) => problem.message.includes(`"${p.name}"`)),
+		);
+		if (!offending) break;
+		literal.add(offending.name);
+		built = buildTemplate(pieces, literal);
+		problems = parseTemplate(built.template, {}).problems;
+	}
+	const stuck = pieces.filter(
+		(p): p is Exclude<Piece, string> =>
+			typeof p !== 'string' && literal.has(p.name) && p.kind !== 'variable',
+	);
+	const titled = title !== undefined ? [`title=${quote(title)}`] : [];
+	if (problems.length > 0 || stuck.length > 0) {
+		const why =
+			stuck.length > 0
+				? `placeholder ${[...new Set(stuck.map((p) => p.spelling))].join(', ')} cannot become a parameter where it stands (the model allows only int, sha or enum there); kept static: rewrite by hand`
+				: `kept static: ${problems[0]!.message}`;
+		return {
+			lang,
+			meta: ['static', ...ecMeta, ...titled].join(' '),
+			value: command,
+			notes: [...notes, why],
+		};
+	}
+
+	for (const name of literal) {
+		const spellings = pieces
+			.filter((p): p is Exclude<Piece, string> => typeof p !== 'string' && p.name === name)
+			.map((p) => p.spelling);
+		notes.push(
+			`${[...new Set(spellings)].join(', ')} left as the shell’s variable: a parameter cannot stand there`,
+		);
+	}
+	for (const param of built.params) {
+		notes.push(`{{${param.name}:${param.type}}} from ${param.spellings.join(', ')}`);
+	}
+
+	// The risk of what runs: parameters stand as plain words, not as the `<name>` they were.
+	const guess = inferRisk(built.template.replace(/(?<!\\)\{\{[^{}]*\}\}/g, 'VALUE'));
+	let risk = guess.risk;
+	const options: string[] = [];
+	const terminal = takesTerminal(command);
+	const login = opensInteractiveSession(withoutComments(command).trim());
+	if (login || terminal) {
+		if (risk === 'read') risk = 'change';
+		options.push('interactive');
+		notes.push(
+			login
+				? 'an ssh login with no command: interactive, risk=change'
+				: `${terminal} takes the terminal: interactive, risk at least change`,
+		);
+	}
+	if (guess.because) notes.push(`risk=${guess.risk} inferred from “${guess.because}”`);
+	else if (risk === 'read') notes.push('risk=read inferred: no word that changes anything');
+	if (risk === 'destructive') {
+		const word = confirmWord(guess.because ?? 'confirm');
+		options.push(`confirm=${word}`);
+		notes.push(`confirm=${word} is the word a responder types before it runs`);
+	}
+	const meta = [`risk=${risk}`, ...options, ...ecMeta, ...titled];
+	const id = context.uniqueId(meta.join(' '), built.template);
+	if (id) {
+		meta.unshift(`id=${id}`);
+		notes.push(`id=${id} given: the same command stands earlier on the page`);
+	}
+	return { lang, meta: meta.join(' '), value: built.template, notes, kind: 'command' };
+}

@@ -1,0 +1,547 @@
+/**
+ * Imports a runbook written for MkDocs-Material or as plain (GitHub-flavoured) Markdown into an
+ * Opsbook page.
+ *
+ * ```ts
+ * const { mdx, report } = importMarkdown(source, { file: 'docs/runbooks/db.md' });
+ * ```
+ *
+ * - `!!! kind "title"` → a Starlight `<Aside>` (Starlight's four kinds, the original kept in the
+ *   title); `???`/`???+` → `<details>`; GitHub alerts (`> [!WARNING]`) and `:::note` too;
+ * - `=== "Tab"` groups → Opsbook's `<Tabs>`/`<TabItem>`;
+ * - shell fences anywhere → typed command blocks, with a risk, parameters for placeholders, and
+ *   console prompts split into the command and its expected output; output stays static.
+ *
+ * Every guess is marked for review twice: an MDX comment above what it concerns, and a note in
+ * the report with the source line. Whatever cannot be converted stays as text, with a note.
+ *
+ * The page is parsed by Sätteri, like every page of the site, and written back as MDX by
+ * `mdast-util-to-markdown` with its GFM and MDX extensions, which escape what MDX would otherwise
+ * read as JSX or expressions (`<name>`, `{`) in prose.
+ *
+ * Pure: no Node built-ins (disk access is in `import-fs.ts`).
+ */
+import { slug as slugify } from 'github-slugger';
+import type { Nodes, Root, RootContent } from 'mdast';
+import { gfmToMarkdown } from 'mdast-util-gfm';
+import { mdxToMarkdown } from 'mdast-util-mdx';
+import { toMarkdown } from 'mdast-util-to-markdown';
+import { markdownToMdast, mdxToMdast } from 'satteri';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { blockKey } from '../runbook/parse.ts';
+import { asideFor, markContainers, MARKER, type Container } from './containers.ts';
+import { convertFence } from './fences.ts';
+
+export type ImportFormat = 'mkdocs' | 'gfm' | 'auto';
+
+export interface ImportOptions {
+	/** The source file's path, for the report and for block ids; its name gives the page's default title. */
+	file: string;
+	/** MkDocs-Material (`!!!`, `===`, 4-space bodies) or plain GitHub Markdown; `auto` tells by the text. */
+	format?: ImportFormat;
+	/**
+	 * The module the page imports Opsbook's `Tabs` and `TabItem` from, as the page would write it:
+	 * a path relative to the page (`../../src/components.ts`) or a package export.
+	 */
+	componentsModule?: string;
+	/**
+	 * Whether an image the page shows by a relative path exists; one that does not becomes a link,
+	 * since the site build fails on a missing image. Without it, every image is kept.
+	 */
+	hasAsset?: (path: string) => boolean;
+}
+
+/** One thing the importer guessed, changed or could not convert, at a line of the source. */
+export interface ImportNote {
+	/** The source line (from 1) it concerns. */
+	line: number;
+	/** `inferred`: a guess to review; `not-converted`: left as it was, or left out. */
+	kind: 'inferred' | 'not-converted';
+	message: string;
+}
+
+export interface ImportResult {
+	/** The page, as MDX. */
+	mdx: string;
+	/** Every guess and everything not converted, in source order. */
+	report: ImportNote[];
+	/** The format the source was read as. */
+	format: 'mkdocs' | 'gfm';
+	title: string;
+	/** Images the page shows by a relative path (relative to the source file), to be copied beside it. */
+	assets: string[];
+	/** How many command blocks the page has. */
+	commandBlocks: number;
+}
+
+/** Lines only MkDocs-Material writes. */
+const MKDOCS_SYNTAX = /^[ \t]*(?:(?:!!!|\?\?\?\+?)[ \t]+[\w-]+|===[!+]*[ \t]+")/m;
+
+/** Tells MkDocs-Material from plain Markdown by its admonition and tab lines. */
+export function detectFormat(source: string): 'mkdocs' | 'gfm' {
+	return MKDOCS_SYNTAX.test(source) ? 'mkdocs' : 'gfm';
+}
+
+const GITHUB_ALERT = /^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*(?:\n|$)/i;
+/** MkDocs syntax with no equivalent, found in text. */
+const LEFTOVERS: Array<[RegExp, string]> = [
+	[
+		/--8<--/,
+		'a pymdownx.snippets include (--8<--) is not followed; the included file is not imported',
+	],
+	[
+		/\{:?\s*(?:[.#][\w-]+|[\w-]+=)[^}]*\}/,
+		'an attribute list ({ .class } or { key=value }) has no MDX equivalent: kept as text',
+	],
+	[
+		/:(?:material|octicons|fontawesome|simple)-[\w-]+:/,
+		'an icon shortcode (:material-…:) is kept as text',
+	],
+	[/\+\+[\w-]+(?:\+[\w-]+)*\+\+/, 'a key combination (++ctrl+c++) is kept as text'],
+	[
+		/\{\{<\s*\/?[\w-]+[^}]*>\}\}|\{\{%\s*\/?[\w-]+[^}]*%\}\}/,
+		'a Hugo shortcode ({{< … >}}) has no equivalent: kept as text',
+	],
+	[/\{%[^%]*%\}/, 'a template tag ({% … %}) is not run: kept as text'],
+	[/^\[TOC\]$/m, '[TOC] is left out: Starlight shows its own table of contents'],
+	[
+		/^(?:!!!|\?\?\?\+?|===)\s/m,
+		'MkDocs admonition or tab syntax that could not be read (import as mkdocs, or check its indentation): kept as text',
+	],
+];
+const VOID_HTML = /^<(br|hr|wbr)\s*\/?>$/i;
+
+type Parent = Extract<Nodes, { children: unknown }>;
+
+/** Imports one runbook. */
+export function importMarkdown(source: string, options: ImportOptions): ImportResult {
+	const format =
+		!options.format || options.format === 'auto' ? detectFormat(source) : options.format;
+	const componentsModule = options.componentsModule ?? 'opsbook/components';
+	const marked = markContainers(source, { mkdocs: format === 'mkdocs' });
+	const tree = markdownToMdast(marked.text) as unknown as Root;
+	const report: ImportNote[] = [];
+	const assets: string[] = [];
+	const used = { aside: false, tabs: false };
+	const stem = (options.file.split(/[\\/]/).pop() ?? 'page').replace(/\.(md|markdown|mdx)$/i, '');
+
+	const lineOf = (node: { position?: { start: { line: number } } } | undefined, fallback = 1) => {
+		const at = node?.position?.start.line;
+		return at === undefined ? fallback : (marked.lines[at - 1] ?? fallback);
+	};
+	const note = (line: number, kind: ImportNote['kind'], message: string) =>
+		report.push({ line, kind, message });
+	const comment = (messages: string[]): RootContent => ({
+		type: 'mdxFlowExpression',
+		value: `/* opsbook import, review: ${messages.join('; ').replace(/\*\//g, '* /')} */`,
+	});
+
+	// Frontmatter: the title and description are Starlight's; anything else is MkDocs'.
+	let frontmatter: Record<string, unknown> = {};
+	const first = tree.children[0];
+	if (first?.type === 'yaml') {
+		try {
+			frontmatter = (parseYaml(first.value) as Record<string, unknown>) ?? {};
+		} catch (error) {
+			note(
+				1,
+				'not-converted',
+				`the frontmatter is not valid YAML and was left out: ${(error as Error).message}`,
+			);
+		}
+		tree.children.shift();
+		const left = Object.keys(frontmatter).filter((k) => k !== 'title' && k !== 'description');
+		if (left.length > 0) {
+			note(
+				1,
+				'not-converted',
+				`frontmatter ${left.join(', ')} left out: Starlight pages take title and description`,
+			);
+		}
+	}
+	let title = typeof frontmatter.title === 'string' ? frontmatter.title : undefined;
+	const lead = tree.children[0];
+	if (lead?.type === 'heading' && lead.depth === 1) {
+		const text = plainText(lead);
+		if (title === undefined || title === text) {
+			title = text;
+			tree.children.shift();
+		}
+	}
+	title ??= stem.replace(/[-_]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+
+	// Ids only for blocks that repeat an earlier one exactly; the model derives the rest.
+	const seen = new Set<string>();
+	const perBase = new Map<string, number>();
+	let heading = 'top';
+	let commandBlocks = 0;
+	const uniqueId = (meta: string, code: string) => {
+		const key = blockKey(meta, code);
+		if (!seen.has(key)) {
+			seen.add(key);
+			return undefined;
+		}
+		const base = `${slugify(stem) || 'page'}.${heading}`;
+		const n = (perBase.get(base) ?? 1) + 1;
+		perBase.set(base, n);
+		return `${base}-${n}`;
+	};
+
+	const containerNode = (container: Container, children: RootContent[]): RootContent => {
+		const attribute = (name: string, value: string | null) => ({
+			type: 'mdxJsxAttribute' as const,
+			name,
+			value,
+		});
+		switch (container.kind) {
+			case 'aside':
+				used.aside = true;
+				return {
+					type: 'mdxJsxFlowElement',
+					name: 'Aside',
+					attributes: [
+						attribute('type', container.type),
+						...(container.title !== undefined ? [attribute('title', container.title)] : []),
+					],
+					children: children as never,
+				};
+			case 'details':
+				return {
+					type: 'mdxJsxFlowElement',
+					name: 'details',
+					attributes: container.open ? [attribute('open', null)] : [],
+					children: [
+						{
+							type: 'mdxJsxFlowElement',
+							name: 'summary',
+							attributes: [],
+							children: [{ type: 'text', value: container.summary }] as never,
+						},
+						...children,
+					] as never,
+				};
+			case 'tabs':
+				used.tabs = true;
+				return {
+					type: 'mdxJsxFlowElement',
+					name: 'Tabs',
+					attributes: [],
+					children: children as never,
+				};
+			case 'tab':
+				return {
+					type: 'mdxJsxFlowElement',
+					name: 'TabItem',
+					attributes: [attribute('label', container.label)],
+					children: children as never,
+				};
+		}
+	};
+
+	/** The container an `html` node opens, if it is a marker or a `<details>` line. */
+	const opens = (node: RootContent): { id: string; container: Container } | undefined => {
+		if (node.type !== 'html') return undefined;
+		const marker = MARKER.exec(node.value.trim());
+		if (marker?.[1] === 'open') {
+			const container = marked.containers.get(Number(marker[2]));
+			return container && { id: marker[2]!, container };
+		}
+		const details =
+			/^<details(\s+open(?:="[^"]*")?)?\s*>\s*(?:<summary>([\s\S]*?)<\/summary>)?\s*$/i.exec(
+				node.value.trim(),
+			);
+		if (details) {
+			return {
+				id: 'details',
+				container: {
+					kind: 'details',
+					open: details[1] !== undefined,
+					summary: details[2]?.trim() ?? '',
+					line: lineOf(node),
+				},
+			};
+		}
+		return undefined;
+	};
+	const closes = (node: RootContent): string | undefined => {
+		if (node.type !== 'html') return undefined;
+		const marker = MARKER.exec(node.value.trim());
+		if (marker?.[1] === 'close') return marker[2];
+		return /^<\/details>$/i.test(node.value.trim()) ? 'details' : undefined;
+	};
+
+	/** Folds the nodes between a container's markers into it, in one list of siblings. */
+	const fold = (children: RootContent[]): RootContent[] => {
+		const result: RootContent[] = [];
+		const stack: Array<{
+			id: string;
+			container: Container;
+			items: RootContent[];
+			at: RootContent;
+		}> = [];
+		const target = () => stack[stack.length - 1]?.items ?? result;
+		for (const child of children) {
+			const open = opens(child);
+			if (open) {
+				stack.push({ ...open, items: [], at: child });
+				continue;
+			}
+			const close = closes(child);
+			if (close !== undefined && stack.some((s) => s.id === close)) {
+				while (stack.length > 0) {
+					const top = stack.pop()!;
+					let items = top.items;
+					if (top.container.kind === 'details' && !top.container.summary) {
+						// `<details>` then `<summary>…</summary>` on a line of its own.
+						const summary = items[0];
+						const text =
+							summary?.type === 'html' &&
+							/^<summary>([\s\S]*)<\/summary>$/i.exec(summary.value.trim());
+						if (text) {
+							top.container.summary = text[1]!.trim();
+							items = items.slice(1);
+						} else top.container.summary = 'Details';
+					}
+					target().push(containerNode(top.container, items));
+					if (top.id === close) break;
+				}
+				continue;
+			}
+			target().push(child);
+		}
+		// A container whose end is in another list of siblings: its contents stay where they are.
+		while (stack.length > 0) {
+			const top = stack.shift()!;
+			note(
+				lineOf(top.at),
+				'not-converted',
+				`a ${top.container.kind} whose end could not be found: its contents are kept without it`,
+			);
+			const index = result.length;
+			result.splice(index, 0, ...top.items);
+		}
+		return result;
+	};
+
+	const transformChildren = (parent: Parent): void => {
+		const children = fold(parent.children as RootContent[]);
+		const out: RootContent[] = [];
+		for (const child of children) out.push(...transform(child, parent));
+		(parent as { children: RootContent[] }).children = out;
+	};
+
+	const transform = (node: RootContent, parent: Parent): RootContent[] => {
+		switch (node.type) {
+			case 'heading': {
+				const last = node.children[node.children.length - 1];
+				if (last?.type === 'text') {
+					const attrs = /\s*\{\s*[#.:][^}]*\}\s*$/.exec(last.value);
+					if (attrs) {
+						last.value = last.value.slice(0, attrs.index);
+						note(
+							lineOf(node),
+							'not-converted',
+							`heading attributes ${attrs[0].trim()} left out: Starlight makes the anchor from the text`,
+						);
+					}
+				}
+				heading = slugify(plainText(node)) || heading;
+				transformChildren(node);
+				return [node];
+			}
+			case 'code': {
+				const line = lineOf(node);
+				const converted = convertFence(
+					{ lang: node.lang ?? '', meta: node.meta ?? '', value: node.value, line },
+					{ uniqueId },
+				);
+				for (const message of converted.notConverted) note(line, 'not-converted', message);
+				const nodes: RootContent[] = [];
+				for (const fence of converted.fences) {
+					if (fence.kind === 'command') commandBlocks++;
+					for (const message of fence.notes) note(line, 'inferred', message);
+					const messages = [...fence.notes, ...converted.notConverted];
+					if (messages.length > 0) nodes.push(comment(messages));
+					nodes.push({
+						type: 'code',
+						lang: fence.lang || null,
+						meta: fence.meta || null,
+						value: fence.value,
+					});
+				}
+				return nodes;
+			}
+			case 'blockquote': {
+				const paragraph = node.children[0];
+				const text = paragraph?.type === 'paragraph' ? paragraph.children[0] : undefined;
+				const alert = text?.type === 'text' ? GITHUB_ALERT.exec(text.value) : null;
+				if (alert && text?.type === 'text' && paragraph?.type === 'paragraph') {
+					text.value = text.value.slice(alert[0].length);
+					if (text.value === '') paragraph.children.shift();
+					if (paragraph.children.length === 0) node.children.shift();
+					const aside = asideFor(alert[1]!, undefined, { github: true });
+					const container: Container = {
+						kind: 'aside',
+						type: aside.type,
+						...(aside.title !== undefined ? { title: aside.title } : {}),
+						line: lineOf(node),
+					};
+					const element = containerNode(container, node.children as RootContent[]);
+					transformChildren(element as Parent);
+					return [element];
+				}
+				transformChildren(node);
+				return [node];
+			}
+			case 'html':
+				return convertHtml(node, parent);
+			case 'text': {
+				for (const [pattern, message] of LEFTOVERS) {
+					if (pattern.test(node.value)) note(lineOf(node), 'not-converted', message);
+				}
+				return [node];
+			}
+			case 'link': {
+				const rewritten = pageLink(node.url);
+				if (rewritten !== undefined) {
+					note(
+						lineOf(node),
+						'inferred',
+						`link ${node.url} rewritten to ${rewritten}, the page it becomes when imported beside this one`,
+					);
+					node.url = rewritten;
+				}
+				transformChildren(node);
+				return [node];
+			}
+			case 'image': {
+				if (/^(?:[a-z]+:|\/|#|data:)/i.test(node.url)) return [node];
+				const path = decodeURI(node.url.split(/[?#]/)[0]!);
+				if (options.hasAsset && !options.hasAsset(path)) {
+					note(
+						lineOf(node),
+						'not-converted',
+						`image ${node.url} was not found beside the source: kept as a link`,
+					);
+					return [
+						{
+							type: 'link',
+							url: node.url,
+							children: [{ type: 'text', value: node.alt || node.url }],
+						},
+					];
+				}
+				assets.push(path);
+				return [node];
+			}
+			default:
+				if ('children' in node) transformChildren(node as Parent);
+				return [node];
+		}
+	};
+
+	/** Raw HTML: comments become MDX comments, HTML that MDX reads stays, the rest is shown as text. */
+	const convertHtml = (
+		node: Extract<RootContent, { type: 'html' }>,
+		parent: Parent,
+	): RootContent[] => {
+		const value = node.value.trim();
+		const flow =
+			parent.type !== 'paragraph' &&
+			parent.type !== 'heading' &&
+			parent.type !== 'tableCell' &&
+			!['emphasis', 'strong', 'link', 'delete', 'linkReference'].includes(parent.type);
+		const htmlComment = /^<!--([\s\S]*?)-->$/.exec(value);
+		if (htmlComment) {
+			const body = `/*${htmlComment[1]!.replace(/\*\//g, '* /')}*/`;
+			return [
+				flow
+					? { type: 'mdxFlowExpression', value: body }
+					: ({ type: 'mdxTextExpression', value: body } as never),
+			];
+		}
+		if (VOID_HTML.test(value))
+			return [{ type: 'html', value: `<${VOID_HTML.exec(value)![1]!.toLowerCase()} />` }];
+		if (flow) {
+			const fixed = value.replace(/<(img|br|hr|input)\b([^>]*?)\s*\/?>/gi, '<$1$2 />');
+			if (parsesAsMdx(fixed)) return [{ type: 'html', value: fixed }];
+			note(
+				lineOf(node),
+				'not-converted',
+				`raw HTML that MDX cannot read is shown as text: ${value.slice(0, 60)}`,
+			);
+			return [
+				comment(['raw HTML kept as text']),
+				{ type: 'paragraph', children: [{ type: 'text', value: node.value }] },
+			];
+		}
+		note(lineOf(node), 'not-converted', `inline HTML ${value.slice(0, 40)} is shown as text`);
+		return [{ type: 'text', value: node.value }];
+	};
+
+	transformChildren(tree);
+
+	const imports: string[] = [];
+	if (used.aside) imports.push("import { Aside } from '@astrojs/starlight/components';");
+	if (used.tabs) imports.push(`import { Tabs, TabItem } from '${componentsModule}';`);
+	if (imports.length > 0)
+		tree.children.unshift({ type: 'mdxjsEsm', value: imports.join('\n') } as never);
+	const body = toMarkdown(tree, {
+		extensions: [gfmToMarkdown(), mdxToMarkdown()],
+		bullet: '-',
+		emphasis: '_',
+		fences: true,
+		resourceLink: true,
+		rule: '-',
+		listItemIndent: 'one',
+	});
+	const matter: Record<string, unknown> = { title };
+	if (typeof frontmatter.description === 'string') matter.description = frontmatter.description;
+	const mdx = `---\n${stringifyYaml(matter).trimEnd()}\n---\n\n${body}`;
+	try {
+		mdxToMdast(mdx);
+	} catch (error) {
+		note(
+			1,
+			'not-converted',
+			`the page written does not parse as MDX, which is a bug in the importer: ${(error as Error).message}`,
+		);
+	}
+	report.sort((a, b) => a.line - b.line);
+	return { mdx, report, format, title, assets, commandBlocks };
+}
+
+function plainText(node: Nodes): string {
+	if ('value' in node && typeof node.value === 'string') return node.value;
+	if ('children' in node) return (node.children as Nodes[]).map(plainText).join('');
+	return '';
+}
+
+function parsesAsMdx(text: string): boolean {
+	try {
+		mdxToMdast(text);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * The link to another imported page: `db.md#kill` → `../db/#kill`, `index.md` → `../`, the way
+ * Starlight routes pages imported side by side. Links elsewhere are left alone.
+ */
+function pageLink(url: string): string | undefined {
+	if (/^(?:[a-z]+:|\/|#)/i.test(url)) return undefined;
+	const match = /^([^?#]*?)\.md(#.*)?$/i.exec(url);
+	if (!match) return undefined;
+	const path = match[1]!.replace(/(^|\/)(index|README)$/i, '$1');
+	const page = path === '' || path.endsWith('/') ? path : `${path}/`;
+	return `../${page}${match[2] ?? ''}`;
+}
+
+/** The report as lines an author reads: `file:line: [inferred] message`. */
+export function formatReport(file: string, report: readonly ImportNote[]): string {
+	return report.map((n) => `${file}:${n.line}: [${n.kind}] ${n.message}`).join('\n');
+}
+
+export type { Container } from './containers.ts';

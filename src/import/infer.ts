@@ -1,0 +1,421 @@
+/**
+ * What the importer guesses about a shell command: which lines are commands and which are their
+ * output, how risky it is, and which of its words are placeholders for a value.
+ *
+ * ```console
+ * $ kubectl -n <namespace> delete pod $POD
+ * pod "api-7d9" deleted
+ * ```
+ *
+ * reads as the command `kubectl -n {{namespace:word}} delete pod {{pod:word}}` with the output
+ * `pod "api-7d9" deleted`, risk `destructive` because of `delete`. Every guess comes with the
+ * words it was made from, so the page and the report can say why.
+ *
+ * Pure: no Node built-ins.
+ */
+
+/** The first words of lines that are commands, for telling commands from their output. */
+const KNOWN_COMMANDS = new Set(
+	`alias ansible apt apt-get aws az bash brew cat cd celery chmod chown cp crictl crontab curl cut
+	date dd df dig dmesg docker docker-compose du echo env etcdctl exit export find for free gcloud
+	git gitlab-ctl gitlab-rake gitlab-rails gitaly go grep gunzip gzip head helm host hostname htop
+	id if ip iptables jq journalctl kill killall kubectl kubeadm less ln ls lsblk lsof make mkdir
+	more mount mv mysql mysqladmin nc netstat nginx nslookup nano npm openssl pg_dump pg_isready
+	pgrep ping pip pkill podman printf ps psql puppet python python3 read redis-cli rm rsync sed
+	service sh sleep sort source ss ssh stat sudo systemctl tail tar tee terraform test timeout top
+	touch tr traceroute umount uname uptime vault vi vim watch wc wget which while xargs yum zcat
+	zfs zpool cephadm ceph rados rbd mc minio promtool amtool curlie http kafka-topics
+	kafka-consumer-groups rabbitmqctl consul nomad etcd openstack virsh multipass lxc cilium hubble
+	istioctl linkerd argocd flux kustomize k9s stern oc velero restic borg mongo mongosh mysqldump
+	pg_restore pg_basebackup pg_ctl pg_ctlcluster pgbackrest patronictl gitlab-backup sv runsv
+	chef-client knife salt ufw firewall-cmd nft tcpdump strace perf vmstat iostat sar lsmod modprobe
+	swapoff swapon sysctl reboot shutdown nohup screen tmux set unset true false exec eval time
+	wait trap cfssl step certbot base64 sha256sum md5sum awk diff patch unzip zip scp`.split(/\s+/),
+);
+
+/** Words no placeholder stands for: the environment a shell already has. */
+const ENVIRONMENT = new Set(
+	`HOME PATH USER LOGNAME PWD OLDPWD SHELL HOSTNAME TERM LANG LC_ALL EDITOR VISUAL PAGER TMPDIR
+	UID EUID PPID RANDOM SECONDS LINENO IFS BASH_SOURCE BASHPID PS1 PS2 KUBECONFIG SSH_AUTH_SOCK
+	DISPLAY XDG_RUNTIME_DIR XDG_CONFIG_HOME GOPATH GOROOT JAVA_HOME`.split(/\s+/),
+);
+
+/** A shell prompt: `$ `, `user@host:~$ `, `[user@host dir]$ `, `(venv) $ `, and in console blocks `# ` and `% `. */
+const PROMPT =
+	/^(\s*)(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^\s$#%]*)?\s*|\[[^\]\n]+\]\s*)?([$#%])(?:\s(.*)|$)/;
+
+export interface PromptedBlock {
+	/** Each run of commands, and the output shown after it. */
+	steps: Array<{ command: string; output: string }>;
+}
+
+/** Whether a line's quotes are still open at its end, given whether they were at its start. */
+function openQuote(line: string, open: '"' | "'" | undefined): '"' | "'" | undefined {
+	let quote = open;
+	for (let i = 0; i < line.length; i++) {
+		const char = line[i]!;
+		if (quote === "'") {
+			if (char === "'") quote = undefined;
+		} else if (char === '\\') i++;
+		else if (quote === '"') {
+			if (char === '"') quote = undefined;
+		} else if (char === '#' && (i === 0 || /\s/.test(line[i - 1]!))) break;
+		else if (char === '"' || char === "'") quote = char;
+	}
+	return quote;
+}
+
+/** The prompt of a line, if it has one, and the command after it. */
+function prompted(line: string, consoleLang: boolean): string | undefined {
+	const match = PROMPT.exec(line);
+	if (!match) return undefined;
+	const [, , sign, rest = ''] = match;
+	if (sign !== '$' && !consoleLang) return undefined;
+	// `# text` in a console block is a root prompt only if a command follows.
+	if (sign !== '$' && !looksLikeCommand(rest)) return undefined;
+	return rest;
+}
+
+/**
+ * Splits a console block into its commands and their output: the prompted lines with their
+ * continuations (`\` at the end, an open quote, a here-document, `> ` lines) are commands; the
+ * rest is output. Returns nothing when no line has a prompt.
+ */
+export function splitPrompts(code: string, consoleLang: boolean): PromptedBlock | undefined {
+	const lines = code.split('\n');
+	if (!lines.some((line) => prompted(line, consoleLang) !== undefined)) return undefined;
+	const steps: Array<{ command: string[]; output: string[] }> = [];
+	let i = 0;
+	/** Comment lines just above a prompt: they belong to its command. */
+	let comments: string[] = [];
+	while (i < lines.length) {
+		const command = prompted(lines[i]!, consoleLang);
+		if (command === undefined && /^\s*#/.test(lines[i]!)) {
+			let next = i + 1;
+			while (next < lines.length && lines[next]!.trim() === '') next++;
+			if (next < lines.length && prompted(lines[next]!, consoleLang) !== undefined) {
+				comments.push(lines[i]!.trim());
+				i = next;
+				continue;
+			}
+		}
+		if (command === undefined) {
+			const last = steps[steps.length - 1];
+			if (last) last.output.push(lines[i]!);
+			else steps.push({ command: [], output: [lines[i]!] });
+			i++;
+			continue;
+		}
+		let step = steps[steps.length - 1];
+		if (!step || step.output.some((l) => l.trim() !== '')) {
+			step = { command: [], output: [] };
+			steps.push(step);
+		} else step.output = [];
+		step.command.push(...comments, command);
+		comments = [];
+		let quote = openQuote(command, undefined);
+		const heredoc = /<<-?\s*['"]?([A-Za-z_]\w*)['"]?/.exec(command)?.[1];
+		let continued = command.endsWith('\\') || quote !== undefined;
+		i++;
+		if (heredoc) {
+			while (i < lines.length) {
+				const body = lines[i]!.replace(/^> ?/, '');
+				step.command.push(body);
+				i++;
+				if (body.trim() === heredoc) break;
+			}
+			continue;
+		}
+		while (i < lines.length && (continued || /^> /.test(lines[i]!))) {
+			const next = lines[i]!.replace(/^> ?/, '');
+			step.command.push(next);
+			quote = openQuote(next, quote);
+			continued = next.endsWith('\\') || quote !== undefined;
+			i++;
+		}
+	}
+	return {
+		steps: steps.map((s) => ({
+			command: s.command.join('\n'),
+			output: s.output.join('\n').replace(/^\n+|\s+$/g, ''),
+		})),
+	};
+}
+
+/** The words a line's command starts with, past `sudo`, `time` and assignments. */
+function firstWord(line: string): string | undefined {
+	const words = line.trim().split(/\s+/);
+	let i = 0;
+	while (
+		i < words.length &&
+		(/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) ||
+			['sudo', 'time', 'nohup', 'exec'].includes(words[i]!))
+	) {
+		i++;
+	}
+	return words[i] ?? words[0];
+}
+
+/** Whether a line reads as a command (a known program, a path, a variable) rather than output. */
+export function looksLikeCommand(line: string): boolean {
+	const text = line.trim();
+	if (text === '' || text.startsWith('#')) return false;
+	const word = firstWord(text) ?? '';
+	if (KNOWN_COMMANDS.has(word)) return true;
+	if (/^(\.{0,2}\/|~\/)[\w./-]+$/.test(word)) return true;
+	if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(text)) return true;
+	// An unknown lowercase program given an option or piped on.
+	return /^[a-z][a-z0-9_.-]*$/.test(word) && /(^|\s)(-{1,2}[a-zA-Z]|\||&&)/.test(text);
+}
+
+/** Whether a shell block holds output only: no line of it reads as a command. */
+export function isOutputOnly(code: string): boolean {
+	const lines = code.split('\n').filter((l) => l.trim() !== '');
+	return lines.length > 0 && !lines.some(looksLikeCommand);
+}
+
+/** The command with its comments taken out, for looking at what it does. */
+export function withoutComments(command: string): string {
+	return command
+		.split('\n')
+		.map((line) => {
+			let quote: '"' | "'" | undefined;
+			for (let i = 0; i < line.length; i++) {
+				const char = line[i]!;
+				if (quote === "'") {
+					if (char === "'") quote = undefined;
+				} else if (char === '\\') i++;
+				else if (quote === '"') {
+					if (char === '"') quote = undefined;
+				} else if (char === '#' && (i === 0 || /\s/.test(line[i - 1]!))) return line.slice(0, i);
+				else if (char === '"' || char === "'") quote = char;
+			}
+			return line;
+		})
+		.join('\n');
+}
+
+const DESTRUCTIVE = new Set(
+	`rm rmdir unlink shred delete drop truncate prune purge -delete --force pg_terminate_backend
+	down restore kill pkill killall destroy wipe flushall flushdb mkfs dd uninstall remove clean
+	vacuum --vacuum-time --vacuum-size --vacuum-files terminate evict --prune --purge reset
+	--delete`.split(/\s+/),
+);
+const CHANGE = new Set(
+	`restart up start stop reload apply scale edit create install upgrade update set patch rollout
+	cordon uncordon drain checkout pull push sync mv cp chmod chown ln mkdir touch tee enable
+	disable mount umount label annotate taint rollback replace reboot shutdown insert alter
+	grant revoke commit merge revert run rotate renew promote failover resize suspend
+	resume pause unpause rebuild reconfigure migrate nano vi vim emacs post put --build`.split(/\s+/),
+);
+
+export interface RiskGuess {
+	risk: 'read' | 'change' | 'destructive';
+	/** The word the guess was made from; none for read. */
+	because?: string;
+}
+
+/**
+ * Guesses a command's risk from its words (comments left out): the highest risk any word has.
+ * Guessing high is the safe mistake, and the page marks every guess for review.
+ */
+export function inferRisk(command: string): RiskGuess {
+	const tokens = withoutComments(command)
+		.split(/[\s;|&()<>`"'=,{}\\]+/)
+		.map((w) => w.toLowerCase())
+		.filter(Boolean);
+	// A script says what it does in its name: `scripts/restore.sh`, `force-delete.py`.
+	const words = tokens.flatMap((w) =>
+		/\.(sh|bash|py|rb|pl)$/.test(w)
+			? [w, ...(w.split('/').pop() ?? '').replace(/\.\w+$/, '').split(/[-_.]/)]
+			: [w],
+	);
+	const destructive = words.find((w) => DESTRUCTIVE.has(w));
+	if (destructive) return { risk: 'destructive', because: destructive };
+	const change = words.find((w) => CHANGE.has(w));
+	if (change) return { risk: 'change', because: change };
+	// Writing a file is a change; writing to /dev/null or a descriptor is not.
+	const redirect = /(^|[^0-9&<>-])>>?\s*(?!&|\/dev\/null)([^\s;|&]+)/m.exec(
+		withoutComments(command),
+	);
+	if (redirect) return { risk: 'change', because: `> ${redirect[2]}` };
+	return { risk: 'read' };
+}
+
+/** The word a responder types to confirm a destructive block, from the word that made it so. */
+export function confirmWord(because: string): string {
+	if (because === 'pg_terminate_backend') return 'terminate';
+	const word = because.replace(/^-+/, '').replace(/[^A-Za-z0-9._-]/g, '');
+	return (word.startsWith('vacuum') ? 'vacuum' : word).slice(0, 40) || 'confirm';
+}
+
+/** Programs that take the terminal: editors, pagers, monitors. */
+const TERMINAL_PROGRAMS = new Set([
+	'nano',
+	'vi',
+	'vim',
+	'emacs',
+	'less',
+	'more',
+	'top',
+	'htop',
+	'k9s',
+]);
+
+/** Whether the command takes over the terminal (an editor, a pager), and which program does. */
+export function takesTerminal(command: string): string | undefined {
+	for (const line of withoutComments(command).split('\n')) {
+		// A shell inside a container or pod: `oc rsh POD`, `kubectl exec -it POD -- bash`.
+		const shell = /\b(rsh|exec\s+(?:-\w+\s+)*-(?:it|ti))\b/.exec(line);
+		if (shell) return shell[1]!.replace(/\s+.*/, ' -it').replace('exec -it', 'exec -it');
+		for (const part of line.split(/\||&&|;/)) {
+			const word = firstWord(part);
+			if (word && TERMINAL_PROGRAMS.has(word)) return word;
+		}
+	}
+	return undefined;
+}
+
+export type ParamType = 'int' | 'sha' | 'word';
+
+/** A parameter made from a placeholder. */
+export interface Placeholder {
+	name: string;
+	type: ParamType;
+	/** The spellings it was made from, as written: `<PID>`, `$NAMESPACE`, `${POD}`. */
+	spellings: string[];
+}
+
+const INT_NAME =
+	/(^|_)(pid|port|count|num|number|n|replicas|lines|limit|size|seconds|secs|minutes|mins|hours|days|timeout|uid|gid|index|idx|retries|interval|percent|threads|workers|shards|partitions?|weeks|ttl|max|min|depth|tail|since_seconds|lag|offset|epoch)(_|$)/;
+const SHA_NAME = /(^|_)(sha|commit|revision|rev|hash|commit_sha|git_sha|sha1)(_|$)/;
+
+/** The type a placeholder's name suggests: `int` for pid/port/count-like names, `sha` for commits. */
+export function typeForName(name: string): ParamType {
+	if (SHA_NAME.test(name)) return 'sha';
+	if (INT_NAME.test(name)) return 'int';
+	return 'word';
+}
+
+/** A parameter name from a placeholder's text: `backup-file` → `backup_file`, `PID` → `pid`. */
+export function paramName(text: string): string {
+	const name = text
+		.toLowerCase()
+		.replace(/^your[-_ ]/, '')
+		.replace(/[^a-z0-9]+/g, '_')
+		.replace(/^_+|_+$/g, '');
+	return /^[a-z_]/.test(name) ? name || 'value' : `p_${name}`;
+}
+
+/** A piece of a command: literal text, or a placeholder to become a parameter. */
+export type Piece =
+	string | { name: string; spelling: string; kind: 'angle' | 'braces' | 'variable' };
+
+const GO_TEMPLATE_WORDS = new Set([
+	'end',
+	'else',
+	'range',
+	'if',
+	'with',
+	'define',
+	'template',
+	'block',
+	'break',
+	'continue',
+]);
+
+/** Variables the command itself sets: assignments, `export`, `read`, `for … in`, `local`. */
+function assigned(command: string): Set<string> {
+	const names = new Set<string>();
+	for (const m of command.matchAll(
+		/(?:^|[\s;&|(`])(?:export\s+|local\s+|declare\s+(?:-\w+\s+)*|readonly\s+)?([A-Za-z_]\w*)(?:\[[^\]]*\])?\+?=/g,
+	))
+		names.add(m[1]!);
+	for (const m of command.matchAll(/\bfor\s+([A-Za-z_]\w*)\s+in\b/g)) names.add(m[1]!);
+	for (const m of command.matchAll(/\bread\s+((?:-\w+\s+(?:\S+\s+)?)*)([A-Za-z_][\w\s]*)/g)) {
+		for (const name of m[2]!.trim().split(/\s+/)) names.add(name);
+	}
+	for (const m of command.matchAll(/\bexport\s+([A-Za-z_]\w*)\b/g)) names.add(m[1]!);
+	return names;
+}
+
+/**
+ * Finds the placeholders of a command: `<name>`, `{{ name }}`, `${NAME}` and `$NAME` that the
+ * command does not set itself (nor the shell's own environment, like `$HOME`). A `$NAME` inside
+ * '…' is literal to bash and stays.
+ */
+export function findPlaceholders(command: string): Piece[] {
+	const set = assigned(command);
+	const pieces: Piece[] = [];
+	let text = '';
+	let quote: '"' | "'" | undefined;
+	let comment = false;
+	const push = (piece: Piece) => {
+		if (text) pieces.push(text);
+		text = '';
+		pieces.push(piece);
+	};
+	for (let i = 0; i < command.length;) {
+		const rest = command.slice(i);
+		const char = command[i]!;
+		if (char === '\n') {
+			comment = false;
+			text += char;
+			i++;
+			continue;
+		}
+		if (comment) {
+			text += char;
+			i++;
+			continue;
+		}
+		if (quote !== "'" && char === '\\') {
+			text += command.slice(i, i + 2);
+			i += 2;
+			continue;
+		}
+		if (quote === undefined && char === '#' && (i === 0 || /\s/.test(command[i - 1]!))) {
+			comment = true;
+			text += char;
+			i++;
+			continue;
+		}
+		// `NAME='<value from the alert>'`: the quotes belong to the placeholder, the name to the variable.
+		const quoted =
+			quote === undefined ? /^(['"])<([^'"\n<>]*(?:"[^"\n]*"[^'"\n<>]*)*)>\1/.exec(rest) : null;
+		if (quoted) {
+			const variable = /([A-Za-z_]\w*)=$/.exec(text)?.[1];
+			push({ name: paramName(variable ?? quoted[2]!), spelling: quoted[0], kind: 'angle' });
+			i += quoted[0].length;
+			continue;
+		}
+		const angle = /^<([A-Za-z][\w.-]*(?: [\w.-]+){0,3})>/.exec(rest);
+		if (angle && command[i - 1] !== '<' && !/^(EOF|END)$/.test(angle[1]!)) {
+			push({ name: paramName(angle[1]!), spelling: angle[0], kind: 'angle' });
+			i += angle[0].length;
+			continue;
+		}
+		const braces = /^\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/.exec(rest);
+		// Go templates (`{{range …}}{{end}}`) are the program's own, and stay.
+		if (braces && quote !== "'" && !GO_TEMPLATE_WORDS.has(braces[1]!)) {
+			push({ name: paramName(braces[1]!), spelling: braces[0], kind: 'braces' });
+			i += braces[0].length;
+			continue;
+		}
+		const variable = /^\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))/.exec(rest);
+		if (variable && quote !== "'") {
+			const name = variable[1] ?? variable[2]!;
+			if (!set.has(name) && !ENVIRONMENT.has(name)) {
+				push({ name: paramName(name), spelling: variable[0], kind: 'variable' });
+				i += variable[0].length;
+				continue;
+			}
+		}
+		if (char === '"' && quote !== "'") quote = quote === '"' ? undefined : '"';
+		else if (char === "'" && quote !== '"') quote = quote === "'" ? undefined : "'";
+		text += char;
+		i++;
+	}
+	if (text) pieces.push(text);
+	return pieces;
+}

@@ -1,0 +1,270 @@
+/**
+ * Importing MkDocs-Material and GitHub Markdown runbooks: each construct on its own, and every
+ * page the importer writes read back through the model without a problem.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { importMarkdown, type ImportResult } from '../../src/import/index.ts';
+import { ConfigSchema } from '../../src/runbook/config.ts';
+import { parseRunbook, type FoundBlock } from '../../src/runbook/parse.ts';
+
+const config = ConfigSchema.parse({});
+
+/** Imports `source` and reads the page back; the model must find no problem in it. */
+function imported(
+	source: string,
+	format?: 'mkdocs' | 'gfm',
+): ImportResult & { blocks: FoundBlock[] } {
+	const result = importMarkdown(source, {
+		file: 'docs/page.md',
+		componentsModule: '../src/components.ts',
+		...(format ? { format } : {}),
+	});
+	const parsed = parseRunbook(result.mdx, { file: 'page.mdx', contentPath: 'page.mdx', config });
+	assert.deepEqual(parsed.problems, [], result.mdx);
+	assert.ok(!result.report.some((n) => /does not parse as MDX/.test(n.message)), result.mdx);
+	return { ...result, blocks: parsed.blocks };
+}
+const messages = (result: ImportResult) => result.report.map((n) => `${n.line}: ${n.message}`);
+
+describe('admonitions', () => {
+	it('become Starlight asides, the original kind kept in the title', () => {
+		const { mdx } = imported(
+			'!!! info "Server details"\n    - IP: `10.0.0.1`\n\n!!! danger "SEV-1"\n    Down.\n',
+		);
+		assert.match(
+			mdx,
+			/<Aside type="note" title="Info: Server details">\n {2}- IP: `10\.0\.0\.1`\n<\/Aside>/,
+		);
+		assert.match(mdx, /<Aside type="danger" title="SEV-1">/);
+		assert.match(mdx, /^import \{ Aside \} from '@astrojs\/starlight\/components';$/m);
+	});
+
+	it('keep the kind as the title when the title is empty or missing', () => {
+		const { mdx } = imported('!!! attention ""\n    Look.\n\n!!! note\n    Plain.\n');
+		assert.match(mdx, /<Aside type="caution" title="Attention">/);
+		assert.match(mdx, /<Aside type="note">\n {2}Plain\./);
+	});
+
+	it('nest, and ???/???+ become collapsible details', () => {
+		const { mdx } = imported(
+			'??? warning "Outer"\n    Text.\n\n    !!! tip\n        Inner.\n\n???+ note\n    Open.\n\nAfter.\n',
+		);
+		assert.match(
+			mdx,
+			/<details>\n {2}<summary>\n {4}Outer\n {2}<\/summary>\n\n {2}Text\.\n\n {2}<Aside type="tip">\n {4}Inner\.\n {2}<\/Aside>\n<\/details>/,
+		);
+		assert.match(mdx, /<details open>\n {2}<summary>\n {4}Note/);
+		assert.match(mdx, /<\/details>\n\nAfter\.\n$/);
+	});
+
+	it('read GitHub alerts and :::note directives', () => {
+		const { mdx } = imported(
+			'> [!WARNING]\n> Careful.\n\n:::note[Heads up]\n    Indented body.\n:::\n\n:::tip\nTip.\n:::\n',
+			'gfm',
+		);
+		assert.match(mdx, /<Aside type="caution" title="Warning">\n {2}Careful\.\n<\/Aside>/);
+		assert.match(mdx, /<Aside type="note" title="Heads up">\n {2}Indented body\.\n<\/Aside>/);
+		assert.match(mdx, /<Aside type="tip">\n {2}Tip\.\n<\/Aside>/);
+	});
+});
+
+describe('tabs', () => {
+	it('make one group of consecutive tabs, with Opsbook’s Tabs', () => {
+		const { mdx } = imported(
+			'=== "A"\n\n    One.\n\n=== "B"\n\n    Two.\n\nAfter.\n\n=== "C"\n    Three.\n',
+		);
+		assert.equal(mdx.match(/<Tabs>/g)?.length, 2);
+		assert.match(
+			mdx,
+			/<Tabs>\n {2}<TabItem label="A">\n {4}One\.\n {2}<\/TabItem>\n\n {2}<TabItem label="B">\n {4}Two\.\n {2}<\/TabItem>\n<\/Tabs>\n\nAfter\./,
+		);
+		assert.match(mdx, /^import \{ Tabs, TabItem \} from '\.\.\/src\/components\.ts';$/m);
+		assert.doesNotMatch(mdx, /@astrojs\/starlight\/components'.*Tabs/);
+	});
+
+	it('nest in admonitions and hold admonitions', () => {
+		const { mdx } = imported(
+			'!!! note "Pick one"\n    === "Docker"\n        ```bash\n        docker ps\n        ```\n\n    === "Podman"\n        !!! tip\n            ```bash\n            podman ps\n            ```\n',
+		);
+		assert.match(
+			mdx,
+			/<Aside type="note" title="Pick one">\n {2}<Tabs>\n {4}<TabItem label="Docker">/,
+		);
+		assert.match(
+			mdx,
+			/<TabItem label="Podman">\n {6}<Aside type="tip">[\s\S]*podman ps[\s\S]*<\/Aside>\n {4}<\/TabItem>\n {2}<\/Tabs>\n<\/Aside>/,
+		);
+	});
+
+	it('start a new group at ===!', () => {
+		const { mdx } = imported('=== "A"\n    One.\n\n===! "B"\n    Two.\n');
+		assert.equal(mdx.match(/<Tabs>/g)?.length, 2);
+	});
+});
+
+describe('shell fences', () => {
+	it('become typed blocks in lists, tabs and admonitions, with 3 or 4 backticks and attributes', () => {
+		const { blocks, mdx } = imported(
+			'1. First\n\n    ````bash title="List pods" linenums="1"\n    kubectl get pods\n    ````\n\n=== "T"\n    ``` { .sh hl_lines="1" }\n    df -h\n    ```\n',
+		);
+		assert.deepEqual(
+			blocks.map((b) => [b.block.lang, b.block.title, b.block.template]),
+			[
+				['bash', 'List pods', 'kubectl get pods'],
+				['sh', 'Page', 'df -h'],
+			],
+		);
+		assert.match(mdx, /```bash risk=read showLineNumbers title="List pods"/);
+		assert.match(mdx, /```sh risk=read mark=\{1\}/);
+	});
+
+	it('split console prompts into the command and its expected output', () => {
+		const { blocks, mdx } = imported(
+			'```console\n$ kubectl get pods \\\n    -n prod\nNAME   READY\napi    1/1\n$ echo done\ndone\n```\n',
+		);
+		assert.deepEqual(
+			blocks.map((b) => b.block.template),
+			['kubectl get pods \\\n    -n prod', 'echo done'],
+		);
+		assert.match(mdx, /```text title="Expected output"\nNAME {3}READY\napi {4}1\/1\n```/);
+		assert.match(mdx, /```text title="Expected output"\ndone\n```/);
+	});
+
+	it('keep output-only blocks static, and leave other languages alone', () => {
+		const { blocks, mdx, report } = imported(
+			'```bash\nNAME   READY\napi    1/1\n```\n\n```yaml\nkey: value\n```\n',
+		);
+		assert.equal(blocks.length, 0);
+		assert.match(mdx, /```bash static\nNAME/);
+		assert.match(mdx, /```yaml\nkey: value\n```/);
+		assert.ok(report.some((n) => n.line === 1 && /output, kept static/.test(n.message)));
+	});
+
+	it('read a fence without a language as shell only when its lines are commands', () => {
+		const { blocks, mdx } = imported(
+			'```\nsudo systemctl status nginx\n```\n\n```\nSome text\n```\n',
+		);
+		assert.equal(blocks.length, 1);
+		assert.match(mdx, /```\nSome text\n```/);
+	});
+});
+
+describe('risk', () => {
+	const riskOf = (command: string) => imported(`\`\`\`bash\n${command}\n\`\`\`\n`).blocks[0]!.block;
+	it('is destructive for deletes, with a confirmation word', () => {
+		for (const [command, word] of [
+			['rm -rf /tmp/cache', 'rm'],
+			['find /var/log -mtime +14 -delete', 'delete'],
+			['psql -c "SELECT pg_terminate_backend(42);"', 'terminate'],
+			['docker compose down', 'down'],
+			['sudo journalctl --vacuum-time=3d', 'vacuum'],
+			['bash scripts/restore.sh orion latest', 'restore'],
+			['git push --force', 'force'],
+		]) {
+			const block = riskOf(command!);
+			assert.equal(block.risk, 'destructive', command);
+			assert.equal(block.confirm, word, command);
+		}
+	});
+	it('is change for restarts and writes, read otherwise; comments do not count', () => {
+		assert.equal(riskOf('kubectl rollout restart deploy/api').risk, 'change');
+		assert.equal(riskOf('kubectl scale deploy/api --replicas=3').risk, 'change');
+		assert.equal(riskOf('echo 1 > /proc/sys/vm/drop_caches_x').risk, 'change');
+		assert.equal(riskOf('# kill it, then restart\nps aux | grep api').risk, 'read');
+		assert.equal(riskOf('curl -s localhost:8080/health 2>/dev/null').risk, 'read');
+	});
+	it('makes an ssh login and an editor interactive', () => {
+		assert.deepEqual(
+			[riskOf('ssh deploy@10.0.0.1').risk, riskOf('ssh deploy@10.0.0.1').interactive],
+			['change', true],
+		);
+		assert.equal(riskOf('sudo nano /etc/caddy/Caddyfile').interactive, true);
+	});
+});
+
+describe('placeholders', () => {
+	const paramsOf = (command: string) => {
+		const { blocks } = imported(`\`\`\`bash\n${command}\n\`\`\`\n`);
+		return blocks[0]?.block.params.map((p) => `${p.name}:${p.type}`);
+	};
+	it('become typed parameters from <x>, ${VAR}, $VAR and {{ x }}', () => {
+		assert.deepEqual(paramsOf('kubectl -n $NAMESPACE logs <pod-name> --tail=<lines>'), [
+			'namespace:word',
+			'pod_name:word',
+			'lines:int',
+		]);
+		assert.deepEqual(paramsOf('git checkout <previous-good-commit> && kill ${PID}'), [
+			'previous_good_commit:sha',
+			'pid:int',
+		]);
+		assert.deepEqual(paramsOf('curl http://localhost:{{ port }}/health'), ['port:int']);
+	});
+	it('leave variables the block sets, the environment, and single quotes alone', () => {
+		assert.deepEqual(paramsOf('export NS=prod\nkubectl -n $NS get pods\nls $HOME'), []);
+		assert.deepEqual(paramsOf("awk '{print $NF}' file"), []);
+	});
+	it('keep a block static when a placeholder cannot stand where it is', () => {
+		const { blocks, mdx, report } = imported(
+			'```bash\nssh host "systemctl restart <service>"\n```\n',
+		);
+		assert.equal(blocks.length, 0);
+		assert.match(mdx, /```bash static\nssh host "systemctl restart <service>"/);
+		assert.ok(report.some((n) => /cannot become a parameter/.test(n.message)));
+	});
+	it('escape {{ that Opsbook would read, and keep Go templates', () => {
+		const { blocks } = imported('```bash\ndocker ps --format "{{.Names}}"\n```\n');
+		assert.equal(blocks[0]!.block.template, 'docker ps --format "{{.Names}}"');
+	});
+});
+
+describe('review marks and the report', () => {
+	it('mark every inference in the page and the report, with the source line', () => {
+		const result = imported('# Title\n\nText.\n\n```bash\nkubectl delete pod <pod>\n```\n');
+		assert.match(
+			result.mdx,
+			/\{\/\* opsbook import, review: \{\{pod:word\}\} from <pod>; risk=destructive inferred from “delete”; confirm=delete[^*]*\*\/\}\n\n```bash risk=destructive confirm=delete/,
+		);
+		assert.deepEqual(messages(result), [
+			'5: {{pod:word}} from <pod>',
+			'5: risk=destructive inferred from “delete”',
+			'5: confirm=delete is the word a responder types before it runs',
+		]);
+		assert.equal(result.title, 'Title');
+	});
+
+	it('keeps what it cannot convert as text, and says so', () => {
+		const result = imported(
+			'Press <kbd>Ctrl</kbd> and {{< details >}} --8<-- "snippet.md"\n\n<div align="center">\n\n<!-- a comment -->\n',
+			'gfm',
+		);
+		assert.match(result.mdx, /Press \\<kbd>Ctrl\\<\/kbd>/);
+		assert.match(result.mdx, /\{\/\* a comment \*\/\}/);
+		const text = messages(result).join('\n');
+		assert.match(text, /1: inline HTML <kbd> is shown as text/);
+		assert.match(text, /1: a Hugo shortcode/);
+		assert.match(text, /1: a pymdownx.snippets include/);
+		assert.match(text, /3: raw HTML that MDX cannot read is shown as text/);
+	});
+
+	it('rewrites links to other Markdown pages and drops MkDocs-only frontmatter with a note', () => {
+		const result = imported(
+			'---\ntitle: DB\ntags: [db]\n---\n\nSee [restore](restore.md#steps) and [home](index.md).\n',
+		);
+		assert.match(result.mdx, /\[restore\]\(\.\.\/restore\/#steps\) and \[home\]\(\.\.\/\)/);
+		assert.match(messages(result).join('\n'), /1: frontmatter tags left out/);
+	});
+
+	it('gives an id to a block that repeats an earlier one', () => {
+		const { blocks } = imported(
+			'## Check\n\n```bash\ndf -h\n```\n\n## Again\n\n```bash\ndf -h\n```\n',
+		);
+		assert.deepEqual(
+			blocks.map((b) => [b.explicitId, b.block.id]),
+			[
+				[false, 'page/check'],
+				[true, 'page.again-2'],
+			],
+		);
+	});
+});
