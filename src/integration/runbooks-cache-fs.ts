@@ -14,6 +14,7 @@ import {
 	sitePages,
 } from '../runbook/runbooks-fs.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
+import type { IncidentContent } from '../runbook/incident-content.ts';
 import { resolveTreeLinks, type DecisionTreeModel } from '../runbook/tree.ts';
 
 export { projectPaths };
@@ -79,4 +80,83 @@ export async function siteBlock(id: string): Promise<CommandBlock | undefined> {
 		(loaded) => new Map(loaded.blocks.map(({ block }) => [block.id, block])),
 	);
 	return (await site).get(id);
+}
+
+let incident: Promise<IncidentContent> | undefined;
+
+/**
+ * What an incident reads from the site: its severity levels, escalation rules and report
+ * template. Read once per build.
+ *
+ * STUB by part D (page): part A's version reads these through the runbook model with build-time
+ * validation; this one only scans the pages' text so the incident page and bar run before A lands.
+ */
+export function incidentContent(): Promise<IncidentContent> {
+	incident ??= (async () => {
+		const { root, contentDir } = projectPaths();
+		const content: IncidentContent = { levels: [], escalation: [] };
+		for (const file of await findPages(resolve(root, contentDir))) {
+			const text = await readFile(file, 'utf8');
+			const slug = relative(resolve(root, contentDir), file)
+				.split(sep)
+				.join('/')
+				.replace(/\.mdx?$/, '')
+				.replace(/(^|\/)index$/, '');
+			const lines = text.split('\n');
+			let header: string[] | undefined;
+			for (const line of lines) {
+				if (!line.startsWith('|')) {
+					header = undefined;
+					continue;
+				}
+				const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+				if (!header) {
+					header = cells.map((c) => c.toLowerCase());
+					continue;
+				}
+				const level = /<Severity level=\{(\d)\} \/>/.exec(cells[0] ?? '')?.[1];
+				if (!level) continue;
+				const at = (name: string) => cells[header!.indexOf(name)];
+				const response = (at('response time') ?? '').replace('&lt;', '<');
+				const match = /^<\s*(\d+)\s*(min|minutes?|hours?)$/.exec(response);
+				if (!match) continue;
+				content.severityPage = slug;
+				content.levels.push({
+					level: Number(level),
+					definition: at('definition') ?? '',
+					...(at('examples') ? { examples: at('examples')! } : {}),
+					responseTime: response,
+					responseMinutes: Number(match[1]) * (match[2]!.startsWith('h') ? 60 : 1),
+					...(at('notification') ? { notification: at('notification')! } : {}),
+				});
+			}
+			for (const m of text.matchAll(
+				/<Escalate from=\{(\d)\} to=\{(\d)\} (?:after="(\d+) (minutes?|hours?)"|when="([^"]+)") \/>/g,
+			)) {
+				const [, from, to, amount, unit, when] = m;
+				content.escalation.push(
+					when === undefined
+						? {
+								from: Number(from),
+								to: Number(to),
+								afterMinutes: Number(amount) * (unit!.startsWith('h') ? 60 : 1),
+								text: `If a SEV-${from} is not resolved within ${amount} ${unit}, escalate to SEV-${to}.`,
+							}
+						: { from: Number(from), to: Number(to), when, text: `If a SEV-${from} ${when}, escalate to SEV-${to}.` },
+				);
+			}
+			const fence = /^```md report-template\n([\s\S]*?)\n```$/m.exec(text);
+			if (fence) {
+				content.template = {
+					markdown: `${fence[1]}\n`,
+					file: relative(root, file).split(sep).join('/'),
+					line: text.slice(0, fence.index).split('\n').length + 1,
+					page: slug,
+				};
+			}
+		}
+		content.levels.sort((a, b) => a.level - b.level);
+		return content;
+	})();
+	return incident;
 }
