@@ -10,7 +10,6 @@
  * offline, or sent just before the socket dropped, reach the bridge on the next `welcome`.
  */
 import {
-	MAX_CLIENT_FRAME_BYTES,
 	type ClientMessage,
 	type RefusedMessage,
 	type TimelineMessage,
@@ -19,9 +18,9 @@ import {
 import { BRIDGE_KINDS, type TimelineEvent } from '../../incident/schema.ts';
 import { foldIncident, mergeEvents, type IncidentState } from '../../incident/timeline.ts';
 
+import { batches } from './batches.ts';
+
 const STORAGE_KEY = 'opsbook-incident';
-/** Room for the message around the events, under the bridge's frame limit. */
-const BATCH_BYTES = MAX_CLIENT_FRAME_BYTES - 1024;
 
 export const CHANGE_EVENT = 'change';
 
@@ -40,27 +39,6 @@ function loadOutbox(): TimelineEvent[] {
 	return [];
 }
 
-/** Splits events into `timeline` messages under the bridge's frame limit. */
-export function batches(events: TimelineEvent[], ref: () => string, merge: boolean): ClientMessage[] {
-	const messages: ClientMessage[] = [];
-	let batch: TimelineEvent[] = [];
-	let bytes = 0;
-	const flush = () => {
-		if (batch.length === 0) return;
-		messages.push({ type: 'timeline', ref: ref(), events: batch, ...(merge ? { merge } : {}) });
-		batch = [];
-		bytes = 0;
-	};
-	for (const event of events) {
-		const size = new TextEncoder().encode(JSON.stringify(event)).length + 1;
-		if (bytes + size > BATCH_BYTES || batch.length >= 5000) flush();
-		batch.push(event);
-		bytes += size;
-	}
-	flush();
-	return messages;
-}
-
 export class IncidentStore extends EventTarget {
 	/** The timeline as the bridge has it, when one is paired and has welcomed us. */
 	#bridged?: { send(message: ClientMessage): void; bridgeId: string; events: TimelineEvent[] };
@@ -71,6 +49,8 @@ export class IncidentStore extends EventTarget {
 	/** Events sent, by request ref, until echoed or refused. */
 	readonly #sent = new Map<string, string[]>();
 	#refs = 0;
+	/** Events a bridge refused as invalid: recording them again would only be refused again. */
+	readonly #refused = new Set<string>();
 	#state?: IncidentState | undefined;
 	#folded = false;
 	/** Why the bridge did not take this page's events, as a sentence; cleared once it does. */
@@ -117,7 +97,7 @@ export class IncidentStore extends EventTarget {
 	/** Records events: kept in this browser until a bridge echoes them. */
 	append(events: TimelineEvent[]) {
 		const known = new Set(this.events().map((e) => e.id));
-		const fresh = events.filter((e) => !known.has(e.id));
+		const fresh = events.filter((e) => !known.has(e.id) && !this.#refused.has(e.id));
 		if (fresh.length === 0) return;
 		this.#outbox.push(...fresh);
 		this.#save();
@@ -183,8 +163,8 @@ export class IncidentStore extends EventTarget {
 		this.#sent.delete(message.ref!);
 		if (message.code === 'invalid-event') {
 			// Sending them again cannot help.
-			const refused = new Set(ids);
-			this.#outbox = this.#outbox.filter((e) => !refused.has(e.id));
+			for (const id of ids) this.#refused.add(id);
+			this.#outbox = this.#outbox.filter((e) => !this.#refused.has(e.id));
 			this.#save();
 			this.problem = `The bridge refused ${ids.length === 1 ? 'an event' : `${ids.length} events`} of this page: ${message.message}`;
 		} else if (message.code === 'incident-open') {
@@ -216,7 +196,6 @@ export class IncidentStore extends EventTarget {
 			[runs, true],
 		] as const) {
 			for (const message of batches(list, ref, asMerge)) {
-				if (message.type !== 'timeline') continue;
 				this.#sent.set(
 					message.ref,
 					message.events.map((e) => e.id),
