@@ -6,8 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatReport } from '../../src/import/index.ts';
@@ -35,8 +34,11 @@ describe('the import corpus', () => {
 	let dir: string;
 	let pages: ImportedPage[];
 	before(async () => {
-		dir = await mkdtemp(join(tmpdir(), 'opsbook-import-'));
+		// Inside the repository, so the pages' import of src/components.ts reads the same in every
+		// checkout, as the golden files have it.
 		const root = process.cwd();
+		await mkdir(join(root, 'tests/.tmp'), { recursive: true });
+		dir = await mkdtemp(join(root, 'tests/.tmp/import-corpus-'));
 		({ pages } = await importFiles(await sources(), {
 			outDir: relative(root, join(dir, 'content')),
 			root,
