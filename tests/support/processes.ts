@@ -79,6 +79,23 @@ export async function freePort(): Promise<number> {
 	});
 }
 
+/**
+ * A loopback port nothing listens on, and that no other test will take: below Linux's ephemeral
+ * range (32768 and up), where every `listen(0)` of the test run gets its port, so the sshd started
+ * next or a bridge in a parallel test file cannot land on it and answer where a refusal is meant.
+ */
+export async function quietPort(): Promise<number> {
+	for (;;) {
+		const port = 20_000 + Math.floor(Math.random() * 10_000);
+		const free = await new Promise<boolean>((resolve) => {
+			const server = createServer();
+			server.once('error', () => resolve(false));
+			server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+		});
+		if (free) return port;
+	}
+}
+
 /** Polls `check` until it gives a value other than `undefined` or `false`; fails after `ms`. */
 export async function until<T>(
 	check: () => Promise<T | undefined | false> | T | undefined | false,

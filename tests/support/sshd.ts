@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './processes.ts';
+import { freePort, quietPort } from './processes.ts';
 
 export const SSHD = '/usr/sbin/sshd';
 const SSH_KEYGEN = '/usr/bin/ssh-keygen';
@@ -103,7 +103,7 @@ export async function startSshd(): Promise<Sshd> {
 		const strangerKey = join(dir, 'stranger_ed25519');
 		keygen(strangerKey);
 
-		const closedPort = await freePort();
+		const closedPort = await quietPort();
 		// Another process may take the free port before sshd binds it: try a few.
 		for (let attempt = 1; ; attempt++) {
 			const port = await freePort();
