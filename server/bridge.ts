@@ -4,9 +4,11 @@
  * and speaks the protocol of `src/protocol.ts` over it.
  *
  * A connection must say `hello` with the pairing token first. After that, a page can run
- * blocks by id, follow runs' output, type into them, resize and stop them. Protocol violations
- * close the socket with a `CloseCode`; a run the bridge will not start is answered with
- * `refused` and a stable error code, and the connection stays usable.
+ * blocks by id, follow runs' output, type into them, resize and stop them, and keep the incident
+ * timeline (`timeline.ts`): pages add what responders do, the bridge adds its runs and the
+ * escalation reminders that fall due. Protocol violations close the socket with a `CloseCode`; a
+ * run or an event the bridge will not take is answered with `refused` and a stable error code,
+ * and the connection stays usable.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
@@ -18,13 +20,17 @@ import {
 	type ServerMessage,
 	type TargetInfo,
 } from '../src/protocol.ts';
-import { parseClientMessage } from '../src/protocol-schema.ts';
+import { explainTimelineFrame, parseClientMessage } from '../src/protocol-schema.ts';
+import { dueReminders } from '../src/incident/escalation.ts';
+import type { EventOf, TimelineEvent } from '../src/incident/schema.ts';
 import { gateResult } from '../src/runbook/gates.ts';
+import { isCheck } from '../src/runbook/verdict.ts';
 import type { Risk } from '../src/runbook/schema.ts';
 import type { AuditLog } from './audit-log.ts';
 import { resolveRun, type ExecutableRegistry } from './registry.ts';
 import { Run, type RunFollower } from './run.ts';
 import type { TargetDriver } from './targets/target.ts';
+import type { AddResult, Timeline } from './timeline.ts';
 
 /** What the bridge needs of a socket. `ws` fits it; so does an in-memory pair in tests. */
 export interface BridgeSocket {
@@ -38,6 +44,8 @@ export interface BridgeOptions {
 	drivers: ReadonlyMap<string, TargetDriver>;
 	token: string;
 	audit: AuditLog;
+	/** The incident timelines; runs are recorded to the open incident. */
+	timeline: Timeline;
 	maxRisk: Risk;
 	/**
 	 * Targets armed from the start (`--arm`). `local` is always armed; every other target stays out
@@ -47,6 +55,8 @@ export interface BridgeOptions {
 	limits?: Partial<BridgeLimits>;
 	/** Where protocol errors are reported; never given the token. */
 	log?: (line: string) => void;
+	/** The clock escalation reminders are judged by; tests set it. */
+	now?: () => Date;
 }
 
 export interface BridgeLimits {
@@ -62,6 +72,8 @@ export interface BridgeLimits {
 	 * opens, and a socket that never does holds one of the few unpaired places (`http.ts`).
 	 */
 	helloTimeoutMs: number;
+	/** How often the bridge looks for escalation reminders that fell due. */
+	reminderMs: number;
 }
 
 export const DEFAULT_LIMITS: BridgeLimits = {
@@ -70,6 +82,7 @@ export const DEFAULT_LIMITS: BridgeLimits = {
 	recentRuns: 20,
 	ringBytes: 2 * 1024 * 1024,
 	helloTimeoutMs: 2000,
+	reminderMs: 15_000,
 };
 
 export interface Connection {
@@ -127,6 +140,10 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		else if (result === false) passed.delete(run.block.id);
 	};
 	const sockets = new Set<ClientState>();
+	const { timeline } = options;
+	const now = options.now ?? (() => new Date());
+	/** The incident each run is recorded to: the one open when it started, to its end. */
+	const runIncident = new Map<Run, string>();
 	const targets = (): TargetInfo[] =>
 		[...options.drivers.values()].map(({ name, target }) => ({
 			name,
@@ -190,6 +207,101 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		for (const other of sockets) if (other.authorized) send(other, message);
 	};
 
+	/**
+	 * Tells the pages what the timeline took: every page hears the added events; the page that
+	 * sent the batch hears, with its `ref`, every event of it the timeline holds, added or there
+	 * already, so it knows which of its events are safe to forget.
+	 */
+	const announce = (result: AddResult, sender?: { client: ClientState; ref: string }) => {
+		const echo = result.ok ? result.echo : new Map<string, TimelineEvent[]>();
+		const incidents = new Set([...result.added.keys(), ...(sender ? echo.keys() : [])]);
+		for (const incident of incidents) {
+			for (const client of sockets) {
+				if (!client.authorized) continue;
+				const own = sender?.client === client && echo.has(incident);
+				const events = own ? echo.get(incident)! : result.added.get(incident);
+				if (!events?.length) continue;
+				send(client, {
+					type: 'timeline',
+					...(own && { ref: sender!.ref }),
+					incident,
+					events,
+				});
+			}
+		}
+	};
+
+	/** Adds the bridge's own events (its runs, reminders) and tells every page. */
+	const record = async (events: TimelineEvent[]): Promise<AddResult> => {
+		const result = await timeline.add(events, { from: 'bridge' });
+		announce(result);
+		if (!result.ok) log(`opsbook bridge: ${result.code}: ${result.message}`);
+		return result;
+	};
+
+	/** Appends the escalation reminders of the open incident that have fallen due. */
+	const remind = () => {
+		const failed = (error: unknown) =>
+			log(`opsbook bridge: reminders: ${(error as Error).stack ?? String(error)}`);
+		try {
+			const open = timeline.open();
+			if (!open?.state) return;
+			const due = dueReminders(open.state, options.registry.incident, now()).filter(
+				(event) => !open.ids.has(event.id),
+			);
+			if (due.length > 0) record(due).catch(failed);
+		} catch (error) {
+			failed(error);
+		}
+	};
+	const reminders = setInterval(remind, limits.reminderMs);
+	reminders.unref();
+	remind();
+
+	const recordStart = async (run: Run): Promise<string | undefined> => {
+		const open = timeline.open();
+		if (!open) return undefined;
+		runIncident.set(run, open.id);
+		const result = await record([runStarted(run, open.id, timeline.bridgeId, options.audit.path)]);
+		if (result.ok) return undefined;
+		runIncident.delete(run);
+		return `The incident timeline could not record this run, so it did not start. ${result.message}`;
+	};
+
+	const recordEnd = async (run: Run) => {
+		const incident = runIncident.get(run);
+		if (incident === undefined) return;
+		runIncident.delete(run);
+		await record([runEnded(run, incident, timeline.bridgeId)]);
+	};
+
+	async function addFromPage(
+		client: ClientState,
+		events: TimelineEvent[],
+		ref: string,
+		merge = false,
+	) {
+		let result: AddResult;
+		try {
+			result = await timeline.add(events, { from: 'page', merge });
+		} catch (error) {
+			log(`opsbook bridge: timeline: ${(error as Error).stack ?? String(error)}`);
+			refuse(
+				client,
+				'timeline-failed',
+				'The bridge could not add these events; its log says why.',
+				{
+					ref,
+				},
+			);
+			return;
+		}
+		announce(result, { client, ref });
+		if (!result.ok) return refuse(client, result.code, result.message, { ref });
+		// A declaration or a severity change may make a rule due at once.
+		remind();
+	}
+
 	const listRuns = (): RunInfo[] => [...runs.values()].reverse().map((r) => r.info());
 
 	const refuse = (
@@ -231,12 +343,21 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					return;
 				}
 				client.authorized = true;
+				const current = timeline.current();
 				send(client, {
 					type: 'welcome',
 					version: PROTOCOL_VERSION,
 					bridge: { maxRisk: options.maxRisk, targets: targets() },
 					runs: listRuns(),
 					passed: [...passed],
+					...(current && {
+						incident: {
+							id: current.id,
+							events: current.events,
+							...(current.dropped.length > 0 && { dropped: current.dropped }),
+						},
+					}),
+					bridgeId: timeline.bridgeId,
 				});
 				return;
 			}
@@ -270,6 +391,8 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					audit: options.audit,
 					override: resolution.override,
 					onUpdate: broadcast,
+					beforeStart: recordStart,
+					beforeEnd: recordEnd,
 				});
 				// A newer run that has not ended means the block has not passed (yet).
 				recordGate(run);
@@ -305,6 +428,32 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				const driver = options.drivers.get(message.target);
 				// `local` is the responder's own machine: it is always within reach.
 				if (driver && driver.target.kind !== 'local') void setArmed(message.target, false, client);
+				return;
+			}
+			case 'timeline':
+				void addFromPage(client, message.events, message.ref, message.merge);
+				return;
+			case 'timeline-get': {
+				const found = timeline.get(message.incident);
+				if (!found) {
+					refuse(
+						client,
+						'unknown-incident',
+						`This bridge has no record of incident "${message.incident}".`,
+						{
+							ref: message.ref,
+						},
+					);
+					return;
+				}
+				send(client, {
+					type: 'timeline',
+					ref: message.ref,
+					incident: found.id,
+					events: found.events,
+					complete: true,
+					...(found.dropped.length > 0 && { dropped: found.dropped }),
+				});
 				return;
 			}
 			default: {
@@ -378,6 +527,10 @@ export function makeBridge(options: BridgeOptions): Bridge {
 								: new TextDecoder().decode(data);
 						const message = text === undefined ? undefined : parseClientMessage(text);
 						if (!message) {
+							// A bad event in a batch (a merged file, say) is the page's to explain, not a reason
+							// to drop its connection.
+							const bad = client.authorized && text !== undefined && explainTimelineFrame(text);
+							if (bad) return refuse(client, 'invalid-event', bad.message, { ref: bad.ref });
 							socket.close(CloseCode.BadRequest, 'Not a message of the Opsbook protocol');
 							return;
 						}
@@ -400,13 +553,75 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			};
 		},
 		async close() {
+			clearInterval(reminders);
 			const live = [...runs.values()].filter((r) => r.state !== 'exited');
 			for (const run of live) run.stop();
 			await Promise.all(live.map((r) => r.finished));
 			for (const client of sockets)
 				client.socket.close(CloseCode.GoingAway, 'The bridge is shutting down');
 			await Promise.all([...options.drivers.values()].map((d) => d.close()));
-			await options.audit.close();
+			await Promise.all([options.audit.close(), timeline.close()]);
 		},
+	};
+}
+
+const clip = (text: string, max: number) =>
+	text.length > max ? `${text.slice(0, max - 1)}…` : text;
+
+/** The timeline's record of a run's start: what the audit log's `start` says, and where that is. */
+function runStarted(
+	run: Run,
+	incident: string,
+	bridge: string,
+	audit: string,
+): EventOf<'run-started'> {
+	const info = run.info();
+	return {
+		id: `run:${bridge}:${run.id}:started`,
+		incident,
+		at: new Date(run.startedAt).toISOString(),
+		kind: 'run-started',
+		run: run.id,
+		bridge,
+		block: run.block.id,
+		title: clip(run.block.title, 300),
+		risk: run.block.risk,
+		check: isCheck(run.block.expect),
+		blockPage: info.blockPage,
+		...(info.page && { page: clip(info.page, 512) }),
+		target: info.target,
+		...(info.blockTarget !== undefined && { blockTarget: info.blockTarget }),
+		command: info.command,
+		...(run.override && {
+			override: { reason: run.override.reason, unmet: run.override.needs.map((n) => clip(n, 512)) },
+		}),
+		audit: clip(audit, 4096),
+	};
+}
+
+/** Lines of output a check that did not pass keeps on the timeline. */
+const TAIL_LINES = 20;
+
+/** The timeline's record of a run's end; a check that did not pass keeps its last lines. */
+function runEnded(run: Run, incident: string, bridge: string): EventOf<'run-ended'> {
+	const failedCheck = run.verdict !== undefined && run.verdict.outcome !== 'pass';
+	const tail = failedCheck ? run.outputTail(TAIL_LINES) : [];
+	return {
+		id: `run:${bridge}:${run.id}:ended`,
+		incident,
+		at: new Date().toISOString(),
+		kind: 'run-ended',
+		run: run.id,
+		bridge,
+		block: run.block.id,
+		end: run.end ?? 'failed',
+		...(run.exitCode !== undefined && { exitCode: run.exitCode }),
+		...(run.signal !== undefined && { signal: run.signal }),
+		durationMs: run.durationMs ?? 0,
+		...(run.verdict && {
+			verdict: { outcome: run.verdict.outcome, reason: clip(run.verdict.reason, 300) },
+		}),
+		...(run.message !== undefined && { message: clip(run.message, 1000) }),
+		...(tail.length > 0 && { tail }),
 	};
 }

@@ -7,6 +7,7 @@
  * ever executed as text.
  */
 import type { OpsbookConfig } from '../src/runbook/config.ts';
+import type { IncidentContent } from '../src/runbook/incident-content.ts';
 import { loadValidRunbooks, type ProjectPaths } from '../src/runbook/runbooks-fs.ts';
 import { unmetNeeds, type GateOverride } from '../src/runbook/gates.ts';
 import { RISKS, type CommandBlock, type Risk } from '../src/runbook/schema.ts';
@@ -16,6 +17,8 @@ import type { ErrorCode, RunRequest } from '../src/protocol.ts';
 export interface ExecutableRegistry {
 	config: OpsbookConfig;
 	blocks: ReadonlyMap<string, CommandBlock>;
+	/** The severity levels and escalation rules its reminders follow, and the report template. */
+	incident: IncidentContent;
 }
 
 /** Loads and validates every runbook of a project; throws a `RunbookError` listing problems. */
@@ -24,6 +27,7 @@ export async function loadExecutableRegistry(paths: ProjectPaths): Promise<Execu
 	return {
 		config: loaded.config,
 		blocks: new Map(loaded.blocks.map(({ block }) => [block.id, block])),
+		incident: loaded.incident,
 	};
 }
 

@@ -32,6 +32,7 @@ import type { CommandBlock } from '../src/runbook/schema.ts';
 import { isCheck, judge, OutputMatcher, type Verdict } from '../src/runbook/verdict.ts';
 import type { AuditLog } from './audit-log.ts';
 import { RingBuffer } from './ring-buffer.ts';
+import { terminalTail } from './timeline.ts';
 import { ownDescriptorsOnly } from './targets/descriptors.ts';
 import {
 	TargetError,
@@ -152,6 +153,13 @@ export interface RunOptions {
 	override?: GateOverride | undefined;
 	/** Called on every state change, after the audit log has it. */
 	onUpdate(run: Run): void;
+	/**
+	 * Called once the audit log has the start, before the target is reached (the incident
+	 * timeline records the run here); resolves with a sentence when the run must not start.
+	 */
+	beforeStart?(run: Run): Promise<string | undefined>;
+	/** Called once the audit log has the end, before any page hears of it. */
+	beforeEnd?(run: Run): Promise<void>;
 }
 
 export class Run {
@@ -239,6 +247,15 @@ export class Run {
 		};
 	}
 
+	/**
+	 * The last `lines` lines of the output as plain text (see `terminalTail`), any secret value
+	 * the command printed shown as `***`.
+	 */
+	outputTail(lines: number): string[] {
+		const { chunks } = this.ring.read(this.ring.end - 64 * 1024);
+		return terminalTail(chunks, lines, Object.values(this.#options.secrets ?? {}));
+	}
+
 	/** Logs the start, reaches the target and starts the process. Never rejects. */
 	async start(): Promise<void> {
 		const { audit, block, driver } = this.#options;
@@ -256,6 +273,10 @@ export class Run {
 				command: this.redacted,
 				...(this.override !== undefined && { override: this.override }),
 			});
+			if (this.#stopping) return void this.#ended(undefined, undefined);
+			const refusal = await this.#options.beforeStart?.(this);
+			// Said as it is, like a target's own refusal.
+			if (refusal !== undefined) throw new TargetError(refusal);
 			if (this.#stopping) return void this.#ended(undefined, undefined);
 			const prepared = await driver.prepare(this.#command, {
 				runId: this.id,
@@ -563,6 +584,11 @@ export class Run {
 			});
 		} catch (error) {
 			console.error(`opsbook bridge: could not write the audit log: ${(error as Error).message}`);
+		}
+		try {
+			await this.#options.beforeEnd?.(this);
+		} catch (error) {
+			console.error(`opsbook bridge: could not record the end: ${(error as Error).message}`);
 		}
 		this.state = 'exited';
 		this.#followers.clear();

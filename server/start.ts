@@ -14,6 +14,7 @@ import { openPrivateFile, privateDir } from './private-files.ts';
 import { loadExecutableRegistry, type ExecutableRegistry } from './registry.ts';
 import { pairingLink, recordRunning } from './running.ts';
 import { localTarget, runEnvironment } from './targets/local.ts';
+import { Timeline } from './timeline.ts';
 import type { TargetDriver } from './targets/target.ts';
 
 export interface StartOptions {
@@ -31,7 +32,10 @@ export interface StartOptions {
 	 * than `local` is out of reach until armed, here or from a page.
 	 */
 	arm?: readonly string[];
-	/** Holds the pairing token and, unless `auditLog` says otherwise, the audit log. */
+	/**
+	 * Holds the pairing token, the bridge's id, the incident timelines (`incidents/`) and, unless
+	 * `auditLog` says otherwise, the audit log.
+	 */
 	stateDir?: string;
 	auditLog?: string;
 	/** An ssh client config (`ssh -F`) for the ssh targets; tests point it at their sshd. */
@@ -128,6 +132,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 	const auditLog = options.auditLog ?? join(stateDir, 'audit.jsonl');
 	const token = pairingToken(stateDir, options.newToken);
 	const audit = new AuditLog(auditLog);
+	const timeline = new Timeline(stateDir);
 	const arm = [...new Set(options.arm ?? [])].filter(
 		(name) => config.targets[name]?.kind !== 'local',
 	);
@@ -138,6 +143,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 		drivers,
 		token,
 		audit,
+		timeline,
 		maxRisk: options.maxRisk ?? 'destructive',
 		armed: arm,
 		...(options.limits && { limits: options.limits }),

@@ -4,6 +4,8 @@
  */
 import * as z from 'zod/mini';
 import { MAX_OVERRIDE_REASON } from './runbook/gates.ts';
+import { describeIssue } from './incident/file.ts';
+import { TimelineEventSchema } from './incident/schema.ts';
 
 const RunId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
 const Dimension = z.number().check(z.int());
@@ -102,6 +104,27 @@ export const AckSchema = z.object({
 	bytes: z.number().check(z.int(), z.nonnegative()),
 });
 
+/**
+ * Add events to the incident timeline: what the page recorded (a declaration, a note, a tree
+ * decision, a severity change, a resolution), events kept in browser storage while no bridge was
+ * paired, or, with `merge`, another responder's exported timeline. Run events are the bridge's own
+ * record and are accepted only in a merge, and only from another bridge. Events already on the
+ * timeline (same id) are skipped. Answered by a `timeline` message to every page, or `refused`.
+ */
+export const TimelineAppendSchema = z.object({
+	type: z.literal('timeline'),
+	ref: z.string().check(z.maxLength(64)),
+	events: z.array(TimelineEventSchema).check(z.minLength(1), z.maxLength(5000)),
+	merge: z.optional(z.boolean()),
+});
+
+/** Ask for an incident's whole timeline (a past one, to read or export it); answered by `timeline`. */
+export const TimelineRequestSchema = z.object({
+	type: z.literal('timeline-get'),
+	ref: z.string().check(z.maxLength(64)),
+	incident: z.string().check(z.maxLength(128)),
+});
+
 export const ClientMessageSchema = z.discriminatedUnion('type', [
 	HelloSchema,
 	RunRequestSchema,
@@ -113,6 +136,8 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
 	ResizeSchema,
 	StopSchema,
 	AckSchema,
+	TimelineAppendSchema,
+	TimelineRequestSchema,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 export type HelloMessage = z.infer<typeof HelloSchema>;
@@ -125,6 +150,8 @@ export type InputMessage = z.infer<typeof InputSchema>;
 export type ResizeMessage = z.infer<typeof ResizeSchema>;
 export type StopMessage = z.infer<typeof StopSchema>;
 export type AckMessage = z.infer<typeof AckSchema>;
+export type TimelineAppendMessage = z.infer<typeof TimelineAppendSchema>;
+export type TimelineRequestMessage = z.infer<typeof TimelineRequestSchema>;
 
 /** Parses a text frame from a page; `undefined` when it is not a message of this protocol. */
 export function parseClientMessage(text: string): ClientMessage | undefined {
@@ -136,4 +163,34 @@ export function parseClientMessage(text: string): ClientMessage | undefined {
 	}
 	const result = ClientMessageSchema.safeParse(json);
 	return result.success ? result.data : undefined;
+}
+
+/**
+ * For a `timeline` frame that `parseClientMessage` rejected: its `ref` and what is wrong with it
+ * (an event of a newer Opsbook, a hand-edited file being merged), so the bridge can refuse the
+ * batch with `invalid-event` and the page can say why, instead of the connection closing.
+ */
+export function explainTimelineFrame(text: string): { ref: string; message: string } | undefined {
+	let json: unknown;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+	const frame = json as { type?: unknown; ref?: unknown; events?: unknown } | null;
+	if (frame?.type !== 'timeline' || typeof frame.ref !== 'string' || frame.ref.length > 64)
+		return undefined;
+	const result = TimelineAppendSchema.safeParse(json);
+	if (result.success) return undefined;
+	const issue = result.error.issues[0]!;
+	const [field, index, ...rest] = issue.path;
+	const what =
+		issue.code === 'invalid_union' && rest.join('.') === 'kind'
+			? `is of a kind this bridge does not know ("${String((frame.events as { kind?: unknown }[])[index as number]?.kind).slice(0, 40)}")`
+			: `${rest.length > 0 ? `: its "${rest.join('.')}" ` : ' '}${describeIssue(issue)}`;
+	const where =
+		field === 'events' && typeof index === 'number'
+			? `Event ${index + 1} of ${Array.isArray(frame.events) ? frame.events.length : '?'}${what.startsWith(':') ? what : ` ${what}`}`
+			: `The message's "${issue.path.join('.')}" ${describeIssue(issue)}`;
+	return { ref: frame.ref, message: `${where}, so nothing was added.` };
 }

@@ -15,9 +15,10 @@
 
 import type { GateOverride } from './runbook/gates.ts';
 import type { Verdict } from './runbook/verdict.ts';
+import type { TimelineEvent } from './incident/schema.ts';
 
 /** Bumped when a message changes shape; `hello` and `welcome` carry it. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Where the bridge accepts WebSocket upgrades. */
 export const BRIDGE_PATH = '/_opsbook/bridge';
@@ -90,6 +91,14 @@ export const ERROR_CODES = [
 	 * session; a request with `override: { reason }` runs it anyway, on record.
 	 */
 	'gate-closed',
+	/** Declaring an incident while another is open on this bridge: resolve that one first. */
+	'incident-open',
+	/** Timeline events for an incident this bridge has no record of, and no declaration with them. */
+	'unknown-incident',
+	/** Timeline events a page may not add (a run record outside a merge, or of this bridge itself). */
+	'invalid-event',
+	/** The timeline could not be written to disk, so nothing was added (or the run did not start). */
+	'timeline-failed',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -112,7 +121,10 @@ export type {
 	ResizeMessage,
 	RunRequest,
 	StopMessage,
+	TimelineAppendMessage,
+	TimelineRequestMessage,
 } from './protocol-schema.ts';
+export type { TimelineEvent } from './incident/schema.ts';
 
 // Bridge → page
 
@@ -190,6 +202,18 @@ export interface WelcomeMessage {
 	 * From here on the page follows them in `run` messages, with `gateResult`.
 	 */
 	passed: string[];
+	/**
+	 * The bridge's incident: the open one, else the most recently resolved, with its whole
+	 * timeline; none when this bridge has recorded no incident. New events follow in `timeline`.
+	 */
+	incident?: {
+		id: string;
+		events: TimelineEvent[];
+		/** Lines of its file the bridge could not read (a crash mid-write), as sentences. */
+		dropped?: string[];
+	};
+	/** The bridge's own id, as its run events carry it (`bridge`). */
+	bridgeId: string;
 }
 
 /** A run request was accepted; output follows in binary frames. */
@@ -230,8 +254,25 @@ export interface AttachedMessage {
 	truncated: boolean;
 }
 
+/**
+ * Events added to an incident's timeline, sent to every page (with `ref` to the page that asked,
+ * and then also listing events it sent that were already there), or the answer to `timeline-get`
+ * with the whole timeline (`complete`).
+ */
+export interface TimelineMessage {
+	type: 'timeline';
+	ref?: string;
+	incident: string;
+	events: TimelineEvent[];
+	/** The events are the incident's whole timeline, not just new ones. */
+	complete?: boolean;
+	/** Lines of the file the bridge could not read (a crash mid-write), as sentences. */
+	dropped?: string[];
+}
+
 export type ServerMessage =
 	| WelcomeMessage
+	| TimelineMessage
 	| StartedMessage
 	| RefusedMessage
 	| RunUpdateMessage

@@ -8,6 +8,8 @@
  * recently run (`welcome.runs`), reattached from the bridge's buffer, so a reload loses nothing.
  * After a network drop or a bridge restart it reconnects with backoff and picks the runs up again;
  * after a refusal (wrong token, origin, version) retrying cannot help, so it says why instead.
+ * It also carries the incident timeline between the bridge and the page's store
+ * (`incident/store.ts`).
  */
 import {
 	CloseCode,
@@ -30,6 +32,7 @@ import { isLoopbackBridgeUrl, type Pairing } from './pairing.ts';
 import { RunPanel } from './run-panel.ts';
 import { RunsList } from './runs-list.ts';
 import { announceRun } from './run-events.ts';
+import { incidentStore } from './incident/store.ts';
 
 /** Close codes after which reconnecting only repeats the refusal, and what to tell the responder. */
 const REFUSALS: ReadonlyMap<number, string> = new Map([
@@ -194,7 +197,11 @@ class Bridge {
 				this.#enableAll();
 				break;
 			}
+			case 'timeline':
+				incidentStore.bridgeMessage(message);
+				break;
 			case 'refused': {
+				if (incidentStore.bridgeRefused(message)) break;
 				const arming = message.ref === undefined ? undefined : this.#arming.get(message.ref);
 				if (arming) {
 					this.#arming.delete(message.ref!);
@@ -253,6 +260,8 @@ class Bridge {
 		for (const block of message.passed) this.#passed.add(block);
 		this.#showConnected(message.bridge);
 		this.#runsList.show(this.#runs.values(), message.bridge.targets);
+		// The bridge keeps the incident's timeline from here on; the page hands it what it kept.
+		incidentStore.bridgeWelcomed(message, (m) => this.send(m));
 
 		await customElements.whenDefined('opsbook-command');
 		if (document.querySelector('opsbook-run-all'))
@@ -289,6 +298,7 @@ class Bridge {
 			});
 		}
 		this.#detached.clear();
+		if (wasWelcomed) incidentStore.bridgeClosed();
 		for (const panel of this.#panels.values()) panel.disconnected();
 		const refusal = REFUSALS.get(code);
 		if (refusal) return this.#refuse(refusal);

@@ -5,6 +5,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { OpsbookConfig } from '../runbook/config.ts';
+import { siteIncidentContent, type IncidentContent } from '../runbook/incident-content.ts';
 import { blockKey, parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
 import {
 	findPages,
@@ -79,4 +80,24 @@ export async function siteBlock(id: string): Promise<CommandBlock | undefined> {
 		(loaded) => new Map(loaded.blocks.map(({ block }) => [block.id, block])),
 	);
 	return (await site).get(id);
+}
+
+/**
+ * What an incident reads from the site: the severity levels and escalation rules every page's
+ * incident bar needs, and the report template of the incident page. Read from the same cached
+ * pages as the rest, so `astro dev` shows an edited table or template on the next page load.
+ * Problems were reported by the build's own check of the runbooks.
+ */
+export async function incidentContent(): Promise<IncidentContent> {
+	const { root, contentDir } = projectPaths();
+	const all = await Promise.all((await findPages(resolve(root, contentDir))).map(page));
+	return siteIncidentContent(all, () => {});
+}
+
+/**
+ * `content` as the text of a `<script type="application/json">`: a `<` in a definition or the
+ * template cannot close the element early.
+ */
+export function jsonForScript(content: unknown): string {
+	return JSON.stringify(content).replace(/</g, '\\u003c');
 }

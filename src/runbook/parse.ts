@@ -18,6 +18,7 @@ import GithubSlugger from 'github-slugger';
 import { markdownToMdast, mdxToMdast, type MdastNode } from 'satteri';
 import { parse as parseYaml } from 'yaml';
 import type { OpsbookConfig } from './config.ts';
+import { readIncidentContent, type PageIncidentContent } from './incident-content.ts';
 import { parseMeta, type MetaOption } from './meta.ts';
 import {
 	BlockIdSchema,
@@ -115,6 +116,8 @@ export interface ParsedRunbook {
 	headings: PageHeading[];
 	/** The page's decision tree, if it has one (see `tree.ts`). */
 	tree?: DecisionTreeModel;
+	/** The page's severity table, escalation rules and report template (see `incident-content.ts`). */
+	incident?: PageIncidentContent;
 }
 
 /** The page slug Starlight gives `file` (relative to the content folder): `runbooks/api.mdx` → `runbooks/api`. */
@@ -512,6 +515,14 @@ export function parseRunbook(
 		checkAt: (line) => checks.get(line),
 		problem,
 	});
+	const incident = readIncidentContent(tree, {
+		file,
+		page: slug,
+		parseMarkdown: (markdown) => markdownToMdast(markdown) as MdastNode,
+		problem,
+	});
+	const holdsIncident =
+		incident.table || incident.escalation.length > 0 || incident.templates.length > 0;
 	return {
 		file,
 		slug,
@@ -521,6 +532,7 @@ export function parseRunbook(
 		problems,
 		headings,
 		...(decisionTree ? { tree: decisionTree } : {}),
+		...(holdsIncident ? { incident } : {}),
 	};
 }
 

@@ -7,6 +7,7 @@ import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigSchema, type OpsbookConfig } from './config.ts';
 import { checkNeeds } from './gates.ts';
+import { siteIncidentContent, type IncidentContent } from './incident-content.ts';
 import { parseRunbook, type FoundBlock, type ParsedRunbook, type RunbookProblem } from './parse.ts';
 import type { Registry } from './schema.ts';
 import { resolveTreeLinks } from './tree.ts';
@@ -99,6 +100,8 @@ export interface LoadedRunbooks {
 	/** Every block of the site, in page and document order. */
 	blocks: FoundBlock[];
 	problems: RunbookProblem[];
+	/** What an incident reads from the site: severity levels, escalation rules, report template. */
+	incident: IncidentContent;
 }
 
 /** Reads every runbook under the content folder. Problems are returned, not thrown. */
@@ -148,7 +151,10 @@ export async function loadRunbooks(
 			})),
 		),
 	);
-	return { config: resolvedConfig, runbooks, blocks, problems };
+	const incident = siteIncidentContent(runbooks, (file, line, column, message) =>
+		problems.push({ file, line, column, message }),
+	);
+	return { config: resolvedConfig, runbooks, blocks, problems, incident };
 }
 
 /** The pages as decision trees see them: what an outcome's link may point at. */

@@ -117,6 +117,35 @@ describe('the runbook site', () => {
 	});
 });
 
+describe('what an incident reads from the site', () => {
+	it('keeps the severity page in the seed’s words', async () => {
+		const text = (await pageHtml('severity')).replace(/<[^>]+>/g, '');
+		assert.ok(
+			text.includes(
+				'If a SEV-2 is not resolved within 2 hours, escalate to SEV-1. If a SEV-3 trends toward impacting users, escalate to SEV-2.',
+			),
+			'the escalation rules read as the seed wrote them',
+		);
+		assert.match(await pageHtml('severity'), /<td>&lt; 15 min<\/td>/);
+	});
+
+	it('gives every page the levels and rules, and no page the template from the header', async () => {
+		const { incident } = await loadValidRunbooks({ root: process.cwd() });
+		const { template, ...rest } = incident;
+		assert.ok(template, 'the site has a report template');
+		for (const slug of ['index', 'severity', 'runbooks/database', 'post-incident']) {
+			const html = await pageHtml(slug);
+			const json =
+				/<script type="application\/json" id="opsbook-incident-content">(.*?)<\/script>/s.exec(
+					html,
+				)?.[1];
+			assert.ok(json, `/${slug}/ embeds the incident content`);
+			assert.doesNotMatch(json, /</, 'no markup can end the element early');
+			assert.deepEqual(JSON.parse(json), rest, `/${slug}/ has the site's levels and rules`);
+		}
+	});
+});
+
 describe('with OPSBOOK_EDIT_URL', () => {
 	it('links every page to its file there', async () => {
 		const out = resolve('tests/.tmp/edit-link-site');
@@ -151,6 +180,15 @@ describe('a broken runbook', () => {
 			assert.match(
 				output,
 				/tests\/fixtures\/broken\/runbook\.mdx:8:\d+: placeholder "\{\{service\}\}" has no type/,
+			);
+			// The severity table and escalation rules an incident reads are validated like blocks.
+			assert.match(
+				output,
+				/tests\/fixtures\/broken\/severity\.mdx:11:\d+: SEV-1's response time "ASAP" is not one Opsbook can time/,
+			);
+			assert.match(
+				output,
+				/tests\/fixtures\/broken\/severity\.mdx:15:1: <Escalate after="a while">: write a duration/,
 			);
 			assert.ok(!existsSync(join(out, 'index.html')), 'nothing is published');
 		} finally {

@@ -3,7 +3,9 @@
  * (risk badges, target chips, armed or not, notes, hints, errors, status, every button), the
  * header chip in each of its states with its popovers, the Runs panel, run bars with their exit
  * badges, the confirmation dialog, the production banner, the severity levels, and the decision
- * tree: its summary, answer buttons, and the outcome that applies, chosen by hand or by a check.
+ * tree: its summary, answer buttons, and the outcome that applies, chosen by hand or by a check;
+ * and incident mode: Declare, its dialog, the incident bar with an escalation due, resolved, and
+ * the timeline page with its report preview.
  *
  * A responder reads these at 3 a.m. on whatever screen is at hand, so every text must reach
  * 4.5:1 against what is really behind it (3:1 for large text), disabled buttons included: they
@@ -11,7 +13,8 @@
  */
 import { expect, type Page } from '@playwright/test';
 import { FRAGMENT_KEY } from '../../src/protocol.ts';
-import { test } from '../support/bridge-test.ts';
+import { serveStatic } from '../../server/static.ts';
+import { BRIDGE_SITE, test } from '../support/bridge-test.ts';
 import { measureContrast, type TextContrast } from '../support/contrast.ts';
 
 const ROOTS = [
@@ -26,6 +29,10 @@ const ROOTS = [
 	'.ob-decided',
 	'li.ob-applies',
 	'opsbook-run-all',
+	'opsbook-incident',
+	'.ob-incident-bar',
+	'.ob-declare-dialog',
+	'opsbook-timeline',
 ];
 // The command and the terminal are coloured by their own themes (Expressive Code, xterm).
 const SKIP = ['figure', '.ob-term'];
@@ -120,6 +127,45 @@ for (const theme of ['dark', 'light'] as const) {
 			await expect(page.locator('li.ob-applies')).toHaveCount(2);
 			await findings.measure(page, 'decision tree, answered by hand');
 			findings.check();
+		});
+
+		test('incident mode: Declare, the dialog, the bar, the timeline and the report', async ({
+			page,
+		}) => {
+			const findings = new Findings();
+			const site = await serveStatic({ root: BRIDGE_SITE });
+			try {
+				await page.clock.install({ time: new Date('2026-11-26T10:00:00Z') });
+				await page.goto(site.url);
+				await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+				await expect(page.getByRole('button', { name: 'Declare incident' })).toBeVisible();
+				await findings.measure(page, 'Declare in the header');
+				await page.getByRole('button', { name: 'Declare incident' }).click();
+				const dialog = page.getByRole('dialog', { name: 'Declare an incident' });
+				await dialog.getByRole('button', { name: 'Declare', exact: true }).click();
+				await expect(dialog.getByRole('alert')).toHaveText('Give the incident a title.');
+				await findings.measure(page, 'Declare dialog, with its error');
+				await dialog.getByLabel('Title').fill('Checkout down');
+				await dialog.getByRole('radio', { name: /^SEV-2/ }).check();
+				await dialog.getByLabel('Detected at (UTC)').fill('2026-11-26T08:30');
+				await dialog.getByRole('button', { name: 'Declare', exact: true }).click();
+				const bar = page.getByRole('region', { name: 'Incident', exact: true });
+				await expect(bar.getByRole('button', { name: 'Escalate to SEV-1' })).toBeVisible();
+				await findings.measure(page, 'incident bar, escalation due');
+				await bar.getByLabel('Note', { exact: true }).fill('Paged the owner');
+				await bar.getByLabel('Key event').check();
+				await bar.getByLabel('Note', { exact: true }).press('Enter');
+				await page.goto(`${site.url}incident/`);
+				await page.getByRole('button', { name: 'Export report' }).click();
+				await expect(page.locator('.ob-report-preview table').first()).toBeVisible();
+				await findings.measure(page, 'timeline page and report preview');
+				await bar.getByRole('button', { name: 'Resolve' }).click();
+				await expect(bar).toContainText('Resolved');
+				await findings.measure(page, 'incident bar, resolved');
+				findings.check();
+			} finally {
+				await site.close();
+			}
 		});
 
 		test.describe('with a bridge', () => {

@@ -74,9 +74,15 @@ export interface BridgeProcess extends Pick<TestBridge, 'stateDir' | 'origin' | 
  * its own, and waits for the pairing URL it prints.
  */
 export async function spawnTestBridge(
-	options: { args?: string[]; nodeFlags?: string[] } = {},
+	options: {
+		args?: string[];
+		nodeFlags?: string[];
+		/** The state folder of an earlier bridge, to start again on; left in place by `dispose`. */
+		stateDir?: string;
+	} = {},
 ): Promise<BridgeProcess> {
-	const stateDir = await mkdtemp(join(tmpdir(), 'opsbook-bridge-process-'));
+	const kept = options.stateDir;
+	const stateDir = kept ?? (await mkdtemp(join(tmpdir(), 'opsbook-bridge-process-')));
 	const { args = [], nodeFlags = [] } = options;
 	const child = spawn(
 		process.execPath,
@@ -96,7 +102,7 @@ export async function spawnTestBridge(
 	const dispose = async () => {
 		if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
 		await exited;
-		await rm(stateDir, { recursive: true, force: true });
+		if (kept === undefined) await rm(stateDir, { recursive: true, force: true });
 	};
 	let printed = '';
 	child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
@@ -253,6 +259,25 @@ export class TestClient {
 		if (answer.type === 'refused') return { refused: answer } as const;
 		if (answer.type !== 'started') throw new Error('unreachable');
 		return { run: answer.run } as const;
+	}
+
+	/**
+	 * Sends timeline events (a batch, as a page does) and resolves with the bridge's answer to it:
+	 * the `timeline` messages with its ref (one per incident), or the refusal.
+	 */
+	async append(events: unknown[], merge?: boolean) {
+		const ref = Math.random().toString(36).slice(2);
+		this.send({ type: 'timeline', ref, events, ...(merge !== undefined && { merge }) });
+		const answer = await this.waitFor(
+			(m) => (m.type === 'timeline' || m.type === 'refused') && m.ref === ref,
+		);
+		if (answer.type === 'refused') return { refused: answer } as const;
+		// Several incidents in one batch are answered one message each, sent together.
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		const answers = this.messages.filter((m) => m.type === 'timeline' && m.ref === ref);
+		return {
+			events: answers.flatMap((m) => (m.type === 'timeline' ? m.events : [])),
+		} as const;
 	}
 
 	/** Resolves with the run's final state. */
