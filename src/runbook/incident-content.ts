@@ -29,6 +29,7 @@
  * the bridge share; the readers take an already parsed tree (Sätteri is imported for its types only).
  */
 import type { MdastNode } from 'satteri';
+import { children, descendants, isJsx, textOf, where, type At, type Problem } from './mdast.ts';
 
 /** One row of the severity table. */
 export interface SeverityLevel {
@@ -132,11 +133,6 @@ export function escalationText({ from, to, after, when }: EscalateProps): string
 // Reading a page
 
 /** Where something is written on its page. */
-interface At {
-	line: number;
-	column: number;
-}
-
 /** What one page holds for incidents, before the site's pages are put together. */
 export interface PageIncidentContent {
 	/**
@@ -151,33 +147,6 @@ export interface PageIncidentContent {
 	/** The page's ```` ```md report-template ```` fences. */
 	templates: ReportTemplate[];
 }
-
-type Problem = (line: number, column: number, message: string) => void;
-
-const children = (node: MdastNode): MdastNode[] =>
-	'children' in node && Array.isArray(node.children) ? (node.children as MdastNode[]) : [];
-
-function textOf(node: MdastNode): string {
-	if ('value' in node && typeof node.value === 'string') return node.value;
-	return children(node).map(textOf).join('');
-}
-
-function* descendants(node: MdastNode): Generator<MdastNode> {
-	for (const child of children(node)) {
-		yield child;
-		yield* descendants(child);
-	}
-}
-
-const isJsx = (node: MdastNode, name: string) =>
-	(node.type === 'mdxJsxFlowElement' || node.type === 'mdxJsxTextElement') &&
-	'name' in node &&
-	node.name === name;
-
-const where = (node: MdastNode): At => ({
-	line: node.position?.start.line ?? 1,
-	column: node.position?.start.column ?? 1,
-});
 
 /** A JSX attribute as written: a string, an expression's source (`{2}` → `2`), or null for a flag. */
 interface JsxAttribute {

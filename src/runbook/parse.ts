@@ -19,6 +19,7 @@ import { markdownToMdast, mdxToMdast, type MdastNode } from 'satteri';
 import { parse as parseYaml } from 'yaml';
 import type { OpsbookConfig } from './config.ts';
 import { readIncidentContent, type PageIncidentContent } from './incident-content.ts';
+import { textOf } from './mdast.ts';
 import { parseMeta, type MetaOption } from './meta.ts';
 import {
 	BlockIdSchema,
@@ -128,14 +129,6 @@ export function slugOf(relativeToContent: string): string {
 		.map((part) => new GithubSlugger().slug(part))
 		.join('/')
 		.replace(/(^|\/)index$/, '');
-}
-
-function textOf(node: MdastNode): string {
-	if ('value' in node && typeof node.value === 'string') return node.value;
-	if ('children' in node && Array.isArray(node.children)) {
-		return (node.children as MdastNode[]).map(textOf).join('');
-	}
-	return '';
 }
 
 /**

@@ -38,6 +38,7 @@
  */
 import GithubSlugger from 'github-slugger';
 import type { MdastNode } from 'satteri';
+import { children, descendants, isJsx, textOf, where, type Problem } from './mdast.ts';
 import { OUTCOMES, type Outcome } from './verdict.ts';
 
 /** When an outcome applies. */
@@ -155,21 +156,6 @@ export function outcomeFor(
 	return index === -1 ? undefined : index;
 }
 
-type Problem = (line: number, column: number, message: string) => void;
-
-const children = (node: MdastNode): MdastNode[] =>
-	'children' in node && Array.isArray(node.children) ? (node.children as MdastNode[]) : [];
-
-function textOf(node: MdastNode): string {
-	if ('value' in node && typeof node.value === 'string') return node.value;
-	return children(node).map(textOf).join('');
-}
-
-const isJsx = (node: MdastNode, name: string) =>
-	(node.type === 'mdxJsxFlowElement' || node.type === 'mdxJsxTextElement') &&
-	'name' in node &&
-	node.name === name;
-
 interface JsxAttribute {
 	name: string;
 	value: string | null;
@@ -182,19 +168,6 @@ function attributes(node: MdastNode): JsxAttribute[] {
 		value: typeof a.value === 'string' || a.value === null ? (a.value ?? null) : '{…}',
 	}));
 }
-
-function* descendants(node: MdastNode, skip?: (node: MdastNode) => boolean): Generator<MdastNode> {
-	for (const child of children(node)) {
-		if (skip?.(child)) continue;
-		yield child;
-		yield* descendants(child, skip);
-	}
-}
-
-const where = (node: MdastNode) => ({
-	line: node.position?.start.line ?? 1,
-	column: node.position?.start.column ?? 1,
-});
 
 /**
  * The decision tree of a page, read from its Markdown tree, and its headings (every anchor a link
