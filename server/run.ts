@@ -34,6 +34,7 @@ import type { AuditLog } from './audit-log.ts';
 import { RingBuffer } from './ring-buffer.ts';
 import { terminalTail } from './timeline.ts';
 import { ownDescriptorsOnly } from './targets/descriptors.ts';
+import { holdTerminal } from './targets/hold-terminal.ts';
 import {
 	TargetError,
 	type OutputFilter,
@@ -202,6 +203,8 @@ export class Run {
 	#paused = false;
 	#stopping: RunEnd | undefined;
 	#timers: NodeJS.Timeout[] = [];
+	/** Lets go of the terminal the bridge holds open while the command runs (`hold-terminal.ts`). */
+	#release: () => void = () => {};
 	#abort = new AbortController();
 	#started = performance.now();
 	#size: { cols: number; rows: number };
@@ -299,6 +302,8 @@ export class Run {
 				encoding: null,
 			});
 			this.#pty = child;
+			// node-pty's typings leave out the terminal's name, which its UnixTerminal has.
+			this.#release = holdTerminal((child as { ptsName?: string }).ptsName, child.pid);
 			this.state = 'running';
 			this.#options.onUpdate(this);
 			// With `encoding: null` node-pty hands out Buffers; its typings only know strings.
@@ -535,6 +540,7 @@ export class Run {
 		const matched = this.#matcher?.end();
 		this.#matcher = undefined;
 		for (const timer of this.#timers) clearTimeout(timer);
+		this.#release();
 		this.durationMs = Math.round(performance.now() - this.#started);
 		const child = this.#pty;
 		// node-pty reports the exit only after it closed the pty's file descriptor.

@@ -45,6 +45,19 @@ describe('runs on the local target', () => {
 		assert.match(client.output.get(failed.run.id) ?? '', /about to fail/);
 	});
 
+	it('reports the exit of a command that closes its output before it exits', async () => {
+		// `touch` closes its standard streams on the way out (coreutils' close_stdout); the bridge
+		// used to let the terminal hang up then, and about one run in three was "killed by SIGHUP".
+		const ends: string[] = [];
+		for (let i = 0; i < 30; i++) {
+			const started = await client.run('t.change', { tag: 'closes-output' });
+			assert.ok(started.run);
+			const end = await client.ended(started.run.id);
+			ends.push(`${end.end} ${end.exitCode} ${end.signal ?? ''}`.trim());
+		}
+		assert.deepEqual(new Set(ends), new Set(['exited 0']));
+	});
+
 	it('Stop ends the command and everything it started', async () => {
 		const { run } = await client.run('t.sleep');
 		assert.ok(run);
