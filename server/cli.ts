@@ -122,6 +122,12 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 			`    ${bridge.pairingUrl}`,
 			'',
 			`  Bridge: ${where}; risk up to ${maxRisk}. Audit log: ${bridge.auditLog}`,
+			...(bridge.openIncident
+				? [
+						`  Incident still open: “${bridge.openIncident.title}”, SEV-${bridge.openIncident.severity}, detected ${bridge.openIncident.detectedAt.slice(0, 16).replace('T', ' ')} UTC.`,
+						`  Its timeline goes on in ${bridge.openIncident.file}`,
+					]
+				: []),
 			'  The link pairs this browser tab with the bridge; keep it to yourself. Ctrl-C stops.',
 			'',
 		].join('\n'),

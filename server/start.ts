@@ -50,6 +50,8 @@ export interface RunningBridge extends BridgeServer {
 	pairingUrl: string;
 	token: string;
 	auditLog: string;
+	/** The incident open on this bridge's timeline when it started, to say so at start-up. */
+	openIncident?: { title: string; severity: number; detectedAt: string; file: string };
 	/** The bridge's own copy of the runbooks. */
 	registry: ExecutableRegistry;
 }
@@ -170,10 +172,18 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 		pairingUrl: pairingLink(record, token),
 		token,
 		auditLog,
+		...openIncident(timeline),
 		registry,
 		async close() {
 			forget();
 			await server.close();
 		},
 	};
+}
+
+function openIncident(timeline: Timeline): Pick<RunningBridge, 'openIncident'> {
+	const open = timeline.open();
+	if (!open?.state) return {};
+	const { title, severity, detectedAt } = open.state;
+	return { openIncident: { title, severity, detectedAt, file: open.file } };
 }

@@ -37,8 +37,8 @@ const VERDICT_WORDS: Record<Outcome, string> = {
 	fail: 'check failed',
 };
 
-const time = (ms: number) =>
-	new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** `03:12 UTC`: the time every incident record and report uses, whatever the browser's zone. */
+const time = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 
 function element<K extends keyof HTMLElementTagNameMap>(
 	tag: K,

@@ -332,13 +332,10 @@ function timelineRows(
 					if (event.verdict.outcome !== 'pass') {
 						notPassing.set(key, [...before, { outcome: event.verdict.outcome, at: event.at }]);
 					} else if (before.length > 0) {
-						const first = before[0]!;
-						const verb = first.outcome === 'fail' ? 'failed' : 'warned';
-						const times =
-							before.length === 1
-								? `at ${clock(first.at)}`
-								: `${before.length} times from ${clock(first.at)}`;
-						rows.push({ at: event.at, text: `Check passes again: ${name} (${verb} ${times})` });
+						rows.push({
+							at: event.at,
+							text: `Check passes again: ${name} (${notPassingSince(before, clock)})`,
+						});
 						notPassing.delete(key);
 					}
 				}
@@ -395,6 +392,25 @@ function byWhom(by: string | undefined): string {
 	return by ? ` by ${cell(by)}` : '';
 }
 
+/**
+ * What a check did before it passed again: `failed at 03:14`, `failed 2 times and warned once from
+ * 03:14` — failures and warnings counted apart, as a reader of the report would tell them.
+ */
+function notPassingSince(
+	before: ReadonlyArray<{ outcome: string; at: string }>,
+	clock: (at: string) => string,
+): string {
+	const count = (n: number) => (n === 1 ? 'once' : `${n} times`);
+	const failed = before.filter((b) => b.outcome === 'fail').length;
+	const warned = before.length - failed;
+	const first = before[0]!;
+	if (before.length === 1) return `${failed ? 'failed' : 'warned'} at ${clock(first.at)}`;
+	const what = [failed && `failed ${count(failed)}`, warned && `warned ${count(warned)}`]
+		.filter(Boolean)
+		.join(' and ');
+	return `${what} from ${clock(first.at)}`;
+}
+
 /** A table row; an empty cell is written `| |`, not `|  |`. */
 function tableRow(cells: readonly string[]): string {
 	return `| ${cells.join(' | ')} |`.replace(/ {2,}\|/g, ' |');
@@ -405,8 +421,9 @@ function commandsRun(state: IncidentState, clock: (at: string) => string): strin
 	if (state.runs.length === 0)
 		return ['No commands were run through Opsbook during this incident.'];
 	const rows = [
-		'| Started (UTC) | Block | Target | Command | Exit | Took | Verdict | Notes |',
-		'|---------------|-------|--------|---------|------|------|---------|-------|',
+		// What happened first (exit, verdict), then the command, which is the widest cell.
+		'| Started (UTC) | Block | Target | Exit | Verdict | Took | Command | Notes |',
+		'|---------------|-------|--------|------|---------|------|---------|-------|',
 	];
 	const long: string[] = [];
 	for (const run of state.runs) {
@@ -441,10 +458,10 @@ function commandsRun(state: IncidentState, clock: (at: string) => string): strin
 				clock(run.at),
 				block,
 				target,
-				commandCell,
 				exitCell(ended),
-				took(ended),
 				verdictCell(ended),
+				took(ended),
+				commandCell,
 				cell(notes(run)),
 			]),
 		);
@@ -462,6 +479,7 @@ function exitCell(ended: EventOf<'run-ended'> | undefined): string {
 
 function took(ended: EventOf<'run-ended'> | undefined): string {
 	if (!ended) return '—';
+	if (ended.durationMs < 1000) return `${Math.round(ended.durationMs)} ms`;
 	const s = ended.durationMs / 1000;
 	if (s < 10) return `${s.toFixed(1)} s`;
 	if (s < 60) return `${Math.round(s)} s`;

@@ -160,6 +160,10 @@ for (const theme of ['dark', 'light'] as const) {
 				await expect(page.locator('.ob-report-preview table').first()).toBeVisible();
 				await findings.measure(page, 'timeline page and report preview');
 				await bar.getByRole('button', { name: 'Resolve' }).click();
+				await page
+					.getByRole('dialog', { name: 'Resolve the incident?' })
+					.getByRole('button', { name: 'Resolve', exact: true })
+					.click();
 				await expect(bar).toContainText('Resolved');
 				await findings.measure(page, 'incident bar, resolved');
 				findings.check();

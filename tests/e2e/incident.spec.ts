@@ -90,6 +90,9 @@ test.describe('without a bridge', () => {
 		await expect(bar(page)).toContainText('Response < 30 minutes');
 		await expect(bar(page)).toContainText('0 min since detection');
 		await expect(bar(page)).toContainText('Kept in this browser only');
+		// The header keeps the severity and the clock in view, and leads back to the bar.
+		const chip = page.getByRole('link', { name: /^Incident open: SEV-2, 0 min since detection/ });
+		await expect(chip).toHaveText('SEV-2 0:00');
 		await addNote(page, 'Restarted the `api` container', true);
 		await addNote(page, 'Looked at the dashboards | grafana');
 
@@ -109,7 +112,7 @@ test.describe('without a bridge', () => {
 		await expect(list.getByRole('listitem')).toHaveCount(4);
 		await expect(list.getByRole('listitem').nth(0)).toContainText('Declared: API | down (SEV-2)');
 		await expect(list.getByRole('listitem').nth(1)).toContainText('key note');
-		await expect(list).toContainText('Step 1: Does the service answer?: No (answered by hand)');
+		await expect(list).toContainText('Step 1: Does the service answer? → No (answered by hand)');
 		await expect(list.locator('time').first()).toHaveText(/^\d\d:\d\d:\d\d UTC$/);
 
 		await page.getByRole('radio', { name: 'Notes' }).check();
@@ -145,7 +148,15 @@ test.describe('without a bridge', () => {
 		// No raw HTML from the record becomes markup.
 		await expect(preview.locator('script')).toHaveCount(0);
 
+		// A severity change and a resolution are asked first: one key press is not a record.
+		await bar(page).getByRole('combobox').selectOption('1');
+		const change = page.getByRole('dialog', { name: 'Change the severity to SEV-1?' });
+		await change.getByRole('button', { name: 'Cancel' }).click();
+		await expect(bar(page).getByRole('combobox')).toHaveValue('2');
 		await bar(page).getByRole('button', { name: 'Resolve' }).click();
+		const resolve = page.getByRole('dialog', { name: 'Resolve the incident?' });
+		await expect(resolve).toContainText(/\d\d:\d\d UTC/);
+		await resolve.getByRole('button', { name: 'Resolve', exact: true }).click();
 		await expect(bar(page)).toContainText('Resolved');
 		await expect(declareButton(page)).toBeVisible();
 		await bar(page).getByRole('button', { name: 'Reopen' }).click();
@@ -263,6 +274,10 @@ test.describe('with a bridge', () => {
 			await expect(bar(page)).toContainText('Service not answering');
 
 			await bar(page).getByRole('button', { name: 'Resolve' }).click();
+			await page
+				.getByRole('dialog', { name: 'Resolve the incident?' })
+				.getByRole('button', { name: 'Resolve', exact: true })
+				.click();
 			await expect(bar(page)).toContainText('Resolved');
 			await bar(page).getByRole('link', { name: 'Timeline' }).click();
 			const list = timelineList(page);
@@ -278,12 +293,12 @@ test.describe('with a bridge', () => {
 			expect(markdown).toContain('**Severity**: SEV-2');
 			expect(markdown).toMatch(/\*\*Duration\*\*: \d\d:\d\d \(from detection to resolution\)/);
 			expect(markdown).toContain('## Commands run');
-			// Each run with its UTC time, target, command, exit and verdict.
+			// Each run with its UTC time, target, exit, verdict and command.
 			expect(markdown).toMatch(
-				/\| \d\d:\d\d \| Check that it answers \(`tree\.answers`\) \| local \| `true` \| 0 \| [^|]+ \| pass: exit 0 \|/,
+				/\| \d\d:\d\d \| Check that it answers \(`tree\.answers`\) \| local \| 0 \| pass: exit 0 \| [^|]+ \| `true` \|/,
 			);
 			expect(markdown).toMatch(
-				/\| \d\d:\d\d \| Check the disk \(`tree\.disk`\) \| local \| `false` \| 1 \| [^|]+ \| fail: exit 1, expected 0 \|/,
+				/\| \d\d:\d\d \| Check the disk \(`tree\.disk`\) \| local \| 1 \| fail: exit 1, expected 0 \| [^|]+ \| `false` \|/,
 			);
 			expect(markdown).toContain('Note by Ada: Disk was full; cleaned it');
 			expect(markdown).toContain('"Step 3: Is it fixed?" (page tree): Yes, answered by hand');
@@ -307,6 +322,9 @@ test.describe('with a bridge', () => {
 		await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
 		await expect(page.locator('opsbook-bridge .ob-chip')).toContainText('connected');
 		await expect(bar(page)).not.toContainText('Kept in this browser only');
+		await expect(bar(page)).toContainText(
+			'The 2 events kept in this browser are on the bridge’s timeline now.',
+		);
 		// Handed over: the browser's copy is cleared once the bridge echoed it.
 		await expect
 			.poll(() => page.evaluate(() => localStorage.getItem('opsbook-incident')))

@@ -92,6 +92,41 @@ describe('the post-incident report', () => {
 		assert.match(written, /^\*\*Duration\*\*: 00:50 \(from detection to resolution\)$/m);
 	});
 
+	it('counts the failures and warnings of a check that passes again apart', () => {
+		const check = (minute: number, run: string, outcome: 'pass' | 'warn' | 'fail') => [
+			event('run-started', {
+				at: after(minute),
+				run,
+				bridge: 'b',
+				block: 'db.ready',
+				title: 'Database ready',
+				risk: 'read',
+				check: true,
+				blockPage: 'runbooks/database',
+				target: 'prodbox',
+				command: 'pg_isready',
+			}),
+			event('run-ended', {
+				at: after(minute),
+				run,
+				bridge: 'b',
+				block: 'db.ready',
+				end: 'exited',
+				exitCode: { pass: 0, warn: 2, fail: 3 }[outcome],
+				durationMs: 24,
+				verdict: { outcome, reason: outcome },
+			}),
+		];
+		const written = report([
+			declared(),
+			...check(20, 'r1', 'fail'),
+			...check(21, 'r2', 'warn'),
+			...check(22, 'r3', 'pass'),
+		]);
+		assert.match(written, /Check passes again: Database ready .* \(failed once and warned once from 03:25\)/);
+		assert.match(written, /\| 3 \| fail: fail \| 24 ms \|/);
+	});
+
 	it('keeps pipes and backticks from breaking a table', () => {
 		const written = report([
 			declared({ title: 'API `502` | checkout' }),
@@ -113,7 +148,7 @@ describe('the post-incident report', () => {
 		assert.match(written, /^\| 03:25 \| Note: grep says \\`OOM\\` \\\| twice on two lines \|$/m);
 		assert.ok(
 			written.includes(
-				"| 03:26 | Logs \\| errors (`api.logs`) | prodbox | ``docker logs api \\| grep -c '`'`` | — | — | — | no end recorded |",
+				"| 03:26 | Logs \\| errors (`api.logs`) | prodbox | — | — | — | ``docker logs api \\| grep -c '`'`` | no end recorded |",
 			),
 			written,
 		);

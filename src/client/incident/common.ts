@@ -61,6 +61,12 @@ export function elapsed(ms: number): string {
 	return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+/** `0:42`, `2:05`, `51:10`: hours and minutes, for a clock with little room. */
+export function elapsedShort(ms: number): string {
+	const minutes = Math.floor(Math.max(0, ms) / 60_000);
+	return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
 /** Creates an element with a class and text. */
 export function make<K extends keyof HTMLElementTagNameMap>(
 	tag: K,

@@ -14,7 +14,7 @@ import type { EventOf, TimelineEvent } from '../../incident/schema.ts';
 import { newEventId, newIncidentId, type IncidentState } from '../../incident/timeline.ts';
 import type { DecisionRecord, DecisionTreeModel } from '../../runbook/tree.ts';
 import { DECISION_EVENT } from '../decision-state.ts';
-import { elapsed, incidentContent, make, responderName } from './common.ts';
+import { elapsed, elapsedShort, incidentContent, make, responderName } from './common.ts';
 import { CHANGE_EVENT, incidentStore } from './store.ts';
 
 const TICK_MS = 15_000;
@@ -126,6 +126,13 @@ export class OpsbookIncident extends HTMLElement {
 		const state = incidentStore.state();
 		const declare = this.querySelector<HTMLElement>('.ob-declare');
 		if (declare) declare.hidden = Boolean(state?.open);
+		// The header stays in view: its chip keeps the severity and the clock there, and leads
+		// back to the bar, however far down a long runbook the responder is.
+		const chip = this.querySelector<HTMLElement>('.ob-incident-chip');
+		if (chip) {
+			chip.hidden = !state?.open;
+			if (state) chip.dataset.level = String(state.severity);
+		}
 		let dismissed = '';
 		try {
 			dismissed = localStorage.getItem(DISMISSED_KEY) ?? '';
@@ -148,6 +155,7 @@ export class OpsbookIncident extends HTMLElement {
 			state.detectedAt,
 			incidentStore.mode,
 			incidentStore.problem,
+			incidentStore.notice,
 		]);
 		if (!this.#bar || !this.#bar.isConnected || key !== this.#shown) {
 			const focused = document.activeElement?.closest('.ob-incident-bar') ? document.activeElement : null;
@@ -178,6 +186,18 @@ export class OpsbookIncident extends HTMLElement {
 			? `${elapsed(status.elapsedMs)} since detection`
 			: `resolved after ${elapsed(status.elapsedMs)}`;
 		if (clock && clock.textContent !== text) clock.textContent = text;
+		const chip = this.querySelector<HTMLElement>('.ob-incident-chip');
+		if (chip && state.open) {
+			const short = `SEV-${state.severity} ${elapsedShort(status.elapsedMs)}`;
+			if (chip.textContent !== short) {
+				chip.textContent = short;
+				chip.setAttribute(
+					'aria-label',
+					`Incident open: SEV-${state.severity}, ${elapsed(status.elapsedMs)} since detection. Go to the incident bar`,
+				);
+				chip.title = `${state.title}: ${elapsed(status.elapsedMs)} since detection`;
+			}
+		}
 		const escalate = bar.querySelector<HTMLElement>('.ob-ib-escalate');
 		const due = status.due.at(-1);
 		if (escalate) {
@@ -202,6 +222,29 @@ export class OpsbookIncident extends HTMLElement {
 		}
 	}
 
+	async #confirmSeverity(state: IncidentState, level: number): Promise<boolean> {
+		const { confirmPlainly } = await import('../confirm-dialog.ts');
+		const definition = incidentContent().levels.find((l) => l.level === level)?.definition;
+		return confirmPlainly({
+			title: `Change the severity to SEV-${level}?`,
+			lead: `The timeline records the change from SEV-${state.severity} to`,
+			target: definition ? `SEV-${level} (${definition})` : `SEV-${level}`,
+			production: false,
+			action: `Change to SEV-${level}`,
+		});
+	}
+
+	async #confirmResolve(state: IncidentState): Promise<boolean> {
+		const { confirmPlainly } = await import('../confirm-dialog.ts');
+		return confirmPlainly({
+			title: 'Resolve the incident?',
+			lead: `The resolution time, ${new Date().toISOString().slice(11, 16)} UTC, goes on the timeline (you can reopen it later) for`,
+			target: state.title,
+			production: false,
+			action: 'Resolve',
+		});
+	}
+
 	#severity(state: IncidentState, level: number) {
 		if (level === state.severity) return;
 		this.#append({ ...base(state), kind: 'severity', severity: level, previous: state.severity });
@@ -210,6 +253,9 @@ export class OpsbookIncident extends HTMLElement {
 	#build(state: IncidentState): HTMLElement {
 		const content = incidentContent();
 		const bar = make('section', 'ob-incident-bar print:hidden');
+		bar.id = 'ob-incident-bar';
+		// The header chip leads here; a heading-less section still takes focus for it.
+		bar.tabIndex = -1;
 		bar.dataset.open = String(state.open);
 		bar.dataset.level = String(state.severity);
 		bar.setAttribute('aria-label', 'Incident');
@@ -228,7 +274,12 @@ export class OpsbookIncident extends HTMLElement {
 				option.selected = level === state.severity;
 				select.append(option);
 			}
-			select.addEventListener('change', () => this.#severity(state, Number(select.value)));
+			// Asked first: on a closed select each arrow key is a change, and each one a record.
+			select.addEventListener('change', async () => {
+				const level = Number(select.value);
+				if (await this.#confirmSeverity(state, level)) this.#severity(state, level);
+				else select.value = String(state.severity);
+			});
 			label.append(select);
 			row.append(label);
 		} else {
@@ -247,9 +298,10 @@ export class OpsbookIncident extends HTMLElement {
 		const toggle = make('button', undefined, state.open ? 'Resolve' : 'Reopen');
 		toggle.type = 'button';
 		toggle.dataset.focusKey = 'toggle';
-		toggle.addEventListener('click', () =>
-			this.#append({ ...base(state), kind: state.open ? 'resolved' : 'reopened' }),
-		);
+		toggle.addEventListener('click', async () => {
+			if (state.open && !(await this.#confirmResolve(state))) return;
+			this.#append({ ...base(state), kind: state.open ? 'resolved' : 'reopened' });
+		});
 		actions.append(toggle);
 		if (!state.open) {
 			const dismiss = make('button', undefined, 'Dismiss');
@@ -283,6 +335,11 @@ export class OpsbookIncident extends HTMLElement {
 					? 'The bridge is away: what you add is kept in this browser until it is back.'
 					: '';
 		if (where) bar.append(make('p', 'ob-ib-storage', where));
+		if (incidentStore.notice) {
+			const notice = make('p', 'ob-ib-storage', incidentStore.notice);
+			notice.setAttribute('role', 'status');
+			bar.append(notice);
+		}
 		if (incidentStore.problem) {
 			const problem = make('p', 'ob-ib-problem', incidentStore.problem);
 			problem.setAttribute('role', 'alert');

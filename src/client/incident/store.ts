@@ -55,6 +55,10 @@ export class IncidentStore extends EventTarget {
 	#folded = false;
 	/** Why the bridge did not take this page's events, as a sentence; cleared once it does. */
 	problem?: string | undefined;
+	/** What just happened to the record that the responder did not do themselves (a hand-over). */
+	notice?: string | undefined;
+	/** How many events kept in this browser are on their way to the bridge. */
+	#handing = 0;
 	/** Lines of the bridge's file it could not read, as it said. */
 	dropped: string[] = [];
 
@@ -136,6 +140,10 @@ export class IncidentStore extends EventTarget {
 			(e) => !(BRIDGE_KINDS.has(e.kind) && 'bridge' in e && e.bridge === own),
 		);
 		this.#acknowledge(this.#bridged.events.map((e) => e.id));
+		this.#handing = this.#outbox.length;
+		this.notice = this.#handing
+			? `Handing the ${events(this.#handing)} kept in this browser to the bridge…`
+			: undefined;
 		this.#changed();
 		if (this.#outbox.length > 0) this.#send(this.#outbox, false);
 	}
@@ -211,6 +219,10 @@ export class IncidentStore extends EventTarget {
 		const before = this.#outbox.length;
 		this.#outbox = this.#outbox.filter((e) => !echoed.has(e.id));
 		if (this.#outbox.length !== before) this.#save();
+		if (this.#handing > 0 && this.#outbox.length === 0) {
+			this.notice = `The ${events(this.#handing)} kept in this browser are on the bridge’s timeline now.`;
+			this.#handing = 0;
+		}
 	}
 
 	#save() {
@@ -227,6 +239,8 @@ export class IncidentStore extends EventTarget {
 		this.dispatchEvent(new Event(CHANGE_EVENT));
 	}
 }
+
+const events = (n: number) => (n === 1 ? 'event' : `${n} events`);
 
 /** The page's one store. */
 export const incidentStore = new IncidentStore();

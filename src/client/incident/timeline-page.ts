@@ -162,7 +162,7 @@ export class OpsbookTimeline extends HTMLElement {
 				text.textContent = `Reminder: ${event.text}`;
 				break;
 			case 'decision': {
-				text.textContent = `${event.stepTitle}: ${event.outcome} (${event.how === 'hand' ? 'answered by hand' : 'by its checks'})`;
+				text.textContent = `${event.stepTitle} → ${event.outcome} (${event.how === 'hand' ? 'answered by hand' : 'by its checks'})`;
 				break;
 			}
 			case 'note':
@@ -264,7 +264,18 @@ export class OpsbookTimeline extends HTMLElement {
 		input.value = '';
 		if (!file) return;
 		try {
-			const { events, dropped } = parseTimeline(await file.text());
+			const { header, events, dropped } = parseTimeline(await file.text());
+			// Merging is for the same incident worked by several responders. Another incident's file
+			// would open a second incident beside this one, which the bridge refuses: say so first.
+			const current = incidentStore.state();
+			const theirs = header?.incident ?? events.find((e) => e.kind === 'declared')?.incident;
+			if (current?.open && theirs !== undefined && theirs !== current.id) {
+				const title = events.find((e) => e.kind === 'declared' && e.incident === theirs);
+				this.#say(
+					`${file.name} was not merged: it is the timeline of another incident (${title && 'title' in title ? `“${title.title}”` : theirs}), not of “${current.title}”, which is open here. Resolve this one first to open that one, or ask its responder to merge your timeline instead.`,
+				);
+				return;
+			}
 			const added = incidentStore.merge(events);
 			const where = incidentStore.mode === 'bridge' ? 'sent to the bridge' : 'kept in this browser';
 			this.#say(
@@ -302,6 +313,17 @@ export class OpsbookTimeline extends HTMLElement {
 			extensions: [gfmTable()],
 			htmlExtensions: [gfmTableHtml()],
 		});
+		// A wide table scrolls inside a box a keyboard can reach, never the page.
+		for (const table of preview.querySelectorAll('table')) {
+			const box = document.createElement('div');
+			box.className = 'ob-report-table';
+			box.tabIndex = 0;
+			box.setAttribute('role', 'region');
+			const heading = table.previousElementSibling?.closest('h2, h3')?.textContent;
+			box.setAttribute('aria-label', heading ? `${heading} (table)` : 'Table');
+			table.replaceWith(box);
+			box.append(table);
+		}
 		section.hidden = false;
 		if (focus) section.querySelector<HTMLElement>('h2')?.scrollIntoView({ block: 'start' });
 		if (focus) this.querySelector<HTMLElement>('.ob-report-copy')?.focus();
