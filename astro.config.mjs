@@ -34,6 +34,11 @@ export default defineConfig({
 						{ label: 'Runbooks', items: [{ autogenerate: { directory: 'content/runbooks' } }] },
 						{ label: 'After the incident', items: ['post-incident'] },
 						{ label: 'Reference', items: ['monitoring', 'quick-reference'] },
+						// New hires: the overview of the walkthroughs, then each walkthrough.
+						{
+							label: 'Onboarding',
+							items: [{ autogenerate: { directory: 'content/onboarding' } }],
+						},
 						{
 							label: 'Writing runbooks',
 							items: [{ autogenerate: { directory: 'content/authoring' } }],

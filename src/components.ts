@@ -8,3 +8,6 @@ export { default as DecisionTree } from './components/DecisionTree.astro';
 export { default as Decision } from './components/Decision.astro';
 export { default as When } from './components/When.astro';
 export { default as RunAll } from './components/RunAll.astro';
+export { default as Walkthrough } from './components/Walkthrough.astro';
+export { default as WalkStep } from './components/WalkStep.astro';
+export { default as Walkthroughs } from './components/Walkthroughs.astro';

@@ -16,6 +16,7 @@ import {
 } from '../runbook/runbooks-fs.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
 import { resolveTreeLinks, type DecisionTreeModel } from '../runbook/tree.ts';
+import type { WalkthroughModel } from '../runbook/walkthrough.ts';
 
 export { projectPaths };
 
@@ -67,6 +68,18 @@ export async function treeOfPage(file: string): Promise<DecisionTreeModel | unde
 	// Problems were reported by the build's own check of the runbooks; here only the links count.
 	resolveTreeLinks(sitePages(all), () => {});
 	return all.find((p) => p.file === relative(root, resolve(root, file)).split(sep).join('/'))?.tree;
+}
+
+/** The walkthrough of the page at `file` (relative to the root), if it is one. */
+export async function walkthroughOfPage(file: string): Promise<WalkthroughModel | undefined> {
+	return (await page(resolve(projectPaths().root, file))).walkthrough;
+}
+
+/** Every walkthrough of the site, in page path order: what the onboarding overview lists. */
+export async function siteWalkthroughs(): Promise<WalkthroughModel[]> {
+	const { root, contentDir } = projectPaths();
+	const all = await Promise.all((await findPages(resolve(root, contentDir))).map(page));
+	return all.flatMap((p) => (p.walkthrough ? [p.walkthrough] : []));
 }
 
 let site: Promise<Map<string, CommandBlock>> | undefined;

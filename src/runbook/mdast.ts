@@ -1,6 +1,6 @@
 /**
  * Small readers of Sätteri's Markdown tree, shared by the parts of the model that read a page's
- * structure (`parse.ts`, `tree.ts`, `incident-content.ts`). Browser-safe: types only from Sätteri.
+ * structure (`parse.ts`, `tree.ts`, `incident-content.ts`, `walkthrough.ts`). Browser-safe: types only from Sätteri.
  */
 import type { MdastNode } from 'satteri';
 
@@ -44,3 +44,18 @@ export const where = (node: MdastNode): At => ({
 	line: node.position?.start.line ?? 1,
 	column: node.position?.start.column ?? 1,
 });
+
+/** An attribute of a JSX element as written: `{…}` stands for an expression, `null` for a flag. */
+export interface JsxAttribute {
+	name: string;
+	value: string | null;
+}
+
+/** The attributes of the JSX element `node`, in the order written. */
+export function attributes(node: MdastNode): JsxAttribute[] {
+	const list = 'attributes' in node && Array.isArray(node.attributes) ? node.attributes : [];
+	return (list as Array<{ type: string; name?: string; value?: unknown }>).map((a) => ({
+		name: a.type === 'mdxJsxAttribute' ? String(a.name) : '{…}',
+		value: typeof a.value === 'string' || a.value === null ? (a.value ?? null) : '{…}',
+	}));
+}

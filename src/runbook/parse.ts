@@ -31,6 +31,7 @@ import {
 import { parseTemplate } from './template.ts';
 import { readDecisionTree, type DecisionTreeModel, type PageHeading } from './tree.ts';
 import { isCheck } from './verdict.ts';
+import { readWalkthrough, type WalkthroughModel } from './walkthrough.ts';
 
 export const SHELL_LANGS: ReadonlySet<string> = new Set(['bash', 'sh', 'shell', 'zsh']);
 
@@ -119,6 +120,8 @@ export interface ParsedRunbook {
 	tree?: DecisionTreeModel;
 	/** The page's severity table, escalation rules and report template (see `incident-content.ts`). */
 	incident?: PageIncidentContent;
+	/** The page's walkthrough, if it is one (see `walkthrough.ts`). */
+	walkthrough?: WalkthroughModel;
 }
 
 /** The page slug Starlight gives `file` (relative to the content folder): `runbooks/api.mdx` → `runbooks/api`. */
@@ -514,6 +517,14 @@ export function parseRunbook(
 		parseMarkdown: (markdown) => markdownToMdast(markdown) as MdastNode,
 		problem,
 	});
+	const blockAt = new Map(blocks.map((b) => [b.block.source.line, b.block]));
+	const walkthrough = readWalkthrough(tree, {
+		page: slug,
+		title,
+		description: typeof frontmatter.description === 'string' ? frontmatter.description : undefined,
+		blockAt: (line) => blockAt.get(line),
+		problem,
+	});
 	const holdsIncident =
 		incident.table || incident.escalation.length > 0 || incident.templates.length > 0;
 	return {
@@ -526,6 +537,7 @@ export function parseRunbook(
 		headings,
 		...(decisionTree ? { tree: decisionTree } : {}),
 		...(holdsIncident ? { incident } : {}),
+		...(walkthrough ? { walkthrough } : {}),
 	};
 }
 
@@ -561,6 +573,12 @@ export function opensInteractiveSession(command: string): boolean {
 			break;
 		}
 		if (word.startsWith('-') && word.length > 1) {
+			// `ssh -V` prints its version, `-G` the config it would use, `-Q` what it supports: each
+			// exits at once, connecting nowhere.
+			for (const flag of word.slice(1)) {
+				if (flag === 'V' || flag === 'G' || flag === 'Q') return false;
+				if (SSH_ARG_OPTIONS.has(flag)) break;
+			}
 			const last = word[word.length - 1]!;
 			// `-L 9090:…` takes the next word; `-L9090:…` and flags like `-N` do not.
 			if (word.length === 2 && SSH_ARG_OPTIONS.has(last)) i++;

@@ -38,7 +38,7 @@
  */
 import GithubSlugger from 'github-slugger';
 import type { MdastNode } from 'satteri';
-import { children, descendants, isJsx, textOf, where, type Problem } from './mdast.ts';
+import { attributes, children, descendants, isJsx, textOf, where, type Problem } from './mdast.ts';
 import { OUTCOMES, type Outcome } from './verdict.ts';
 
 /** When an outcome applies. */
@@ -154,19 +154,6 @@ export function outcomeFor(
 		(outcome) => outcome.when && holds(outcome.when, step.checks, verdicts),
 	);
 	return index === -1 ? undefined : index;
-}
-
-interface JsxAttribute {
-	name: string;
-	value: string | null;
-}
-
-function attributes(node: MdastNode): JsxAttribute[] {
-	const list = 'attributes' in node && Array.isArray(node.attributes) ? node.attributes : [];
-	return (list as Array<{ type: string; name?: string; value?: unknown }>).map((a) => ({
-		name: a.type === 'mdxJsxAttribute' ? String(a.name) : '{…}',
-		value: typeof a.value === 'string' || a.value === null ? (a.value ?? null) : '{…}',
-	}));
 }
 
 /**

@@ -5,7 +5,8 @@
  * badges, the confirmation dialog, the production banner, the severity levels, and the decision
  * tree: its summary, answer buttons, and the outcome that applies, chosen by hand or by a check;
  * and incident mode: Declare, its dialog, the incident bar with an escalation due, resolved, and
- * the timeline page with its report preview.
+ * the timeline page with its report preview; and walkthroughs: their progress, a step done, a
+ * check that did not pass, Reset asking, the overview and the sidebar badge.
  *
  * A responder reads these at 3 a.m. on whatever screen is at hand, so every text must reach
  * 4.5:1 against what is really behind it (3:1 for large text), disabled buttons included: they
@@ -33,6 +34,11 @@ const ROOTS = [
 	'.ob-incident-bar',
 	'.ob-declare-dialog',
 	'opsbook-timeline',
+	'.ob-walk-progress',
+	'.ob-walk-status',
+	'.ob-walk-tag',
+	'opsbook-walkthroughs',
+	'#starlight__sidebar .sl-badge',
 ];
 // The command and the terminal are coloured by their own themes (Expressive Code, xterm).
 const SKIP = ['figure', '.ob-term'];
@@ -126,6 +132,43 @@ for (const theme of ['dark', 'light'] as const) {
 			await step(3).getByRole('button', { name: 'Some down' }).click();
 			await expect(page.locator('li.ob-applies')).toHaveCount(2);
 			await findings.measure(page, 'decision tree, answered by hand');
+			findings.check();
+		});
+
+		test('a walkthrough: progress, steps done, Reset asking, the overview and the badge', async ({
+			page,
+		}) => {
+			const findings = new Findings();
+			await page.goto('onboarding/first-on-call/');
+			await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+			await expect(page.getByRole('region', { name: 'Your progress' })).toBeVisible();
+			await findings.measure(page, 'walkthrough, nothing done');
+			const step = (n: number) => page.locator('.ob-walk-step').nth(n - 1);
+			await step(1).getByRole('button', { name: 'Mark as done' }).click();
+			await step(2).getByRole('button', { name: 'Mark as done' }).click();
+			// A check that did not pass, as the bridge would announce its run.
+			await page.evaluate(() =>
+				document.dispatchEvent(
+					new CustomEvent('opsbook:run', {
+						detail: {
+							id: 'contrast-1',
+							block: 'onboarding.tools',
+							state: 'exited',
+							startedAt: Date.now(),
+							durationMs: 10,
+							verdict: { outcome: 'fail', reason: 'exit 1, expected 0' },
+						},
+					}),
+				),
+			);
+			await expect(step(11).locator('.ob-walk-status')).toHaveAttribute('data-state', 'failed');
+			await expect(page.locator('#starlight__sidebar .sl-badge')).toHaveText('2/11 steps done');
+			await page.getByRole('button', { name: 'Reset progress…' }).click();
+			await expect(page.getByRole('button', { name: 'Keep my progress' })).toBeVisible();
+			await findings.measure(page, 'walkthrough, two done, a check failed, Reset asking');
+			await page.goto('onboarding/');
+			await expect(page.locator('opsbook-walkthroughs')).toContainText('2 of 11 steps done');
+			await findings.measure(page, 'onboarding overview');
 			findings.check();
 		});
 

@@ -23,6 +23,10 @@ describe('interactive sessions', () => {
 		assert.equal(opensInteractiveSession("ssh -p 2222 host 'df -h'"), false);
 		assert.equal(opensInteractiveSession('ssh-add -l'), false);
 		assert.equal(opensInteractiveSession('dig example.org +short'), false);
+		assert.equal(opensInteractiveSession('ssh -V'), false);
+		assert.equal(opensInteractiveSession('ssh -G host'), false);
+		assert.equal(opensInteractiveSession('ssh -Q key'), false);
+		assert.equal(opensInteractiveSession('ssh -oVisualHostKey=yes host'), true);
 	});
 
 	it('refuses an ssh login that is not marked interactive, at its line', () => {
