@@ -184,8 +184,7 @@ export function readDrill(
 		const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
 		return range ? atOffset(range[0]) : fallback;
 	};
-	const problem = (node: unknown, message: string) =>
-		problemAt(at(node), message);
+	const problem = (node: unknown, message: string) => problemAt(at(node), message);
 
 	if (!NAME.test(name)) {
 		problemAt(
@@ -392,6 +391,7 @@ export function readDrill(
 			}
 		}
 		if (problems.length > before || exit === undefined) return undefined;
+		where[path] = at(node);
 		return {
 			after,
 			exit,
@@ -409,7 +409,7 @@ export function readDrill(
 				.find((later) => later.after.every((b) => answer.after.includes(b)));
 			if (shadow) {
 				problemAt(
-					{ line: answer.line, column: where[`answers ${id}`]?.column ?? 1 },
+					where[`answers ${id} ${i}`] ?? { line: answer.line, column: 1 },
 					`${id}: this answer is never given: the one at line ${shadow.line} comes later and applies whenever this one does (answers are tried from the last; put the one with fewer "after" blocks first)`,
 				);
 			}
