@@ -13,10 +13,9 @@
  * detected: 6            # minutes before the drill starts that the alert fired
  * answers:
  *   diagnosis.health-local:
- *     - exit: 7
- *       output: |
- *         curl: (7) Failed to connect to localhost port 8000: Connection refused
- *     - after: [db.start, api.restart]
+ *     - exit: 1                       # curl -s prints nothing; json.tool has nothing to read
+ *       output: 'Expecting value: line 1 column 1 (char 0)'
+ *     - after: [db.start, db.restart-app]
  *       exit: 0
  *       output: '{"status": "ok"}'
  *   db.ready:
@@ -29,6 +28,7 @@
  *   tree: diagnosis                              # the decision tree's page
  *   steps:                                       # its steps in order, each with the answer taken
  *     - step-1-can-you-reach-the-server: Yes
+ *     - step-2-is-docker-running: Yes
  *     - step-3-are-the-containers-running: Some down
  *   via: []                                      # pages between the tree and the runbook, if any
  *   runbook: runbooks/database                   # the page the tree leads to
@@ -647,6 +647,14 @@ export function checkDrills(
 				problem(
 					`route fix ${i}`,
 					`${id} is a read step: it changes nothing, so it cannot be the fix (a fix is a change or destructive block)`,
+				);
+			}
+		});
+		scenario.worse.forEach(({ block }, i) => {
+			if (scenario.route.fix.includes(block)) {
+				problem(
+					`worse ${i} block`,
+					`${block} is the fix (route.fix) and in worse: it cannot be both`,
 				);
 			}
 		});
