@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigSchema, type OpsbookConfig } from './config.ts';
+import { readDrill, type DrillScenario } from './drill.ts';
 import { checkNeeds } from './gates.ts';
 import { siteIncidentContent, type IncidentContent } from './incident-content.ts';
 import { parseRunbook, type FoundBlock, type ParsedRunbook, type RunbookProblem } from './parse.ts';
@@ -102,6 +103,38 @@ export interface LoadedRunbooks {
 	problems: RunbookProblem[];
 	/** What an incident reads from the site: severity levels, escalation rules, report template. */
 	incident: IncidentContent;
+	/** The drills' scenarios (`<contentDir>/drills/*.yaml`), in name order. */
+	drills: DrillScenario[];
+}
+
+/**
+ * Reads the scenarios of `<contentDir>/drills/`; a missing folder means no drills.
+ *
+ * TODO: part B's stand-in until part S's reader and site checks land; the merge takes S's.
+ */
+async function loadDrills(
+	root: string,
+	dir: string,
+): Promise<{ drills: DrillScenario[]; problems: RunbookProblem[] }> {
+	let names: string[];
+	try {
+		names = (await readdir(join(dir, 'drills'))).filter((n) => n.endsWith('.yaml')).sort();
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { drills: [], problems: [] };
+		throw error;
+	}
+	const drills: DrillScenario[] = [];
+	const problems: RunbookProblem[] = [];
+	for (const name of names) {
+		const path = join(dir, 'drills', name);
+		const read = readDrill(await readFile(path, 'utf8'), {
+			file: relative(root, path).split(sep).join('/'),
+			name: name.slice(0, -'.yaml'.length),
+		});
+		problems.push(...read.problems);
+		if (read.scenario) drills.push(read.scenario);
+	}
+	return { drills, problems };
 }
 
 /** Reads every runbook under the content folder. Problems are returned, not thrown. */
@@ -154,7 +187,9 @@ export async function loadRunbooks(
 	const incident = siteIncidentContent(runbooks, (file, line, column, message) =>
 		problems.push({ file, line, column, message }),
 	);
-	return { config: resolvedConfig, runbooks, blocks, problems, incident };
+	const drills = await loadDrills(root, dir);
+	problems.push(...drills.problems);
+	return { config: resolvedConfig, runbooks, blocks, problems, incident, drills: drills.drills };
 }
 
 /** The pages as decision trees see them: what an outcome's link may point at. */
