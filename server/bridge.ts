@@ -302,6 +302,8 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				type: 'mode',
 				...(sender?.client === client && { ref: sender.ref }),
 				mode: current,
+				maxRisk: policy.maxRisk,
+				passed: [...(drill?.passed ?? passed)],
 			});
 		}
 		sendTargets();
@@ -364,7 +366,8 @@ export function makeBridge(options: BridgeOptions): Bridge {
 	}
 
 	async function endDrill(sender?: { client: ClientState; ref: string }) {
-		if (!drill || changing) return drill ? 'A drill is starting or ending: wait a moment.' : 'No drill is running.';
+		if (!drill || changing)
+			return drill ? 'A drill is starting or ending: wait a moment.' : 'No drill is running.';
 		changing = true;
 		const ending = drill;
 		try {
@@ -501,6 +504,10 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		}
 		announce(result, { client, ref });
 		if (!result.ok) return refuse(client, result.code, result.message, { ref });
+		// Resolving the drill's incident from the page ends the drill, as End drill does.
+		if (drill && !changing && timeline.get(drill.incident)?.state?.open === false) {
+			void endDrill().catch((error: Error) => log(`opsbook bridge: drill: ${error.stack}`));
+		}
 		// A declaration or a severity change may make a rule due at once.
 		remind();
 	}

@@ -41,7 +41,16 @@
  *
  * Browser-safe types; the reader (`readDrill`) takes the file's text.
  */
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import {
+	isMap,
+	isNode,
+	isScalar,
+	isSeq,
+	LineCounter,
+	parseDocument,
+	type Scalar,
+	type YAMLMap,
+} from 'yaml';
 
 /** What a block prints and how it exits, in this scenario, as the real command would. */
 export interface DrillAnswer {
@@ -156,7 +165,12 @@ export function readDrill(
 	};
 	const int = (map: YAMLMap, key: string, min: number, max: number, where = key) => {
 		const node = get(map, key);
-		if (isScalar(node) && Number.isInteger(node.value) && Number(node.value) >= min && Number(node.value) <= max)
+		if (
+			isScalar(node) &&
+			Number.isInteger(node.value) &&
+			Number(node.value) >= min &&
+			Number(node.value) <= max
+		)
 			return Number(node.value);
 		at(node ?? map, `${where} must be a whole number from ${min} to ${max}`);
 		return undefined;
@@ -212,7 +226,8 @@ export function readDrill(
 		}
 	const routeNode = get(root, 'route');
 	let route: DrillScenario['route'] | undefined;
-	if (!isMap(routeNode)) at(routeNode ?? root, 'route must say the tree, its steps, the runbook and the fix');
+	if (!isMap(routeNode))
+		at(routeNode ?? root, 'route must say the tree, its steps, the runbook and the fix');
 	else {
 		const tree = text_(routeNode, 'tree', 'route.tree');
 		const runbook = text_(routeNode, 'runbook', 'route.runbook');
@@ -226,7 +241,8 @@ export function readDrill(
 	}
 	const worse: DrillScenario['worse'] = [];
 	const worseNode = get(root, 'worse');
-	if (worseNode !== undefined && !isSeq(worseNode)) at(worseNode, 'worse must be a list of {block, why}');
+	if (worseNode !== undefined && !isSeq(worseNode))
+		at(worseNode, 'worse must be a list of {block, why}');
 	else if (isSeq(worseNode))
 		for (const item of worseNode.items) {
 			if (!isMap(item)) {

@@ -38,7 +38,15 @@ const started: string[] = [];
 
 function countSpawns() {
 	const cp = childProcess as unknown as Record<string, (...args: unknown[]) => unknown>;
-	for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync', 'fork']) {
+	for (const name of [
+		'spawn',
+		'spawnSync',
+		'execFile',
+		'execFileSync',
+		'exec',
+		'execSync',
+		'fork',
+	]) {
 		const original = cp[name]!;
 		mock.method(cp, name, function (this: unknown, ...args: unknown[]) {
 			started.push(`child_process.${name} ${String(args[0])} ${JSON.stringify(args[1])}`);
@@ -143,7 +151,10 @@ describe('practice and drill mode', () => {
 	it('refuses drills it does not have, and drills on a bridge that runs for real', async () => {
 		const unknown = await drillStart(client, 'no-such-drill');
 		assert.equal(unknown.refused?.code, 'drill-refused');
-		assert.match(unknown.refused?.message ?? '', /no drill "no-such-drill"\. Its drills: db-down\./);
+		assert.match(
+			unknown.refused?.message ?? '',
+			/no drill "no-such-drill"\. Its drills: db-down\./,
+		);
 		assert.equal(welcomeOf(client).mode.kind, 'practice');
 
 		const live = await startTestBridge();
@@ -171,8 +182,12 @@ describe('practice and drill mode', () => {
 		assert.match(mode.drill.alert, /TestServiceDown/);
 		const { incident } = mode.drill;
 		assert.match(incident, /^\d{4}-\d{2}-\d{2}-drill-db-down-[0-9a-f]{4}$/);
-		// Every page hears it, and the drill's arming starts from scratch.
-		await other.waitFor((m): m is ModeMessage => m.type === 'mode' && m.mode.kind === 'drill');
+		// Every page hears it, with every risk open and every gate closed; the drill's arming
+		// starts from scratch.
+		const heard = await other.waitFor(
+			(m): m is ModeMessage => m.type === 'mode' && m.mode.kind === 'drill',
+		);
+		assert.deepEqual([heard.ref, heard.maxRisk, heard.passed], [undefined, 'destructive', []]);
 		await client.until(
 			() => lastTargets(client).find((t) => t.name === 'prodbox')?.armed === false,
 			'the targets as armed in the drill',
@@ -182,7 +197,8 @@ describe('practice and drill mode', () => {
 		const declared = await client.until(
 			() =>
 				client.messages.find(
-					(m) => m.type === 'timeline' && m.incident === incident && m.events[0]?.kind === 'declared',
+					(m) =>
+						m.type === 'timeline' && m.incident === incident && m.events[0]?.kind === 'declared',
 				),
 			'the drill declared on the timeline',
 		);
@@ -248,7 +264,10 @@ describe('practice and drill mode', () => {
 		later.send({ type: 'attach', run: remote.id, from: 0 });
 		await later.waitFor((m) => m.type === 'attached' && m.run === remote.id);
 		const remoteEnd = await client.ended(remote.id);
-		assert.deepEqual([remoteEnd.end, remoteEnd.exitCode, remoteEnd.target], ['exited', 0, 'prodbox']);
+		assert.deepEqual(
+			[remoteEnd.end, remoteEnd.exitCode, remoteEnd.target],
+			['exited', 0, 'prodbox'],
+		);
 		assert.ok((remoteEnd.durationMs ?? 0) >= 1400, `took ${remoteEnd.durationMs} ms`);
 		await later.until(
 			() => later.output.get(remote.id) === client.output.get(remote.id),
@@ -259,7 +278,8 @@ describe('practice and drill mode', () => {
 
 		// A block the scenario does not cover says so plainly, and never ran.
 		const unanswered = await play('d.unanswered');
-		const sentence = 'The drill has no output for d.unanswered: in this scenario, nothing to see here.';
+		const sentence =
+			'The drill has no output for d.unanswered: in this scenario, nothing to see here.';
 		assert.equal(unanswered.end.end, 'failed');
 		assert.equal(unanswered.end.exitCode, undefined);
 		assert.equal(unanswered.end.message, sentence);
@@ -268,7 +288,10 @@ describe('practice and drill mode', () => {
 		// Stop works on an answer as on a command.
 		const { run: stopped } = await client.run('d.remote');
 		assert.ok(stopped);
-		await client.until(() => client.output.get(stopped.id)?.includes('FATAL'), 'the answer to start');
+		await client.until(
+			() => client.output.get(stopped.id)?.includes('FATAL'),
+			'the answer to start',
+		);
 		client.send({ type: 'stop', run: stopped.id });
 		const stoppedEnd = await client.ended(stopped.id);
 		assert.equal(stoppedEnd.end, 'stopped');
@@ -289,6 +312,8 @@ describe('practice and drill mode', () => {
 		// The end: back to practice, the drill's arming and gates gone, its incident resolved.
 		const ended = await drillEnd(client);
 		assert.equal(ended.type === 'mode' && ended.mode.kind, 'practice');
+		assert.equal(ended.type === 'mode' && ended.maxRisk, 'read');
+		assert.deepEqual(ended.type === 'mode' && ended.passed, ['d.status'], 'the real gates again');
 		await client.until(
 			() => lastTargets(client).find((t) => t.name === 'prodbox')?.armed === false,
 			'prodbox disarmed with the drill',
@@ -296,7 +321,10 @@ describe('practice and drill mode', () => {
 		assert.equal((await client.run('p.change')).refused?.code, 'practice');
 		const after = await TestClient.connect(bridge);
 		assert.equal(welcomeOf(after).mode.kind, 'practice');
-		assert.ok(!welcomeOf(after).passed.includes('d.restart'), 'the drill’s gates stay in the drill');
+		assert.ok(
+			!welcomeOf(after).passed.includes('d.restart'),
+			'the drill’s gates stay in the drill',
+		);
 		assert.equal(welcomeOf(after).incident?.id, incident);
 		after.close();
 		other.close();
@@ -343,12 +371,35 @@ describe('practice and drill mode', () => {
 		const inside = audit.slice(from + 1, to);
 		assert.equal(inside.filter((e) => e.event === 'start').length, runs.length);
 		assert.ok(inside.some((e) => e.event === 'arm' && e.target === 'prodbox'));
-		assert.ok(inside.every((e) => e.drill === 'db-down'), JSON.stringify(inside));
+		assert.ok(
+			inside.every((e) => e.drill === 'db-down'),
+			JSON.stringify(inside),
+		);
 	});
 
 	it('ends a drill only when one runs', async () => {
 		const refused = await drillEnd(client);
 		assert.equal(refused.type === 'refused' && refused.code, 'drill-refused');
+	});
+
+	it('ends the drill when a page resolves its incident', async () => {
+		const { mode } = await drillStart(client, 'db-down');
+		assert.equal(mode?.kind, 'drill');
+		if (mode?.kind !== 'drill') return;
+		const resolved = await client.append([
+			{
+				id: `resolve-${ref()}`,
+				incident: mode.drill.incident,
+				at: new Date().toISOString(),
+				kind: 'resolved',
+			},
+		]);
+		assert.equal(resolved.events?.length, 1);
+		await client.waitFor((m) => m.type === 'mode' && m.mode.kind === 'practice' && !m.ref);
+		const events = parseTimeline(
+			await readFile(join(bridge.stateDir, 'incidents', `${mode.drill.incident}.jsonl`), 'utf8'),
+		).events;
+		assert.equal(events.filter((e) => e.kind === 'resolved').length, 1, 'resolved once');
 	});
 });
 
