@@ -403,6 +403,35 @@ describe('practice and drill mode', () => {
 	});
 });
 
+describe('a drill and a real incident', () => {
+	it('will not start a drill while a real incident is open, and never stands in its way', async () => {
+		const bridge = await startTestBridge({ practice: true });
+		const client = await TestClient.connect(bridge);
+		try {
+			const incident = `2026-11-26-real-${ref().slice(0, 4)}`;
+			const at = new Date().toISOString();
+			const declared = {
+				id: `d-${ref()}`,
+				incident,
+				at,
+				kind: 'declared',
+				title: 'A real one',
+				severity: 2,
+				detectedAt: at,
+				responders: [],
+			};
+			assert.equal((await client.append([declared])).events?.length, 1);
+			const refused = await drillStart(client, 'db-down');
+			assert.equal(refused.refused?.code, 'drill-refused');
+			assert.match(refused.refused?.message ?? '', /"A real one" is open on this bridge/);
+			assert.equal(bridge.bridge.mode().kind, 'practice');
+		} finally {
+			client.close();
+			await bridge.dispose();
+		}
+	});
+});
+
 describe('npm start -- --drill NAME', () => {
 	it('starts in the drill, and runs nothing a page asks', async () => {
 		await rm(MARKER, { force: true });
@@ -426,6 +455,30 @@ describe('npm start -- --drill NAME', () => {
 			assert.ok(!existsSync(MARKER));
 		} finally {
 			await bridge.dispose();
+		}
+	});
+
+	it('resolves a drill its bridge never ended (killed mid-drill) at the next start', async () => {
+		const killed = await spawnTestBridge({ args: ['--drill', 'db-down'] });
+		const incidents = join(killed.stateDir, 'opsbook', 'incidents');
+		try {
+			killed.child.kill('SIGKILL');
+			await until(() => killed.child.exitCode !== null || killed.child.signalCode !== null, 'kill');
+			const again = await spawnTestBridge({ args: ['--practice'], stateDir: killed.stateDir });
+			try {
+				const client = await TestClient.connect(again);
+				assert.equal(welcomeOf(client).mode.kind, 'practice');
+				const [file] = readdirSync(incidents);
+				await until(async () => {
+					const { events } = parseTimeline(await readFile(join(incidents, file!), 'utf8'));
+					return events.at(-1)?.kind === 'resolved';
+				}, 'the stale drill to be resolved');
+				client.close();
+			} finally {
+				await again.dispose();
+			}
+		} finally {
+			await rm(killed.stateDir, { recursive: true, force: true });
 		}
 	});
 
