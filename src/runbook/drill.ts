@@ -129,6 +129,11 @@ export const answerFor: AnswerFor = (scenario, block, succeeded) => {
 	return undefined;
 };
 
+/** What the drill says of a block it has no answer for; the bridge prints it as the run's output. */
+export function noAnswerMessage(block: string): string {
+	return `The drill has no output for ${block}: in this scenario, nothing to see here.`;
+}
+
 /** The verdict a check's run gets when the drill answers it: the same `judge` as a real run. */
 export function verdictOf(
 	expect: CommandBlock['expect'],
