@@ -31,6 +31,8 @@ export interface AuditStart {
 	command: string;
 	/** Its `needs` had not passed: the responder ran it anyway, for this reason. */
 	override?: GateOverride;
+	/** A drill's run (the scenario's name): answered from the scenario, nothing was executed. */
+	drill?: string;
 }
 
 export interface AuditEnd {
@@ -47,6 +49,8 @@ export interface AuditEnd {
 	message?: string;
 	/** For a check: pass, warn or fail, and why. */
 	verdict?: Verdict;
+	/** A drill's run (the scenario's name): answered from the scenario, nothing was executed. */
+	drill?: string;
 }
 
 /** A target armed or disarmed for the bridge session: from then on steps may (or may not) reach it. */
@@ -56,9 +60,20 @@ export interface AuditArm {
 	target: string;
 	/** `page` when a responder armed it from a page, `start-up` for `--arm`. */
 	by: 'page' | 'start-up';
+	/** Armed in a drill (the scenario's name): practice only, nothing can reach the target. */
+	drill?: string;
 }
 
-export type AuditEntry = AuditStart | AuditEnd | AuditArm;
+/** A drill started or ended: the runs between are answered from its scenario. */
+export interface AuditDrill {
+	event: 'drill-start' | 'drill-end';
+	time: string;
+	/** The scenario's name, and the incident its timeline is kept as. */
+	drill: string;
+	incident: string;
+}
+
+export type AuditEntry = AuditStart | AuditEnd | AuditArm | AuditDrill;
 
 /** Where the audit log lives unless configured. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {

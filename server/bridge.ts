@@ -9,12 +9,23 @@
  * escalation reminders that fall due. Protocol violations close the socket with a `CloseCode`; a
  * run or an event the bridge will not take is answered with `refused` and a stable error code,
  * and the connection stays usable.
+ *
+ * Modes (`BridgeMode`): a live bridge runs blocks on their targets. A practice bridge
+ * (`--practice`) runs read steps only and refuses the rest with a sentence a new hire
+ * understands (`practice`); a page can start a drill on it. In a drill the bridge executes
+ * nothing: every target is replaced by the drill's stand-in (`targets/drill.ts`), and a run goes
+ * through the same checks, gates, arming, streaming, verdict, audit log and timeline, answered
+ * from the scenario. Arming, gates and the blocks that succeeded are the drill's own: it starts
+ * with only `local` armed and every gate closed, and leaves nothing behind when it ends. The
+ * drill is declared as an incident of its own (`declared.drill`), and resolved when it ends.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
 	CloseCode,
 	PROTOCOL_VERSION,
+	type BridgeMode,
 	type ClientMessage,
+	type DrillInfo,
 	type ErrorCode,
 	type RunInfo,
 	type ServerMessage,
@@ -23,13 +34,16 @@ import {
 import { explainTimelineFrame, parseClientMessage } from '../src/protocol-schema.ts';
 import { dueReminders } from '../src/incident/escalation.ts';
 import type { EventOf, TimelineEvent } from '../src/incident/schema.ts';
+import { newIncidentId } from '../src/incident/timeline.ts';
+import type { DrillScenario } from '../src/runbook/drill.ts';
 import { gateResult } from '../src/runbook/gates.ts';
 import { isCheck } from '../src/runbook/verdict.ts';
 import type { Risk } from '../src/runbook/schema.ts';
 import type { AuditLog } from './audit-log.ts';
 import { resolveRun, type ExecutableRegistry } from './registry.ts';
 import { Run, type RunFollower } from './run.ts';
-import type { TargetDriver } from './targets/target.ts';
+import { drillTarget } from './targets/drill.ts';
+import type { SimulatedDriver, TargetDriver } from './targets/target.ts';
 import type { AddResult, Timeline } from './timeline.ts';
 
 /** What the bridge needs of a socket. `ws` fits it; so does an in-memory pair in tests. */
@@ -47,6 +61,11 @@ export interface BridgeOptions {
 	/** The incident timelines; runs are recorded to the open incident. */
 	timeline: Timeline;
 	maxRisk: Risk;
+	/**
+	 * A practice bridge (`--practice`): read steps only, whatever `maxRisk` says, and drills can
+	 * be started from a page.
+	 */
+	practice?: boolean;
 	/**
 	 * Targets armed from the start (`--arm`). `local` is always armed; every other target stays out
 	 * of reach until the responder arms it.
@@ -102,6 +121,15 @@ export interface Bridge {
 	/** Takes a new socket; the returned handlers receive its frames and its close. */
 	opened(socket: BridgeSocket, grant?: Grant): Connection;
 	readonly runs: ReadonlyMap<string, Run>;
+	/** What kind of bridge it is now, as pages are told. */
+	mode(): BridgeMode;
+	/**
+	 * Starts the drill `name` (practice bridges only): declares its incident and answers every run
+	 * from its scenario from then on. Resolves with the sentence why not, or undefined once started.
+	 */
+	startDrill(name: string): Promise<string | undefined>;
+	/** Ends the drill: its runs are stopped and its incident resolved; back to practice. */
+	endDrill(): Promise<string | undefined>;
 	/** Stops every run, waits for their ends to be logged, closes every socket. */
 	close(): Promise<void>;
 }
@@ -122,22 +150,51 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		if (!options.drivers.has(name)) throw new Error(`--arm ${name}: no such target`);
 		armed.add(name);
 	}
-	for (const [name, { target }] of options.drivers) if (target.kind === 'local') armed.add(name);
+	const locals = [...options.drivers.values()].filter((d) => d.target.kind === 'local');
+	for (const { name } of locals) armed.add(name);
 	/**
 	 * The blocks whose newest run on their own target passed in this bridge session: the gates
 	 * they open. Kept apart from `runs`, which forgets old runs; a restart closes every gate.
 	 */
 	const passed = new Set<string>();
+	const practice = options.practice === true;
+	/** The drill being played, with everything that is its own. */
+	interface Drill {
+		scenario: DrillScenario;
+		incident: string;
+		/** The blocks run with exit 0 in this drill: the scenario's answers depend on them. */
+		succeeded: Set<string>;
+		/** The drill's own arming and gates: practice never reaches the real ones. */
+		armed: Set<string>;
+		passed: Set<string>;
+		drivers: Map<string, SimulatedDriver>;
+	}
+	let drill: Drill | undefined;
+	/** A drill is being started or ended: another request waits for the answer. */
+	let changing = false;
 	const policy = {
-		maxRisk: options.maxRisk,
 		targets: new Set(options.drivers.keys()),
-		armed,
-		passed: (block: string) => passed.has(block),
+		// Nothing runs in a drill, so every step can be practised, behind its confirmation and gates.
+		get maxRisk(): Risk {
+			return drill ? 'destructive' : options.maxRisk;
+		},
+		get practice() {
+			return practice && !drill;
+		},
+		get armed() {
+			return drill?.armed ?? armed;
+		},
+		passed: (block: string) => (drill?.passed ?? passed).has(block),
 	};
+	/** The gates a run opens or closes: a drill's runs its own, a real run the bridge's. */
+	const gatesOf = (run: Run) => (run.drill === undefined ? passed : drill?.passed);
 	const recordGate = (run: Run) => {
+		const gates = gatesOf(run);
 		const result = gateResult(run.info());
-		if (result === true) passed.add(run.block.id);
-		else if (result === false) passed.delete(run.block.id);
+		if (result === true) gates?.add(run.block.id);
+		else if (result === false) gates?.delete(run.block.id);
+		if (run.drill !== undefined && run.state === 'exited' && run.end === 'exited')
+			if (run.exitCode === 0) drill?.succeeded.add(run.block.id);
 	};
 	const sockets = new Set<ClientState>();
 	const { timeline } = options;
@@ -150,8 +207,25 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			label: target.label ?? name,
 			kind: target.kind,
 			production: target.production,
-			armed: armed.has(name),
+			armed: policy.armed.has(name),
 		}));
+	const drills = (): DrillInfo[] =>
+		[...options.registry.drills.values()].map(({ name, title, severity }) => ({
+			name,
+			title,
+			severity,
+		}));
+	const mode = (): BridgeMode => {
+		if (drill) {
+			const { name, title, severity, alert } = drill.scenario;
+			return {
+				kind: 'drill',
+				drills: drills(),
+				drill: { name, title, severity, alert, incident: drill.incident },
+			};
+		}
+		return practice ? { kind: 'practice', drills: drills() } : { kind: 'live' };
+	};
 
 	interface ClientState {
 		socket: BridgeSocket;
@@ -186,26 +260,146 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			runs.delete(run.id);
 	};
 
-	/** Arms or disarms a target once the audit log has it on disk, then tells every page. */
+	/**
+	 * Arms or disarms a target once the audit log has it on disk, then tells every page. In a
+	 * drill only the drill's arming changes: nothing is reached either way.
+	 */
 	const setArmed = async (name: string, on: boolean, client: ClientState, ref?: string) => {
-		if (armed.has(name) === on) return;
+		const within = drill;
+		const set = within?.armed ?? armed;
+		if (set.has(name) === on) return;
 		try {
 			await options.audit.append({
 				event: on ? 'arm' : 'disarm',
 				time: new Date().toISOString(),
 				target: name,
 				by: 'page',
+				...(within && { drill: within.scenario.name }),
 			});
 		} catch (error) {
 			const why = `The audit log could not record it (${(error as Error).message}), so ${name} stays as it was.`;
 			if (ref !== undefined) refuse(client, 'audit-failed', why, { ref });
 			return;
 		}
-		if (on) armed.add(name);
-		else armed.delete(name);
+		// The drill ended while the audit log was written: its arming went with it.
+		if (within !== drill) return;
+		if (on) set.add(name);
+		else set.delete(name);
+		sendTargets();
+	};
+
+	const sendTargets = () => {
 		const message: ServerMessage = { type: 'targets', targets: targets() };
 		for (const other of sockets) if (other.authorized) send(other, message);
 	};
+
+	/** Tells every page the mode, and the targets as armed in it; the asking page hears its ref. */
+	const sendMode = (sender?: { client: ClientState; ref: string }) => {
+		const current = mode();
+		for (const client of sockets) {
+			if (!client.authorized) continue;
+			send(client, {
+				type: 'mode',
+				...(sender?.client === client && { ref: sender.ref }),
+				mode: current,
+				maxRisk: policy.maxRisk,
+				passed: [...(drill?.passed ?? passed)],
+			});
+		}
+		sendTargets();
+	};
+
+	async function startDrill(
+		name: string,
+		sender?: { client: ClientState; ref: string },
+	): Promise<string | undefined> {
+		if (!practice) {
+			return 'This bridge runs blocks for real, so it plays no drills: start one with --practice (npm start -- --practice) and start the drill from its page.';
+		}
+		if (drill || changing) {
+			return drill
+				? `The drill "${drill.scenario.title}" is running: end it before starting another.`
+				: 'A drill is starting or ending: wait a moment.';
+		}
+		const scenario = options.registry.drills.get(name);
+		if (!scenario) {
+			const names = [...options.registry.drills.keys()];
+			return `This bridge has no drill "${name}". ${names.length > 0 ? `Its drills: ${names.join(', ')}.` : 'It has no drills (content/drills/*.yaml).'}`;
+		}
+		changing = true;
+		try {
+			const at = now();
+			const incident = newIncidentId(`drill ${scenario.name}`, at);
+			const declared: EventOf<'declared'> = {
+				id: `drill:${timeline.bridgeId}:${incident}:declared`,
+				incident,
+				at: at.toISOString(),
+				kind: 'declared',
+				title: clip(scenario.title, 200),
+				severity: scenario.severity,
+				detectedAt: new Date(at.getTime() - scenario.detectedMinutesAgo * 60_000).toISOString(),
+				responders: [],
+				drill: scenario.name,
+			};
+			const result = await record([declared]);
+			if (!result.ok) return `The drill could not be declared on the timeline. ${result.message}`;
+			const started: Drill = {
+				scenario,
+				incident,
+				succeeded: new Set(),
+				armed: new Set(locals.map((d) => d.name)),
+				passed: new Set(),
+				drivers: new Map(),
+			};
+			for (const { name: target, target: config } of options.drivers.values())
+				started.drivers.set(target, drillTarget(target, config, started));
+			await options.audit
+				.append({ event: 'drill-start', time: at.toISOString(), drill: scenario.name, incident })
+				.catch((error: Error) => log(`opsbook bridge: audit log: ${error.message}`));
+			drill = started;
+			sendMode(sender);
+			remind();
+			return undefined;
+		} finally {
+			changing = false;
+		}
+	}
+
+	async function endDrill(sender?: { client: ClientState; ref: string }) {
+		if (!drill || changing)
+			return drill ? 'A drill is starting or ending: wait a moment.' : 'No drill is running.';
+		changing = true;
+		const ending = drill;
+		try {
+			const live = [...runs.values()].filter((r) => r.drill !== undefined && r.state !== 'exited');
+			for (const run of live) run.stop();
+			await Promise.all(live.map((r) => r.finished));
+			// Resolved unless a page resolved it already.
+			if (timeline.get(ending.incident)?.state?.open) {
+				await record([
+					{
+						id: `drill:${timeline.bridgeId}:${ending.incident}:resolved`,
+						incident: ending.incident,
+						at: now().toISOString(),
+						kind: 'resolved',
+					},
+				]);
+			}
+			await options.audit
+				.append({
+					event: 'drill-end',
+					time: now().toISOString(),
+					drill: ending.scenario.name,
+					incident: ending.incident,
+				})
+				.catch((error: Error) => log(`opsbook bridge: audit log: ${error.message}`));
+			drill = undefined;
+			sendMode(sender);
+			return undefined;
+		} finally {
+			changing = false;
+		}
+	}
 
 	/**
 	 * Tells the pages what the timeline took: every page hears the added events; the page that
@@ -254,6 +448,18 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			failed(error);
 		}
 	};
+	// A drill its bridge never ended (killed mid-drill) would stand in the way of a real incident.
+	const stale = timeline.open();
+	if (stale?.state?.drill !== undefined) {
+		void record([
+			{
+				id: `drill:${timeline.bridgeId}:${stale.id}:resolved`,
+				incident: stale.id,
+				at: now().toISOString(),
+				kind: 'resolved',
+			},
+		]).catch((error: Error) => log(`opsbook bridge: timeline: ${error.message}`));
+	}
 	const reminders = setInterval(remind, limits.reminderMs);
 	reminders.unref();
 	remind();
@@ -298,6 +504,10 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		}
 		announce(result, { client, ref });
 		if (!result.ok) return refuse(client, result.code, result.message, { ref });
+		// Resolving the drill's incident from the page ends the drill, as End drill does.
+		if (drill && !changing && timeline.get(drill.incident)?.state?.open === false) {
+			void endDrill().catch((error: Error) => log(`opsbook bridge: drill: ${error.stack}`));
+		}
 		// A declaration or a severity change may make a rule due at once.
 		remind();
 	}
@@ -347,9 +557,9 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				send(client, {
 					type: 'welcome',
 					version: PROTOCOL_VERSION,
-					bridge: { maxRisk: options.maxRisk, targets: targets() },
+					bridge: { maxRisk: policy.maxRisk, targets: targets() },
 					runs: listRuns(),
-					passed: [...passed],
+					passed: [...(drill?.passed ?? passed)],
 					...(current && {
 						incident: {
 							id: current.id,
@@ -358,6 +568,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 						},
 					}),
 					bridgeId: timeline.bridgeId,
+					mode: mode(),
 				});
 				return;
 			}
@@ -383,7 +594,8 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					command: resolution.command,
 					redacted: resolution.redacted,
 					secrets: resolution.secrets,
-					driver: options.drivers.get(resolution.target)!,
+					driver: (drill?.drivers ?? options.drivers).get(resolution.target)!,
+					drill: drill?.scenario.name,
 					page: message.page,
 					cols: message.cols,
 					rows: message.rows,
@@ -433,6 +645,25 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			case 'timeline':
 				void addFromPage(client, message.events, message.ref, message.merge);
 				return;
+			case 'drill-start':
+			case 'drill-end': {
+				const sender = { client, ref: message.ref };
+				const change =
+					message.type === 'drill-start' ? startDrill(message.name, sender) : endDrill(sender);
+				void change.then(
+					(refusal) => {
+						if (refusal !== undefined)
+							refuse(client, 'drill-refused', refusal, { ref: message.ref });
+					},
+					(error: unknown) => {
+						log(`opsbook bridge: drill: ${(error as Error).stack ?? String(error)}`);
+						refuse(client, 'drill-refused', 'The bridge could not do that; its log says why.', {
+							ref: message.ref,
+						});
+					},
+				);
+				return;
+			}
 			case 'timeline-get': {
 				const found = timeline.get(message.incident);
 				if (!found) {
@@ -502,6 +733,9 @@ export function makeBridge(options: BridgeOptions): Bridge {
 
 	return {
 		runs,
+		mode,
+		startDrill: (name) => startDrill(name),
+		endDrill: () => endDrill(),
 		opened(socket, grant = {}) {
 			const client: ClientState = {
 				socket,
@@ -553,6 +787,8 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			};
 		},
 		async close() {
+			// A drill left open would stand in the way of the next real incident.
+			if (drill) await endDrill().catch(() => undefined);
 			clearInterval(reminders);
 			const live = [...runs.values()].filter((r) => r.state !== 'exited');
 			for (const run of live) run.stop();
@@ -596,6 +832,7 @@ function runStarted(
 			override: { reason: run.override.reason, unmet: run.override.needs.map((n) => clip(n, 512)) },
 		}),
 		audit: clip(audit, 4096),
+		...(run.drill !== undefined && { simulated: true as const }),
 	};
 }
 

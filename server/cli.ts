@@ -30,6 +30,10 @@ Options:
                         free port, said loudly, when that one is taken
   --host ADDR           address to listen on (default 127.0.0.1; keep it on loopback)
   --max-risk LEVEL      the riskiest blocks this bridge runs: read, change or destructive (default)
+  --practice            a practice bridge, for learning: read steps only (the pages say so), and
+                        drills can be started from the page
+  --drill NAME          play the drill NAME (content/drills/NAME.yaml): nothing is executed, every
+                        Run is answered from the scenario; implies --practice
   --arm TARGET          let steps reach TARGET from the start (repeatable). Every step runs on
                         its own target; one other than local is out of reach until armed, here
                         or from the page (a production target asks for its name to be typed)
@@ -47,7 +51,9 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 			port: { type: 'string' },
 			host: { type: 'string', default: '127.0.0.1' },
 			site: { type: 'string' },
-			'max-risk': { type: 'string', default: 'destructive' },
+			'max-risk': { type: 'string' },
+			practice: { type: 'boolean', default: false },
+			drill: { type: 'string' },
 			arm: { type: 'string', multiple: true, default: [] },
 			'allow-origin': { type: 'string', multiple: true, default: [] },
 			'audit-log': { type: 'string' },
@@ -65,9 +71,15 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 		printPairingLinks();
 		return undefined;
 	}
-	const maxRisk = values['max-risk'];
+	const practice = values.practice || values.drill !== undefined;
+	const maxRisk = values['max-risk'] ?? (practice ? 'read' : 'destructive');
 	if (!(RISKS as readonly string[]).includes(maxRisk)) {
 		throw new UsageError(`--max-risk must be one of ${RISKS.join(', ')}, not "${maxRisk}"`);
+	}
+	if (practice && maxRisk !== 'read') {
+		throw new UsageError(
+			`--${values.drill !== undefined ? 'drill' : 'practice'} runs read steps only; it cannot be combined with --max-risk ${maxRisk}`,
+		);
 	}
 	if (command === 'bridge' && !values.site) {
 		throw new UsageError('opsbook bridge needs --site URL: the address of the published runbooks');
@@ -77,6 +89,8 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 		project: projectPaths(),
 		host: values.host,
 		maxRisk: maxRisk as Risk,
+		practice,
+		drill: values.drill,
 		arm: values.arm,
 		allowedOrigins: values['allow-origin'],
 		auditLog: values['audit-log'],
@@ -122,6 +136,7 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 			`    ${bridge.pairingUrl}`,
 			'',
 			`  Bridge: ${where}; risk up to ${maxRisk}. Audit log: ${bridge.auditLog}`,
+			...modeLines(bridge),
 			...(bridge.openIncident
 				? [
 						`  Incident still open: “${bridge.openIncident.title}”, SEV-${bridge.openIncident.severity}, detected ${bridge.openIncident.detectedAt.slice(0, 16).replace('T', ' ')} UTC.`,
@@ -145,6 +160,29 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 }
 
 export { UsageError };
+
+/** What a practice or drill bridge says under its link, loudly: nobody should mistake it. */
+function modeLines({ bridge }: RunningBridge): string[] {
+	const mode = bridge.mode();
+	if (mode.kind === 'live') return [];
+	const drills = mode.drills.map((d) => d.name).join(', ') || 'none';
+	if (mode.kind === 'practice') {
+		return [
+			'',
+			'  PRACTICE: read steps only, so nothing can change by mistake; the pages say so.',
+			`  Drills to start from the page: ${drills}.`,
+		];
+	}
+	return [
+		'',
+		`  DRILL: ${mode.drill.title} (SEV-${mode.drill.severity}), incident ${mode.drill.incident}.`,
+		'  Nothing runs: every Run is answered from the scenario. End it from the page.',
+		...mode.drill.alert
+			.trimEnd()
+			.split('\n')
+			.map((line) => `    ${line}`),
+	];
+}
 
 /**
  * Prints the link of every bridge running for this user, so a tab can be paired again without

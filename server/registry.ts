@@ -7,6 +7,7 @@
  * ever executed as text.
  */
 import type { OpsbookConfig } from '../src/runbook/config.ts';
+import type { DrillScenario } from '../src/runbook/drill.ts';
 import type { IncidentContent } from '../src/runbook/incident-content.ts';
 import { loadValidRunbooks, type ProjectPaths } from '../src/runbook/runbooks-fs.ts';
 import { unmetNeeds, type GateOverride } from '../src/runbook/gates.ts';
@@ -19,6 +20,8 @@ export interface ExecutableRegistry {
 	blocks: ReadonlyMap<string, CommandBlock>;
 	/** The severity levels and escalation rules its reminders follow, and the report template. */
 	incident: IncidentContent;
+	/** The drills this bridge can play, by name (`--drill NAME`, or started from a practice page). */
+	drills: ReadonlyMap<string, DrillScenario>;
 }
 
 /** Loads and validates every runbook of a project; throws a `RunbookError` listing problems. */
@@ -28,12 +31,18 @@ export async function loadExecutableRegistry(paths: ProjectPaths): Promise<Execu
 		config: loaded.config,
 		blocks: new Map(loaded.blocks.map(({ block }) => [block.id, block])),
 		incident: loaded.incident,
+		drills: new Map(loaded.drills.map((drill) => [drill.name, drill])),
 	};
 }
 
 export interface RunPolicy {
 	/** The highest risk the bridge accepts. */
 	maxRisk: Risk;
+	/**
+	 * A practice bridge (`--practice`): read steps only, and a step above that is refused with a
+	 * sentence a new hire understands (`practice`), not the responder's `risk-ceiling`.
+	 */
+	practice?: boolean;
 	/** The targets the bridge knows, by name. */
 	targets: ReadonlySet<string>;
 	/** The targets this bridge session may reach: `local`, and those the responder armed. */
@@ -66,6 +75,11 @@ function refuse(code: ErrorCode, message: string): Resolution {
 	return { ok: false, code, message };
 }
 
+/** Why a practice bridge will not run `block`; the page shows it where Run would be, too. */
+export function practiceRefusal(block: Pick<CommandBlock, 'title' | 'risk'>): string {
+	return `This is a practice bridge: it runs read steps only, so nothing can change by mistake. "${block.title}" is a ${block.risk} step: read what it does and why; during a real incident a bridge started without --practice runs it. In a drill, it is answered from the scenario.`;
+}
+
 /**
  * Decides whether a run request may run, and renders its command.
  *
@@ -86,6 +100,9 @@ export function resolveRun(
 			'unknown-block',
 			`This bridge has no block "${request.block}". If the runbooks changed, restart the bridge and reload the page.`,
 		);
+	}
+	if (policy.practice && block.risk !== 'read') {
+		return refuse('practice', practiceRefusal(block));
 	}
 	if (RISKS.indexOf(block.risk) > RISKS.indexOf(policy.maxRisk)) {
 		return refuse(

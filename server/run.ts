@@ -22,6 +22,10 @@
  *   ended, or the remote host could not be checked, the message says so plainly.
  *
  * A process that leaves its group on purpose (setsid, a job-control shell) is not followed.
+ *
+ * In a drill the driver is a `SimulatedDriver`: the run plays the scenario's answer into the same
+ * output path (frames, ring, followers, matcher) over the answer's duration instead of spawning
+ * anything, and ends with the answer's exit code through the same `#ended`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -39,7 +43,9 @@ import {
 	TargetError,
 	type OutputFilter,
 	type ReapResult,
+	type Playback,
 	type RemoteGroup,
+	type SimulatedDriver,
 	type TargetDriver,
 } from './targets/target.ts';
 
@@ -139,7 +145,10 @@ export interface RunOptions {
 	block: CommandBlock;
 	command: string;
 	redacted: string;
-	driver: TargetDriver;
+	/** Where it runs; in a drill, the drill's stand-in, which spawns nothing. */
+	driver: TargetDriver | SimulatedDriver;
+	/** The drill (its scenario's name) this run belongs to: the audit log marks its entries. */
+	drill?: string | undefined;
 	page?: string | undefined;
 	cols: number;
 	rows: number;
@@ -170,6 +179,8 @@ export class Run {
 	readonly redacted: string;
 	readonly page: string | undefined;
 	readonly override: GateOverride | undefined;
+	/** The drill this run was answered in (nothing was executed), or undefined for a real run. */
+	readonly drill: string | undefined;
 	readonly startedAt = Date.now();
 	readonly ring: RingBuffer;
 	state: RunInfo['state'] = 'starting';
@@ -186,6 +197,8 @@ export class Run {
 	#options: RunOptions;
 	#command: string;
 	#pty: IPty | undefined;
+	/** A drill's answer being played: its timers, cleared on Stop. */
+	#playing: NodeJS.Timeout[] | undefined;
 	#filter: OutputFilter | undefined;
 	/** Tests the output against `expect.output` as it streams, past what the ring keeps. */
 	#matcher: OutputMatcher | undefined;
@@ -219,6 +232,7 @@ export class Run {
 		this.redacted = options.redacted;
 		this.page = options.page;
 		this.override = options.override;
+		this.drill = options.drill;
 		this.ring = new RingBuffer(options.ringBytes);
 		const pattern = options.block.expect?.output;
 		if (pattern !== undefined) this.#matcher = new OutputMatcher(pattern);
@@ -245,6 +259,7 @@ export class Run {
 			...(this.message !== undefined && { message: this.message }),
 			...(this.verdict !== undefined && { verdict: this.verdict }),
 			...(this.override !== undefined && { override: this.override }),
+			...(this.drill !== undefined && { simulated: true as const }),
 			outputBytes: this.ring.end,
 			bufferStart: this.ring.start,
 		};
@@ -275,12 +290,14 @@ export class Run {
 				...(this.page !== undefined && { page: this.page }),
 				command: this.redacted,
 				...(this.override !== undefined && { override: this.override }),
+				...(this.drill !== undefined && { drill: this.drill }),
 			});
 			if (this.#stopping) return void this.#ended(undefined, undefined);
 			const refusal = await this.#options.beforeStart?.(this);
 			// Said as it is, like a target's own refusal.
 			if (refusal !== undefined) throw new TargetError(refusal);
 			if (this.#stopping) return void this.#ended(undefined, undefined);
+			if ('simulated' in driver) return this.#play(driver.play(block.id));
 			const prepared = await driver.prepare(this.#command, {
 				runId: this.id,
 				lang: block.lang,
@@ -330,6 +347,47 @@ export class Run {
 			// Stopped while connecting is a stop, not a failure.
 			await this.#ended(undefined, undefined, this.#stopping ? undefined : 'failed');
 		}
+	}
+
+	/**
+	 * Plays a drill's answer: its lines go out spread over its duration, through the same output
+	 * path as a pty's, then the run ends with the answer's exit code.
+	 */
+	#play(playback: Playback) {
+		this.state = 'running';
+		this.#options.onUpdate(this);
+		const lines: Uint8Array[] = [];
+		let from = 0;
+		for (let i = 0; i < playback.output.length; i++) {
+			if (playback.output[i] !== 0x0a) continue;
+			lines.push(playback.output.subarray(from, i + 1));
+			from = i + 1;
+		}
+		if (from < playback.output.length) lines.push(playback.output.subarray(from));
+		// A long answer goes out in at most this many pieces, as a pty would batch it.
+		const pieces = Math.min(lines.length, 50);
+		const per = Math.ceil(lines.length / Math.max(1, pieces));
+		const step = playback.durationMs / Math.max(1, pieces);
+		this.#playing = [];
+		for (let piece = 0; piece < pieces; piece++) {
+			const chunk = lines.slice(piece * per, (piece + 1) * per);
+			this.#playing.push(
+				setTimeout(() => {
+					for (const line of chunk) this.#output(line);
+				}, piece * step),
+			);
+		}
+		this.#playing.push(
+			setTimeout(() => {
+				this.#playing = undefined;
+				if (playback.message !== undefined) this.message = playback.message;
+				void this.#ended(
+					playback.exitCode,
+					undefined,
+					playback.exitCode === undefined ? 'failed' : undefined,
+				);
+			}, playback.durationMs),
+		);
 	}
 
 	/**
@@ -391,6 +449,14 @@ export class Run {
 		if (this.state === 'exited' || this.#stopping || this.#ptyExited) return;
 		this.#stopping = reason;
 		this.#abort.abort();
+		if (this.#playing) {
+			// A drill's answer stops as a command would at Ctrl-C: at once, with what it printed.
+			for (const timer of this.#playing) clearTimeout(timer);
+			this.#playing = undefined;
+			this.#output(encoder.encode('^C\r\n'));
+			void this.#ended(undefined, undefined);
+			return;
+		}
 		const child = this.#pty;
 		if (!child) return;
 		// A paused pty cannot deliver the exit: let the output drain while the run goes.
@@ -587,6 +653,7 @@ export class Run {
 				outputBytes: this.ring.end,
 				...(this.message !== undefined && { message: this.message }),
 				...(this.verdict !== undefined && { verdict: this.verdict }),
+				...(this.drill !== undefined && { drill: this.drill }),
 			});
 		} catch (error) {
 			console.error(`opsbook bridge: could not write the audit log: ${(error as Error).message}`);

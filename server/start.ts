@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ProjectPaths } from '../src/runbook/runbooks-fs.ts';
 import type { Risk } from '../src/runbook/schema.ts';
 import { AuditLog, defaultStateDir } from './audit-log.ts';
-import { makeBridge, type BridgeLimits } from './bridge.ts';
+import { makeBridge, type Bridge, type BridgeLimits } from './bridge.ts';
 import { startBridgeServer, type BridgeServer } from './http.ts';
 import { openPrivateFile, privateDir } from './private-files.ts';
 import { loadExecutableRegistry, type ExecutableRegistry } from './registry.ts';
@@ -27,6 +27,10 @@ export interface StartOptions {
 	port?: number;
 	allowedOrigins?: string[];
 	maxRisk?: Risk;
+	/** A practice bridge: read steps only (whatever `maxRisk` says), and drills from the page. */
+	practice?: boolean;
+	/** Start in a drill on this scenario (`--drill NAME`); implies `practice`. */
+	drill?: string | undefined;
 	/**
 	 * Targets to arm from the start (`--arm`). Every block runs on its own target; a target other
 	 * than `local` is out of reach until armed, here or from a page.
@@ -54,6 +58,8 @@ export interface RunningBridge extends BridgeServer {
 	openIncident?: { title: string; severity: number; detectedAt: string; file: string };
 	/** The bridge's own copy of the runbooks. */
 	registry: ExecutableRegistry;
+	/** The bridge's logic: its mode, and drills started or ended without a page. */
+	bridge: Bridge;
 }
 
 /**
@@ -115,6 +121,13 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 			);
 		}
 	}
+	if (options.drill !== undefined && !registry.drills.has(options.drill)) {
+		const names = [...registry.drills.keys()];
+		throw new UsageError(
+			`--drill ${options.drill}: no such drill; ${names.length > 0 ? `the drills are ${names.join(', ')}` : 'there are no drills (content/drills/*.yaml)'}`,
+		);
+	}
+	const practice = options.practice === true || options.drill !== undefined;
 	const stateDir = options.stateDir ?? defaultStateDir();
 	privateDir(stateDir);
 	const env = runEnvironment();
@@ -146,10 +159,18 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 		token,
 		audit,
 		timeline,
-		maxRisk: options.maxRisk ?? 'destructive',
+		maxRisk: practice ? 'read' : (options.maxRisk ?? 'destructive'),
+		practice,
 		armed: arm,
 		...(options.limits && { limits: options.limits }),
 	});
+	if (options.drill !== undefined) {
+		const refusal = await bridge.startDrill(options.drill);
+		if (refusal !== undefined) {
+			await bridge.close();
+			throw new UsageError(`--drill ${options.drill}: ${refusal}`);
+		}
+	}
 	const allowedOrigins = [...(options.allowedOrigins ?? [])];
 	if (options.siteUrl) allowedOrigins.push(new URL(options.siteUrl).origin);
 	const server = await startBridgeServer({
@@ -174,6 +195,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 		auditLog,
 		...openIncident(timeline),
 		registry,
+		bridge,
 		async close() {
 			forget();
 			await server.close();

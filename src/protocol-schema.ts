@@ -125,6 +125,22 @@ export const TimelineRequestSchema = z.object({
 	incident: z.string().check(z.maxLength(128)),
 });
 
+/**
+ * Start a drill on a practice bridge: it declares the drill's incident and answers every Run from
+ * the scenario from then on. Answered by `mode` to every page, or `refused` (`drill-refused`).
+ */
+export const DrillStartSchema = z.object({
+	type: z.literal('drill-start'),
+	ref: z.string().check(z.maxLength(64)),
+	name: z.string().check(z.maxLength(128)),
+});
+
+/** End the drill (its incident is resolved); the bridge is back in practice mode. */
+export const DrillEndSchema = z.object({
+	type: z.literal('drill-end'),
+	ref: z.string().check(z.maxLength(64)),
+});
+
 export const ClientMessageSchema = z.discriminatedUnion('type', [
 	HelloSchema,
 	RunRequestSchema,
@@ -138,6 +154,8 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
 	AckSchema,
 	TimelineAppendSchema,
 	TimelineRequestSchema,
+	DrillStartSchema,
+	DrillEndSchema,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 export type HelloMessage = z.infer<typeof HelloSchema>;
@@ -152,6 +170,8 @@ export type StopMessage = z.infer<typeof StopSchema>;
 export type AckMessage = z.infer<typeof AckSchema>;
 export type TimelineAppendMessage = z.infer<typeof TimelineAppendSchema>;
 export type TimelineRequestMessage = z.infer<typeof TimelineRequestSchema>;
+export type DrillStartMessage = z.infer<typeof DrillStartSchema>;
+export type DrillEndMessage = z.infer<typeof DrillEndSchema>;
 
 /** Parses a text frame from a page; `undefined` when it is not a message of this protocol. */
 export function parseClientMessage(text: string): ClientMessage | undefined {

@@ -18,7 +18,7 @@ import type { Verdict } from './runbook/verdict.ts';
 import type { TimelineEvent } from './incident/schema.ts';
 
 /** Bumped when a message changes shape; `hello` and `welcome` carry it. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Where the bridge accepts WebSocket upgrades. */
 export const BRIDGE_PATH = '/_opsbook/bridge';
@@ -99,6 +99,10 @@ export const ERROR_CODES = [
 	'invalid-event',
 	/** The timeline could not be written to disk, so nothing was added (or the run did not start). */
 	'timeline-failed',
+	/** A practice bridge runs read steps only; this one changes things (the page says why). */
+	'practice',
+	/** A drill was asked of a bridge not in practice mode, or names no scenario it has. */
+	'drill-refused',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -123,6 +127,8 @@ export type {
 	StopMessage,
 	TimelineAppendMessage,
 	TimelineRequestMessage,
+	DrillStartMessage,
+	DrillEndMessage,
 } from './protocol-schema.ts';
 export type { TimelineEvent } from './incident/schema.ts';
 
@@ -184,6 +190,8 @@ export interface RunInfo {
 	verdict?: Verdict;
 	/** Its gate had not opened: the responder ran it anyway, and said why. */
 	override?: GateOverride;
+	/** Answered from a drill's scenario: nothing was executed. */
+	simulated?: true;
 }
 
 export interface WelcomeMessage {
@@ -214,6 +222,51 @@ export interface WelcomeMessage {
 	};
 	/** The bridge's own id, as its run events carry it (`bridge`). */
 	bridgeId: string;
+	/** Live, practice or drill, and the drills a practice bridge can start. */
+	mode: BridgeMode;
+}
+
+/** A drill a practice bridge offers, as the page lists it. */
+export interface DrillInfo {
+	name: string;
+	title: string;
+	severity: number;
+}
+
+/**
+ * What kind of bridge this is. `live`: it runs blocks on their targets. `practice` (`--practice`):
+ * read steps only, on this machine's targets, and drills can be started from the page. `drill`
+ * (`--drill NAME`, or started from a practice page): it executes nothing; every Run is answered
+ * from the scenario through the same streaming, verdicts, gates and confirmations.
+ */
+export type BridgeMode =
+	| { kind: 'live' }
+	| { kind: 'practice'; drills: DrillInfo[] }
+	| {
+			kind: 'drill';
+			drills: DrillInfo[];
+			drill: DrillInfo & {
+				/** The alert text the trainee starts from. */
+				alert: string;
+				/** The incident the drill was declared as (its timeline holds the drill). */
+				incident: string;
+			};
+	  };
+
+/**
+ * The bridge's mode changed (a drill started or ended): every page learns it, and the page that
+ * asked hears its `ref`. Targets armed in a drill are the drill's alone, so a `targets` message
+ * follows.
+ */
+export interface ModeMessage {
+	type: 'mode';
+	/** The `drill-start` or `drill-end` this answers, on the page that sent it. */
+	ref?: string;
+	mode: BridgeMode;
+	/** The riskiest blocks the bridge runs now: every risk in a drill (nothing is executed). */
+	maxRisk: (typeof RISK_LEVELS)[number];
+	/** The blocks that passed in this mode: a drill's gates are its own, and start closed. */
+	passed: string[];
 }
 
 /** A run request was accepted; output follows in binary frames. */
@@ -272,6 +325,7 @@ export interface TimelineMessage {
 
 export type ServerMessage =
 	| WelcomeMessage
+	| ModeMessage
 	| TimelineMessage
 	| StartedMessage
 	| RefusedMessage

@@ -90,6 +90,32 @@ export function checkSecrets(secrets: Readonly<Record<string, string>>) {
 	}
 }
 
+/**
+ * What a drill plays instead of starting a process (`drill.ts`): the scenario's answer, as the
+ * real command would print it, streamed over `durationMs`.
+ */
+export interface Playback {
+	/** The output as a terminal shows it (`\r\n` line ends). */
+	output: Uint8Array;
+	durationMs: number;
+	/** How it exits; undefined when the scenario has no answer (the run then ends `failed`). */
+	exitCode: number | undefined;
+	/** Said with the run's end (the scenario has no answer for this block). */
+	message?: string;
+}
+
+/**
+ * Stands in for a target during a drill: it is asked for the scenario's answer to a block, and
+ * never for anything to spawn. A run on it goes through everything a real run does but the process.
+ */
+export interface SimulatedDriver {
+	readonly name: string;
+	readonly target: Target;
+	readonly simulated: true;
+	/** The scenario's answer to `block` now (it changes once the fix has run). */
+	play(block: string): Playback;
+}
+
 export interface TargetDriver {
 	readonly name: string;
 	readonly target: Target;

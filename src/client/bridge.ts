@@ -197,6 +197,14 @@ class Bridge {
 				this.#enableAll();
 				break;
 			}
+			case 'mode': {
+				// A drill has its own risk ceiling and gates. TODO: part P shows the mode itself.
+				this.#welcome.maxRisk = message.maxRisk;
+				this.#passed.clear();
+				for (const block of message.passed) this.#passed.add(block);
+				this.#enableAll();
+				break;
+			}
 			case 'timeline':
 				incidentStore.bridgeMessage(message);
 				break;

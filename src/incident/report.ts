@@ -509,7 +509,7 @@ function notes(run: IncidentRun): string {
 }
 
 /** Plain text in a table cell: on one line, with pipes, backticks and backslashes escaped. */
-function cell(text: string): string {
+export function cell(text: string): string {
 	return text
 		.replace(/\s+/g, ' ')
 		.trim()
@@ -526,7 +526,7 @@ function inline(text: string): string {
  * pipes escaped (GFM reads `\|` in a cell as a pipe, even in code; a command that has `\|` of
  * its own cannot be written in a cell, and goes below the table instead).
  */
-function code(text: string): string {
+export function code(text: string): string {
 	const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
 	const ticks = '`'.repeat(longest + 1);
 	const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';

@@ -21,7 +21,7 @@ import { OUTCOMES } from '../runbook/verdict.ts';
 /** The first line of every timeline file names the format… */
 export const TIMELINE_FORMAT = 'opsbook-timeline';
 /** …and its version, bumped when an event changes shape in a way an older reader would misread. */
-export const TIMELINE_VERSION = 1;
+export const TIMELINE_VERSION = 2;
 
 /** Ids of incidents and events: short, printable, safe in a file name. */
 const Id = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/));
@@ -68,6 +68,11 @@ export const DeclaredEventSchema = z.object({
 	detectedAt: UtcTimeSchema,
 	/** Who is responding. */
 	responders: z.array(Text(80)).check(z.maxLength(20)),
+	/**
+	 * A drill, not a real incident: the scenario's name. Everything on its timeline is practice,
+	 * and its runs were answered from the scenario (added in version 2).
+	 */
+	drill: z.optional(Text(128)),
 });
 
 /** The severity changed. */
@@ -145,6 +150,8 @@ export const RunStartedEventSchema = z.object({
 	override: z.optional(Override),
 	/** Where the full record is: the audit log file (as the bridge knows it), by run id. */
 	audit: z.optional(Text(4096)),
+	/** Answered from a drill's scenario: nothing was executed (added in version 2). */
+	simulated: z.optional(z.literal(true)),
 });
 
 /** A block's run ended. */

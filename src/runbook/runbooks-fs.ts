@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigSchema, type OpsbookConfig } from './config.ts';
+import { checkDrills, readDrill, type DrillScenario } from './drill.ts';
 import { checkNeeds } from './gates.ts';
 import { siteIncidentContent, type IncidentContent } from './incident-content.ts';
 import { parseRunbook, type FoundBlock, type ParsedRunbook, type RunbookProblem } from './parse.ts';
@@ -102,6 +103,52 @@ export interface LoadedRunbooks {
 	problems: RunbookProblem[];
 	/** What an incident reads from the site: severity levels, escalation rules, report template. */
 	incident: IncidentContent;
+	/** The drills of `<contentDir>/drills/*.yaml` that have no problem, in name order. */
+	drills: DrillScenario[];
+}
+
+/** The folder of drill scenarios, inside the content folder. */
+export const DRILLS_DIR = 'drills';
+
+/**
+ * The scenarios under `<dir>/drills/`, read one by one (see `drill.ts`); not yet checked against
+ * the site. A missing folder means no drills.
+ */
+export async function readDrills(
+	root: string,
+	dir: string,
+): Promise<{ drills: DrillScenario[]; problems: RunbookProblem[] }> {
+	const folder = join(dir, DRILLS_DIR);
+	let names: string[];
+	try {
+		names = (await readdir(folder, { withFileTypes: true }))
+			.filter((e) => e.isFile() && !e.name.startsWith('_'))
+			.map((e) => e.name)
+			.sort();
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { drills: [], problems: [] };
+		throw error;
+	}
+	const drills: DrillScenario[] = [];
+	const problems: RunbookProblem[] = [];
+	for (const name of names) {
+		const path = join(folder, name);
+		const file = relative(root, path).split(sep).join('/');
+		if (name.endsWith('.yml')) {
+			problems.push({
+				file,
+				line: 1,
+				column: 1,
+				message: `name drills .yaml: rename it ${name.slice(0, -4)}.yaml`,
+			});
+			continue;
+		}
+		if (!name.endsWith('.yaml')) continue;
+		const read = readDrill(await readFile(path, 'utf8'), { file, name: name.slice(0, -5) });
+		problems.push(...read.problems);
+		if (read.scenario) drills.push(read.scenario);
+	}
+	return { drills, problems };
 }
 
 /** Reads every runbook under the content folder. Problems are returned, not thrown. */
@@ -154,7 +201,16 @@ export async function loadRunbooks(
 	const incident = siteIncidentContent(runbooks, (file, line, column, message) =>
 		problems.push({ file, line, column, message }),
 	);
-	return { config: resolvedConfig, runbooks, blocks, problems, incident };
+	const read = await readDrills(root, dir);
+	problems.push(...read.problems);
+	const drillProblems = checkDrills(read.drills, {
+		pages: runbooks.map((r) => ({ ...r, blocks: r.blocks.map((b) => b.block) })),
+		levels: incident.levels.map((l) => l.level),
+	});
+	problems.push(...drillProblems);
+	const failed = new Set(drillProblems.map((p) => p.file));
+	const drills = read.drills.filter((d) => !failed.has(d.file));
+	return { config: resolvedConfig, runbooks, blocks, problems, incident, drills };
 }
 
 /** The pages as decision trees see them: what an outcome's link may point at. */

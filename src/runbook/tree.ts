@@ -59,6 +59,8 @@ export interface OutcomeLink {
 	kind: 'step' | 'site' | 'external';
 	/** The step's id, for `kind: 'step'`. */
 	step?: string;
+	/** The slug of the page it leads to, for `kind: 'step'` and `'site'` (set by `resolveTreeLinks`). */
+	page?: string;
 	/** What the page says when the outcome applies: `Next: Step 3: …`, `Go to 2. Database issues`. */
 	forward: string;
 	line: number;
@@ -471,6 +473,7 @@ export function resolveTreeLinks(
 						);
 						continue;
 					}
+					link.page = target.slug === '' ? 'index' : target.slug;
 					const toStep =
 						target === page ? page.tree?.steps.find((s) => s.id === anchor) : undefined;
 					if (toStep) {

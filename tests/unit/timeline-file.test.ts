@@ -30,7 +30,7 @@ describe('the timeline file', () => {
 	it('reads back what it writes: a header line, then an event a line', () => {
 		const text = serializeTimeline(header, events);
 		assert.equal(text.split('\n').length, 5);
-		assert.ok(text.startsWith('{"format":"opsbook-timeline","version":1,'));
+		assert.ok(text.startsWith('{"format":"opsbook-timeline","version":2,'));
 		assert.deepEqual(parseTimeline(text), { header, events, dropped: [] });
 		assert.deepEqual(parseTimeline(text.replaceAll('\n', '\r\n')).events, events, 'CRLF too');
 	});
@@ -74,8 +74,8 @@ describe('the timeline file', () => {
 		);
 		assert.throws(() => parseTimeline('hello\n'), TimelineFileError);
 		assert.throws(
-			() => parseTimeline(serializeTimeline({ ...header, version: 2 }, events)),
-			/version 2, written by a newer Opsbook; this one reads version 1/,
+			() => parseTimeline(serializeTimeline({ ...header, version: 3 }, events)),
+			/version 3, written by a newer Opsbook; this one reads version 2/,
 		);
 		assert.throws(
 			() => parseTimeline(serializeTimeline({ ...header, incident: 'bad id!' }, [])),
