@@ -3,7 +3,7 @@
  * the link; with `--port` it stops and says why. Either way it never leaves the responder guessing.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -106,6 +106,23 @@ describe('the CLI on a taken port', () => {
 			assert.doesNotMatch(stderr, /\n\s+at /, 'a sentence, not a stack trace');
 		} finally {
 			holder?.close();
+		}
+	});
+
+	it('says how to give a site, rather than failing with a stack trace', () => {
+		for (const [args, said] of [
+			[['serve', '--site', 'tests/.tmp/bridge-site'], /opsbook serve takes the built site's folder as it is/],
+			[['bridge', '--site', 'runbooks.example.com'], /--site must be the address of the published runbooks/],
+		] as const) {
+			const cli = spawnSync(process.execPath, ['server/cli.ts', ...args], {
+				cwd: ROOT,
+				env: { ...process.env, XDG_STATE_HOME: stateDir },
+				encoding: 'utf8',
+			});
+			assert.equal(cli.status, 2, args.join(' '));
+			assert.doesNotMatch(cli.stdout, /#opsbook=/);
+			assert.match(cli.stderr, said);
+			assert.doesNotMatch(cli.stderr, /\n\s+at /, 'a sentence, not a stack trace');
 		}
 	});
 });
