@@ -111,8 +111,14 @@ describe('the CLI on a taken port', () => {
 
 	it('says how to give a site, rather than failing with a stack trace', () => {
 		for (const [args, said] of [
-			[['serve', '--site', 'tests/.tmp/bridge-site'], /opsbook serve takes the built site's folder as it is/],
-			[['bridge', '--site', 'runbooks.example.com'], /--site must be the address of the published runbooks/],
+			[
+				['serve', '--site', 'tests/.tmp/bridge-site'],
+				/opsbook serve takes the built site's folder as it is/,
+			],
+			[
+				['bridge', '--site', 'runbooks.example.com'],
+				/--site must be the address of the published runbooks/,
+			],
 		] as const) {
 			const cli = spawnSync(process.execPath, ['server/cli.ts', ...args], {
 				cwd: ROOT,

@@ -123,7 +123,10 @@ describe('the post-incident report', () => {
 			...check(21, 'r2', 'warn'),
 			...check(22, 'r3', 'pass'),
 		]);
-		assert.match(written, /Check passes again: Database ready .* \(failed once and warned once from 03:25\)/);
+		assert.match(
+			written,
+			/Check passes again: Database ready .* \(failed once and warned once from 03:25\)/,
+		);
 		assert.match(written, /\| 3 \| fail: fail \| 24 ms \|/);
 	});
 
