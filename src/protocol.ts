@@ -190,6 +190,8 @@ export interface RunInfo {
 	verdict?: Verdict;
 	/** Its gate had not opened: the responder ran it anyway, and said why. */
 	override?: GateOverride;
+	/** Answered from a drill's scenario: nothing was executed. */
+	simulated?: true;
 }
 
 export interface WelcomeMessage {
@@ -251,9 +253,15 @@ export type BridgeMode =
 			};
 	  };
 
-/** The bridge's mode changed (a drill started or ended): every page learns it. */
+/**
+ * The bridge's mode changed (a drill started or ended): every page learns it, and the page that
+ * asked hears its `ref`. Targets armed in a drill are the drill's alone, so a `targets` message
+ * follows.
+ */
 export interface ModeMessage {
 	type: 'mode';
+	/** The `drill-start` or `drill-end` this answers, on the page that sent it. */
+	ref?: string;
 	mode: BridgeMode;
 }
 

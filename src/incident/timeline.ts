@@ -76,6 +76,8 @@ export interface IncidentState {
 	/** When it was declared: the responders' acknowledgement. */
 	declaredAt: string;
 	declaredBy?: string | undefined;
+	/** A drill, not a real incident: the scenario's name (from the declaration). */
+	drill?: string | undefined;
 	/** The responders named at the declaration, then anyone else who recorded an event. */
 	responders: string[];
 	open: boolean;
@@ -110,6 +112,7 @@ export function foldIncident(events: readonly TimelineEvent[]): IncidentState | 
 		detectedAt: declared.detectedAt,
 		declaredAt: declared.at,
 		declaredBy: declared.by,
+		...(declared.drill !== undefined && { drill: declared.drill }),
 		responders: [],
 		open: true,
 		notes: [],

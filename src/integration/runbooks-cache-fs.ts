@@ -5,6 +5,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { OpsbookConfig } from '../runbook/config.ts';
+import type { DrillScenario } from '../runbook/drill.ts';
 import { siteIncidentContent, type IncidentContent } from '../runbook/incident-content.ts';
 import { blockKey, parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
 import {
@@ -70,13 +71,16 @@ export async function treeOfPage(file: string): Promise<DecisionTreeModel | unde
 }
 
 let site: Promise<Map<string, CommandBlock>> | undefined;
+let loaded: ReturnType<typeof loadRunbooks> | undefined;
+/** Every page, read once per build, for what needs the whole site. */
+const whole = () => (loaded ??= loadRunbooks(projectPaths()));
 
 /**
  * A block of any page, by id: what a gate names may stand on another page. Read once per build;
  * `astro dev` shows a renamed title of another page after a restart.
  */
 export async function siteBlock(id: string): Promise<CommandBlock | undefined> {
-	site ??= loadRunbooks(projectPaths()).then(
+	site ??= whole().then(
 		(loaded) => new Map(loaded.blocks.map(({ block }) => [block.id, block])),
 	);
 	return (await site).get(id);
@@ -92,6 +96,14 @@ export async function incidentContent(): Promise<IncidentContent> {
 	const { root, contentDir } = projectPaths();
 	const all = await Promise.all((await findPages(resolve(root, contentDir))).map(page));
 	return siteIncidentContent(all, () => {});
+}
+
+/**
+ * The drills' scenarios (`<contentDir>/drills/`), for the incident page's Debrief. Read once per
+ * build; their problems fail the build's own check of the runbooks.
+ */
+export function drillScenarios(): Promise<DrillScenario[]> {
+	return whole().then(({ drills }) => drills ?? []);
 }
 
 /**

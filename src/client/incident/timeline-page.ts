@@ -5,16 +5,24 @@
  * responder's, and Export report renders the post-incident report from the site's template as a
  * preview, with Copy Markdown and Download .md.
  *
- * The preview is micromark with its GFM table extension: CommonMark, tables, and no raw HTML
+ * A drill's incident says DRILL in its summary, marks every run answered from the scenario, and
+ * adds a Debrief: how the drill went against the scenario's expected route (`debrief.ts`), with
+ * the same preview, Copy Markdown and Download .md as the report. It opens by itself once the drill
+ * is over, and on `#debrief` (where End drill leads). The scenarios come with the page
+ * (`#opsbook-drills`), so a drill's timeline merged from a file is debriefed without a bridge.
+ *
+ * The previews are micromark with its GFM table extension: CommonMark, tables, and no raw HTML
  * (micromark escapes it by default), so nothing in a note or a command becomes markup.
  */
 import { micromark } from 'micromark';
 import { gfmTable, gfmTableHtml } from 'micromark-extension-gfm-table';
 import { parseTimeline, serializeTimeline, timelineHeader } from '../../incident/file.ts';
+import { debrief, renderDebrief } from '../../incident/debrief.ts';
 import { renderReport } from '../../incident/report.ts';
 import type { EventOf, TimelineEvent } from '../../incident/schema.ts';
 import { newEventId, type IncidentRun, type IncidentState } from '../../incident/timeline.ts';
 import type { ReportTemplate } from '../../runbook/incident-content.ts';
+import type { DrillScenario } from '../../runbook/drill.ts';
 import { elapsed, incidentContent, make, pageHref, responderName, utc, utcClock } from './common.ts';
 import { CHANGE_EVENT, incidentStore } from './store.ts';
 
@@ -38,6 +46,27 @@ function download(name: string, text: string, type: string) {
 	setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Markdown as the previews show it: CommonMark and tables, raw HTML escaped. */
+function markdownHtml(markdown: string): string {
+	// micromark escapes raw HTML unless told otherwise: the preview is markup of its own.
+	return micromark(markdown, { extensions: [gfmTable()], htmlExtensions: [gfmTableHtml()] });
+}
+
+/**
+ * The drills' scenarios the page was built with, as `incident.astro` embeds them (without their
+ * answers, which the debrief does not read).
+ */
+function scenarios(): DrillScenario[] {
+	try {
+		const raw = JSON.parse(document.getElementById('opsbook-drills')?.textContent ?? '[]') as Array<
+			Omit<DrillScenario, 'answers'>
+		>;
+		return raw.map((scenario) => ({ ...scenario, answers: new Map() }));
+	} catch {
+		return [];
+	}
+}
+
 function time(at: string): HTMLTimeElement {
 	const node = make('time', 'ob-tl-time', `${utcClock(at)} UTC`);
 	node.dateTime = at;
@@ -49,6 +78,9 @@ export class OpsbookTimeline extends HTMLElement {
 	#started = false;
 	#filter: Filter = 'all';
 	#report = '';
+	#debrief = '';
+	/** The drill whose debrief opened by itself, so closing the page's state does not reopen it. */
+	#debriefed = '';
 
 	connectedCallback() {
 		if (this.#started) return;
@@ -71,6 +103,17 @@ export class OpsbookTimeline extends HTMLElement {
 		this.querySelector('.ob-report-download')?.addEventListener('click', () => {
 			const state = incidentStore.state();
 			if (state) download(`${state.id}-report.md`, this.#report, 'text/markdown');
+		});
+		this.querySelector('.ob-tl-debrief')?.addEventListener('click', () => this.#showDebrief());
+		this.querySelector('.ob-debrief-copy')?.addEventListener('click', () =>
+			void this.#copyText(this.#debrief, '.ob-debrief-status'),
+		);
+		this.querySelector('.ob-debrief-download')?.addEventListener('click', () => {
+			const state = incidentStore.state();
+			if (state) download(`${state.id}-debrief.md`, this.#debrief, 'text/markdown');
+		});
+		addEventListener('hashchange', () => {
+			if (location.hash === '#debrief') this.#showDebrief();
 		});
 		incidentStore.addEventListener(CHANGE_EVENT, () => this.#render());
 		this.#render();
@@ -101,6 +144,7 @@ export class OpsbookTimeline extends HTMLElement {
 			}
 		}
 		if (!summary || !list) return;
+		this.#renderDrill(state);
 		if (!state) {
 			summary.textContent =
 				'No incident has been declared. Declare one from the header of any page; its timeline shows here.';
@@ -108,7 +152,7 @@ export class OpsbookTimeline extends HTMLElement {
 			return;
 		}
 		const since = Date.parse(state.resolvedAt ?? new Date().toISOString()) - Date.parse(state.detectedAt);
-		summary.textContent = `${state.title}: SEV-${state.severity}, detected ${utc(state.detectedAt)}, ${
+		summary.textContent = `${state.drill === undefined ? '' : 'DRILL: '}${state.title}: SEV-${state.severity}, detected ${utc(state.detectedAt)}, ${
 			state.open ? `open for ${elapsed(since)}` : `resolved ${utc(state.resolvedAt!)} after ${elapsed(since)}`
 		}${state.responders.length ? `; responding: ${state.responders.join(', ')}` : ''}.`;
 		const items = this.#items(state).filter(
@@ -120,6 +164,43 @@ export class OpsbookTimeline extends HTMLElement {
 				: [make('li', 'ob-tl-empty', 'Nothing of this kind yet.')]),
 		);
 		if (!this.querySelector<HTMLElement>('.ob-report')?.hidden) this.#showReport(false);
+		if (state.drill !== undefined) {
+			// Over, or asked for by End drill: the debrief is what the trainee came for.
+			const wanted =
+				(!state.open || location.hash === '#debrief') && this.#debriefed !== state.id;
+			if (wanted) {
+				this.#debriefed = state.id;
+				this.#showDebrief(location.hash === '#debrief');
+			} else if (!this.querySelector<HTMLElement>('.ob-debrief')?.hidden) this.#showDebrief(false);
+		}
+	}
+
+	/** The drill's marks: the note under the summary and the Debrief button; none for a real incident. */
+	#renderDrill(state: IncidentState | undefined) {
+		const drill = state?.drill;
+		const note = this.querySelector<HTMLElement>('.ob-tl-drill');
+		if (note) {
+			note.hidden = drill === undefined;
+			const scenario = drill === undefined ? undefined : this.#scenario(drill);
+			note.replaceChildren(
+				...(drill === undefined
+					? []
+					: [
+							make('strong', 'ob-tl-drill-word', 'DRILL'),
+							` A practice incident, the scenario “${scenario?.title ?? drill}”: every run was answered from the scenario, nothing ran.`,
+						]),
+			);
+		}
+		const button = this.querySelector<HTMLButtonElement>('.ob-tl-debrief');
+		if (button) {
+			button.hidden = drill === undefined;
+			button.textContent = state?.open ? 'Debrief so far' : 'Debrief';
+		}
+		if (drill === undefined) this.querySelector<HTMLElement>('.ob-debrief')?.setAttribute('hidden', '');
+	}
+
+	#scenario(name: string): DrillScenario | undefined {
+		return scenarios().find((scenario) => scenario.name === name);
 	}
 
 	#items(state: IncidentState): Item[] {
@@ -227,7 +308,14 @@ export class OpsbookTimeline extends HTMLElement {
 			'ob-tl-kind',
 			check ? 'check' : !started || started.risk === 'read' ? 'run' : started.risk,
 		);
-		item.append(time(started?.at ?? at), label, text, make('span', 'ob-tl-result', result.join(' · ')));
+		item.append(time(started?.at ?? at), label);
+		if (started?.simulated) {
+			item.dataset.simulated = 'true';
+			const mark = make('span', 'ob-tl-simulated', 'DRILL');
+			mark.title = 'Answered from the scenario: nothing ran.';
+			item.append(mark);
+		}
+		item.append(text, make('span', 'ob-tl-result', result.join(' · ')));
 		if (started) item.append(make('code', 'ob-tl-command', started.command));
 		if (started?.override) {
 			item.append(make('span', 'ob-tl-override', `Run anyway: ${started.override.reason}`));
@@ -297,20 +385,53 @@ export class OpsbookTimeline extends HTMLElement {
 			now: new Date(),
 			...(author ? { author } : {}),
 		});
-		// micromark escapes raw HTML unless told otherwise: the preview is markup of its own.
-		preview.innerHTML = micromark(this.#report, {
-			extensions: [gfmTable()],
-			htmlExtensions: [gfmTableHtml()],
-		});
+		preview.innerHTML = markdownHtml(this.#report);
 		section.hidden = false;
 		if (focus) section.querySelector<HTMLElement>('h2')?.scrollIntoView({ block: 'start' });
 		if (focus) this.querySelector<HTMLElement>('.ob-report-copy')?.focus();
 	}
 
-	async #copy() {
-		const status = this.querySelector('.ob-report-status');
+	/**
+	 * The drill's debrief, from the scenario the page was built with. `focus` brings it into view
+	 * (a press of Debrief, or End drill's `#debrief`).
+	 */
+	#showDebrief(focus = true) {
+		const state = incidentStore.state();
+		const section = this.querySelector<HTMLElement>('.ob-debrief');
+		const preview = this.querySelector<HTMLElement>('.ob-debrief-preview');
+		if (!state?.drill || !section || !preview) return;
+		const scenario = this.#scenario(state.drill);
+		const status = this.querySelector('.ob-debrief-status');
+		for (const button of section.querySelectorAll<HTMLButtonElement>('.ob-debrief-copy, .ob-debrief-download')) {
+			button.disabled = !scenario;
+		}
+		if (!scenario) {
+			this.#debrief = '';
+			preview.replaceChildren(
+				make(
+					'p',
+					undefined,
+					`This site has no drill named “${state.drill}” any more, so there is no expected route to compare with: the timeline above is the whole record.`,
+				),
+			);
+		} else {
+			this.#debrief = renderDebrief(debrief(scenario, state.events), scenario);
+			preview.innerHTML = markdownHtml(this.#debrief);
+		}
+		if (status) status.textContent = '';
+		section.hidden = false;
+		if (focus) section.querySelector<HTMLElement>('h2')?.scrollIntoView({ block: 'start' });
+		if (focus) section.querySelector<HTMLElement>('h2')?.focus();
+	}
+
+	#copy() {
+		return this.#copyText(this.#report, '.ob-report-status');
+	}
+
+	async #copyText(text: string, where: string) {
+		const status = this.querySelector(where);
 		try {
-			await navigator.clipboard.writeText(this.#report);
+			await navigator.clipboard.writeText(text);
 			if (status) status.textContent = 'Copied.';
 		} catch {
 			if (status) status.textContent = 'The browser refused the clipboard: use Download .md.';
