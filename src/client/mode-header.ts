@@ -59,6 +59,32 @@ class ModeHeader {
 		else delete document.documentElement.dataset.obMode;
 		this.#chip(mode);
 		this.#banner(mode?.kind === 'drill' ? mode.drill : undefined);
+		this.#practiceLine(mode?.kind === 'practice');
+	}
+
+	/**
+	 * On a phone the header has no room for the word PRACTICE beside the site's title: this line
+	 * at the top of the page says it instead, and opens the same list of drills (opsbook.css
+	 * shows it on narrow screens only).
+	 */
+	#practiceLine(shown: boolean) {
+		const line = document.querySelector('.ob-practice-line');
+		if (!shown) return line?.remove();
+		if (line?.isConnected) return;
+		const fresh = make('p', 'ob-practice-line print:hidden');
+		const open = make('button', undefined, 'Drills…');
+		open.type = 'button';
+		open.setAttribute('popovertarget', 'ob-mode-detail');
+		fresh.append(
+			make('strong', 'ob-practice-word', 'Practice'),
+			' Read steps only: nothing can change by mistake. ',
+			open,
+		);
+		(
+			document.querySelector('.main-pane') ??
+			document.querySelector('.main-frame') ??
+			document.body
+		).prepend(fresh);
 	}
 
 	#chip(mode: BridgeMode | undefined) {
@@ -143,29 +169,29 @@ class ModeHeader {
 		let banner = document.querySelector<HTMLElement>('.ob-drill-banner');
 		if (!drill) return banner?.remove();
 		const fresh = make('section', 'ob-drill-banner print:hidden');
-		fresh.setAttribute('aria-labelledby', 'ob-drill-banner-title');
+		// The incident bar right under it gives the title, severity and timeline: the banner keeps
+		// to what makes it a drill, in as few lines as a phone can spare.
+		fresh.setAttribute('aria-label', `DRILL: ${drill.title}`);
 		const title = make('h2', 'ob-drill-title');
-		title.id = 'ob-drill-banner-title';
 		title.tabIndex = -1;
-		title.append(make('span', 'ob-drill-word', 'DRILL'), ' ', drill.title);
-		const level = make('span', 'ob-drill-sev', `SEV-${drill.severity}`);
-		const head = make('div', 'ob-drill-head');
-		head.append(title, level);
-		const alert = make('div', 'ob-drill-alert');
-		alert.append(
-			make('span', 'ob-drill-alert-label', 'Alert'),
-			make('pre', undefined, drill.alert.trimEnd()),
+		title.append(
+			make('span', 'ob-drill-word', 'DRILL'),
+			' ',
+			'Nothing runs: answers come from the scenario.',
 		);
-		const nothing = make('p', 'ob-drill-nothing', 'Nothing runs: answers come from the scenario.');
-		// The incident bar under it links the timeline; the banner keeps to the drill.
-		const actions = make('p', 'ob-drill-actions');
 		const end = make('button', 'ob-drill-end', 'End drill');
 		end.type = 'button';
 		const message = make('span', 'ob-drill-message');
 		message.setAttribute('role', 'status');
 		end.addEventListener('click', () => void endDrill((text) => (message.textContent = text)));
-		actions.append(end, ' ', message);
-		fresh.append(head, nothing, alert, actions);
+		const head = make('div', 'ob-drill-head');
+		head.append(title, end);
+		const alert = make('div', 'ob-drill-alert');
+		alert.append(
+			make('span', 'ob-drill-alert-label', `Alert · SEV-${drill.severity}`),
+			make('pre', undefined, drill.alert.trimEnd()),
+		);
+		fresh.append(head, alert, message);
 		if (banner?.isConnected) banner.replaceWith(fresh);
 		else {
 			// Above the incident bar, in the content column like it.

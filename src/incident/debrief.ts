@@ -39,7 +39,11 @@ function choicesOf(scenario: DrillScenario): Readonly<Record<string, string>> {
 	return (scenario.route as { choices?: Record<string, string> }).choices ?? {};
 }
 
-export function debrief(scenario: DrillScenario, events: readonly TimelineEvent[]): Debrief {
+export function debrief(
+	scenario: DrillScenario,
+	events: readonly TimelineEvent[],
+	_options: { tree?: unknown } = {},
+): Debrief {
 	const ordered = [...events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 	const declared = ordered.find((e): e is EventOf<'declared'> => e.kind === 'declared');
 	const detected = Date.parse(declared?.detectedAt ?? ordered[0]?.at ?? new Date(0).toISOString());

@@ -46,7 +46,11 @@ async function page(file: string): Promise<ParsedRunbook> {
  * The command block a rendered code block stands for, found by its page, meta and code.
  * Undefined for a block the model did not accept (the build has reported it already).
  */
-export async function blockForCode(file: string, meta: string, code: string): Promise<CommandBlock | undefined> {
+export async function blockForCode(
+	file: string,
+	meta: string,
+	code: string,
+): Promise<CommandBlock | undefined> {
 	const parsed = await page(file);
 	const key = blockKey(meta, code);
 	const matches = parsed.blocks.filter((b) => blockKey(b.meta, b.block.template) === key);
@@ -80,9 +84,7 @@ const whole = () => (loaded ??= loadRunbooks(projectPaths()));
  * `astro dev` shows a renamed title of another page after a restart.
  */
 export async function siteBlock(id: string): Promise<CommandBlock | undefined> {
-	site ??= whole().then(
-		(loaded) => new Map(loaded.blocks.map(({ block }) => [block.id, block])),
-	);
+	site ??= whole().then((loaded) => new Map(loaded.blocks.map(({ block }) => [block.id, block])));
 	return (await site).get(id);
 }
 
@@ -99,11 +101,18 @@ export async function incidentContent(): Promise<IncidentContent> {
 }
 
 /**
- * The drills' scenarios (`<contentDir>/drills/`), for the incident page's Debrief. Read once per
- * build; their problems fail the build's own check of the runbooks.
+ * The drills' scenarios (`<contentDir>/drills/`), each with its route's decision tree, for the
+ * incident page's Debrief. Read once per build; their problems fail the build's own check of the
+ * runbooks.
  */
-export function drillScenarios(): Promise<DrillScenario[]> {
-	return whole().then(({ drills }) => drills ?? []);
+export async function drillScenarios(): Promise<
+	Array<{ scenario: DrillScenario; tree: DecisionTreeModel | undefined }>
+> {
+	const { drills = [], runbooks } = await whole();
+	return drills.map((scenario) => ({
+		scenario,
+		tree: runbooks.find((page) => page.tree?.page === scenario.route.tree)?.tree,
+	}));
 }
 
 /**

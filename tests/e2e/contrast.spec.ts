@@ -36,6 +36,7 @@ const ROOTS = [
 	'.ob-declare-dialog',
 	'opsbook-timeline',
 	'.ob-drill-banner',
+	'.ob-practice-line',
 ];
 // The command and the terminal are coloured by their own themes (Expressive Code, xterm).
 const SKIP = ['figure', '.ob-term'];
@@ -284,6 +285,12 @@ for (const theme of ['dark', 'light'] as const) {
 					await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
 					await expect(block(page, 't.change').locator('.ob-run-note')).toBeVisible();
 					await findings.measure(page, 'practice, a change step not run');
+					// A phone says PRACTICE in a line atop the page.
+					const size = page.viewportSize()!;
+					await page.setViewportSize({ width: 390, height: 844 });
+					await expect(page.locator('.ob-practice-line')).toBeVisible();
+					await findings.measure(page, 'practice line on a phone');
+					await page.setViewportSize(size);
 					await page.locator('opsbook-bridge .ob-mode').click();
 					await expect(page.locator('#ob-mode-detail')).toBeVisible();
 					await findings.measure(page, 'practice popover with its drills');

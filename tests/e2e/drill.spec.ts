@@ -24,7 +24,7 @@ const ALERT = '[FIRING] TestServiceDown: the status file of the test service say
 
 const chip = (page: Page) => page.locator('opsbook-bridge .ob-chip');
 const modeChip = (page: Page) => page.locator('opsbook-bridge .ob-mode');
-const banner = (page: Page) => page.getByRole('region', { name: new RegExp(`^DRILL ${DRILL}`) });
+const banner = (page: Page) => page.getByRole('region', { name: `DRILL: ${DRILL}` });
 const bar = (page: Page) => page.getByRole('region', { name: 'Incident', exact: true });
 const run = (page: Page, id: string) =>
 	block(page, id).getByRole('button', { name: 'Run', exact: true });
@@ -89,7 +89,9 @@ test.describe('a practice bridge', () => {
 		);
 		await expect(run(page, 't.change')).toHaveAttribute('aria-disabled', 'true');
 		await expect(run(page, 't.change')).toHaveAccessibleDescription(/Not run in practice/);
-		await run(page, 't.change').click();
+		// Run stays focusable, so a keyboard reaches it and hears why.
+		await run(page, 't.change').focus();
+		await page.keyboard.press('Enter');
 		await expect(change.getByRole('status')).toContainText('Not run in practice');
 		await expect(panel(page, 't.change')).toHaveCount(0);
 		// A read step runs, for real, on this machine.
@@ -98,6 +100,13 @@ test.describe('a practice bridge', () => {
 		await expect(panel(page, 't.echo').locator('.ob-run-drill')).toBeHidden();
 		await expect(page.locator('.ob-drill-banner')).toHaveCount(0);
 		expect(existsSync(`/tmp/opsbook-change-${tag}`)).toBe(false);
+
+		// A phone has no room for the word in its header: a line atop the page says it.
+		await page.setViewportSize({ width: 390, height: 844 });
+		const line = page.locator('.ob-practice-line');
+		await expect(line).toContainText('Practice Read steps only: nothing can change by mistake.');
+		await line.getByRole('button', { name: 'Drills…' }).click();
+		await expect(page.getByRole('button', { name: `Start drill: ${DRILL}` })).toBeVisible();
 	});
 });
 
@@ -174,11 +183,16 @@ test.describe('a drill', () => {
 			await page.goto(`${bridge.origin}/tree/#${FRAGMENT_KEY}=${bridge.token}`);
 			await expect(banner(page)).toBeVisible();
 			await expect(modeChip(page)).toHaveText(/DRILL/);
-			// Nothing wider than the phone.
+			// Nothing wider than the phone, and the site's title still whole beside the DRILL chip.
 			const overflow = await page.evaluate(
 				() => document.documentElement.scrollWidth - document.documentElement.clientWidth,
 			);
 			expect(overflow).toBeLessThanOrEqual(0);
+			const title = await page
+				.locator('.site-title span')
+				.evaluate((element) => element.scrollWidth - element.clientWidth);
+			expect(title, 'the site title is clipped').toBeLessThanOrEqual(0);
+			await expect(modeChip(page)).toHaveAccessibleName(/DRILL/);
 
 			// The wrong turn: Step 1 answered No by hand, where the route says Yes.
 			await page
@@ -199,6 +213,21 @@ test.describe('a drill', () => {
 			await expect(debrief(page)).toContainText('Does the service answer?');
 			expect(existsSync(`/tmp/opsbook-change-${tag}`)).toBe(false);
 		});
+	});
+});
+
+test.describe('with JavaScript off', () => {
+	test.use({ javaScriptEnabled: false, bridgeOptions: { drill: 'service-down' } });
+
+	test('pages read as before, with nothing of practice or drills', async ({ page, bridge }) => {
+		await page.goto(`${bridge.origin}/`);
+		await expect(page.getByRole('heading', { name: 'Say hello' })).toBeVisible();
+		await expect(block(page, 't.change')).toContainText('touch /tmp/opsbook-change-');
+		await expect(page.locator('.ob-mode')).toBeHidden();
+		await expect(page.locator('.ob-drill-banner, .ob-practice-line, .ob-run-note')).toHaveCount(0);
+		await page.goto(`${bridge.origin}/incident/`);
+		await expect(page.locator('.ob-incident-nojs')).toBeVisible();
+		await expect(page.locator('.ob-debrief')).toBeHidden();
 	});
 });
 

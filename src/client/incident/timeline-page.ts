@@ -23,7 +23,16 @@ import type { EventOf, TimelineEvent } from '../../incident/schema.ts';
 import { newEventId, type IncidentRun, type IncidentState } from '../../incident/timeline.ts';
 import type { ReportTemplate } from '../../runbook/incident-content.ts';
 import type { DrillScenario } from '../../runbook/drill.ts';
-import { elapsed, incidentContent, make, pageHref, responderName, utc, utcClock } from './common.ts';
+import type { DecisionTreeModel } from '../../runbook/tree.ts';
+import {
+	elapsed,
+	incidentContent,
+	make,
+	pageHref,
+	responderName,
+	utc,
+	utcClock,
+} from './common.ts';
 import { CHANGE_EVENT, incidentStore } from './store.ts';
 
 type Filter = 'all' | 'runs' | 'checks' | 'decisions' | 'notes' | 'milestones' | 'key';
@@ -52,16 +61,25 @@ function markdownHtml(markdown: string): string {
 	return micromark(markdown, { extensions: [gfmTable()], htmlExtensions: [gfmTableHtml()] });
 }
 
+/** A drill's scenario as the page has it, with its route's decision tree. */
+interface PageDrill {
+	scenario: DrillScenario;
+	tree?: Pick<DecisionTreeModel, 'steps'> | undefined;
+}
+
 /**
  * The drills' scenarios the page was built with, as `incident.astro` embeds them (without their
  * answers, which the debrief does not read).
  */
-function scenarios(): DrillScenario[] {
+function drills(): PageDrill[] {
 	try {
 		const raw = JSON.parse(document.getElementById('opsbook-drills')?.textContent ?? '[]') as Array<
-			Omit<DrillScenario, 'answers'>
+			Omit<DrillScenario, 'answers'> & { tree?: Pick<DecisionTreeModel, 'steps'> }
 		>;
-		return raw.map((scenario) => ({ ...scenario, answers: new Map() }));
+		return raw.map(({ tree, ...scenario }) => ({
+			scenario: { ...scenario, answers: new Map() },
+			tree,
+		}));
 	} catch {
 		return [];
 	}
@@ -95,8 +113,9 @@ export class OpsbookTimeline extends HTMLElement {
 			});
 		}
 		this.querySelector('.ob-tl-export')?.addEventListener('click', () => this.#export());
-		this.querySelector<HTMLInputElement>('.ob-tl-merge input')?.addEventListener('change', (event) =>
-			void this.#merge(event.target as HTMLInputElement),
+		this.querySelector<HTMLInputElement>('.ob-tl-merge input')?.addEventListener(
+			'change',
+			(event) => void this.#merge(event.target as HTMLInputElement),
 		);
 		this.querySelector('.ob-tl-report')?.addEventListener('click', () => this.#showReport());
 		this.querySelector('.ob-report-copy')?.addEventListener('click', () => void this.#copy());
@@ -105,8 +124,9 @@ export class OpsbookTimeline extends HTMLElement {
 			if (state) download(`${state.id}-report.md`, this.#report, 'text/markdown');
 		});
 		this.querySelector('.ob-tl-debrief')?.addEventListener('click', () => this.#showDebrief());
-		this.querySelector('.ob-debrief-copy')?.addEventListener('click', () =>
-			void this.#copyText(this.#debrief, '.ob-debrief-status'),
+		this.querySelector('.ob-debrief-copy')?.addEventListener(
+			'click',
+			() => void this.#copyText(this.#debrief, '.ob-debrief-status'),
 		);
 		this.querySelector('.ob-debrief-download')?.addEventListener('click', () => {
 			const state = incidentStore.state();
@@ -151,9 +171,12 @@ export class OpsbookTimeline extends HTMLElement {
 			list.replaceChildren();
 			return;
 		}
-		const since = Date.parse(state.resolvedAt ?? new Date().toISOString()) - Date.parse(state.detectedAt);
+		const since =
+			Date.parse(state.resolvedAt ?? new Date().toISOString()) - Date.parse(state.detectedAt);
 		summary.textContent = `${state.drill === undefined ? '' : 'DRILL: '}${state.title}: SEV-${state.severity}, detected ${utc(state.detectedAt)}, ${
-			state.open ? `open for ${elapsed(since)}` : `resolved ${utc(state.resolvedAt!)} after ${elapsed(since)}`
+			state.open
+				? `open for ${elapsed(since)}`
+				: `resolved ${utc(state.resolvedAt!)} after ${elapsed(since)}`
 		}${state.responders.length ? `; responding: ${state.responders.join(', ')}` : ''}.`;
 		const items = this.#items(state).filter(
 			(item) => this.#filter === 'all' || item.kinds.includes(this.#filter),
@@ -166,8 +189,7 @@ export class OpsbookTimeline extends HTMLElement {
 		if (!this.querySelector<HTMLElement>('.ob-report')?.hidden) this.#showReport(false);
 		if (state.drill !== undefined) {
 			// Over, or asked for by End drill: the debrief is what the trainee came for.
-			const wanted =
-				(!state.open || location.hash === '#debrief') && this.#debriefed !== state.id;
+			const wanted = (!state.open || location.hash === '#debrief') && this.#debriefed !== state.id;
 			if (wanted) {
 				this.#debriefed = state.id;
 				this.#showDebrief(location.hash === '#debrief');
@@ -181,7 +203,7 @@ export class OpsbookTimeline extends HTMLElement {
 		const note = this.querySelector<HTMLElement>('.ob-tl-drill');
 		if (note) {
 			note.hidden = drill === undefined;
-			const scenario = drill === undefined ? undefined : this.#scenario(drill);
+			const scenario = drill === undefined ? undefined : this.#drill(drill)?.scenario;
 			note.replaceChildren(
 				...(drill === undefined
 					? []
@@ -196,11 +218,12 @@ export class OpsbookTimeline extends HTMLElement {
 			button.hidden = drill === undefined;
 			button.textContent = state?.open ? 'Debrief so far' : 'Debrief';
 		}
-		if (drill === undefined) this.querySelector<HTMLElement>('.ob-debrief')?.setAttribute('hidden', '');
+		if (drill === undefined)
+			this.querySelector<HTMLElement>('.ob-debrief')?.setAttribute('hidden', '');
 	}
 
-	#scenario(name: string): DrillScenario | undefined {
-		return scenarios().find((scenario) => scenario.name === name);
+	#drill(name: string): PageDrill | undefined {
+		return drills().find(({ scenario }) => scenario.name === name);
 	}
 
 	#items(state: IncidentState): Item[] {
@@ -209,11 +232,12 @@ export class OpsbookTimeline extends HTMLElement {
 		for (const event of state.events) {
 			if (event.kind === 'key') continue;
 			if (event.kind === 'run-started' || event.kind === 'run-ended') continue;
-			
+
 			const kinds: Filter[] = [];
 			if (MILESTONES.has(event.kind)) kinds.push('milestones', 'key');
 			if (event.kind === 'decision') kinds.push('decisions');
-			if (event.kind === 'note') kinds.push('notes', ...(keyNotes.has(event.id) ? (['key'] as const) : []));
+			if (event.kind === 'note')
+				kinds.push('notes', ...(keyNotes.has(event.id) ? (['key'] as const) : []));
 			items.push({ at: event.at, kinds, node: () => this.#event(event, keyNotes.has(event.id)) });
 		}
 		// A run is one line, at its start (or its end, when the start is not in the record).
@@ -257,7 +281,11 @@ export class OpsbookTimeline extends HTMLElement {
 				text.textContent = 'Reopened';
 				break;
 		}
-		const label = make('span', 'ob-tl-kind', event.kind === 'note' && key ? 'key note' : event.kind);
+		const label = make(
+			'span',
+			'ob-tl-kind',
+			event.kind === 'note' && key ? 'key note' : event.kind,
+		);
 		item.append(time(event.at), label, text);
 		if (event.by) item.append(make('span', 'ob-tl-by', `— ${event.by}`));
 		if (event.kind === 'note') {
@@ -299,7 +327,8 @@ export class OpsbookTimeline extends HTMLElement {
 		else {
 			if (ended.end === 'exited') result.push(`exit ${ended.exitCode ?? '?'}`);
 			else result.push(ended.end + (ended.signal ? ` (${ended.signal})` : ''));
-			if (ended.verdict) result.push(`check ${VERDICT_WORDS[ended.verdict.outcome]}: ${ended.verdict.reason}`);
+			if (ended.verdict)
+				result.push(`check ${VERDICT_WORDS[ended.verdict.outcome]}: ${ended.verdict.reason}`);
 			result.push(`${(ended.durationMs / 1000).toFixed(1)} s`);
 			if (ended.message) result.push(ended.message);
 		}
@@ -366,9 +395,9 @@ export class OpsbookTimeline extends HTMLElement {
 	#template(): ReportTemplate | undefined {
 		try {
 			return (
-				(JSON.parse(document.getElementById('opsbook-incident-template')?.textContent ?? 'null') as
-					| ReportTemplate
-					| null) ?? undefined
+				(JSON.parse(
+					document.getElementById('opsbook-incident-template')?.textContent ?? 'null',
+				) as ReportTemplate | null) ?? undefined
 			);
 		} catch {
 			return undefined;
@@ -400,12 +429,14 @@ export class OpsbookTimeline extends HTMLElement {
 		const section = this.querySelector<HTMLElement>('.ob-debrief');
 		const preview = this.querySelector<HTMLElement>('.ob-debrief-preview');
 		if (!state?.drill || !section || !preview) return;
-		const scenario = this.#scenario(state.drill);
+		const found = this.#drill(state.drill);
 		const status = this.querySelector('.ob-debrief-status');
-		for (const button of section.querySelectorAll<HTMLButtonElement>('.ob-debrief-copy, .ob-debrief-download')) {
-			button.disabled = !scenario;
+		for (const button of section.querySelectorAll<HTMLButtonElement>(
+			'.ob-debrief-copy, .ob-debrief-download',
+		)) {
+			button.disabled = !found;
 		}
-		if (!scenario) {
+		if (!found) {
 			this.#debrief = '';
 			preview.replaceChildren(
 				make(
@@ -415,7 +446,8 @@ export class OpsbookTimeline extends HTMLElement {
 				),
 			);
 		} else {
-			this.#debrief = renderDebrief(debrief(scenario, state.events), scenario);
+			const { scenario, tree } = found;
+			this.#debrief = renderDebrief(debrief(scenario, state.events, { tree }), scenario);
 			preview.innerHTML = markdownHtml(this.#debrief);
 		}
 		if (status) status.textContent = '';
@@ -439,4 +471,5 @@ export class OpsbookTimeline extends HTMLElement {
 	}
 }
 
-if (!customElements.get('opsbook-timeline')) customElements.define('opsbook-timeline', OpsbookTimeline);
+if (!customElements.get('opsbook-timeline'))
+	customElements.define('opsbook-timeline', OpsbookTimeline);
