@@ -263,6 +263,10 @@ export interface ModeMessage {
 	/** The `drill-start` or `drill-end` this answers, on the page that sent it. */
 	ref?: string;
 	mode: BridgeMode;
+	/** The riskiest blocks the bridge runs now: every risk in a drill (nothing is executed). */
+	maxRisk: (typeof RISK_LEVELS)[number];
+	/** The blocks that passed in this mode: a drill's gates are its own, and start closed. */
+	passed: string[];
 }
 
 /** A run request was accepted; output follows in binary frames. */

@@ -204,13 +204,18 @@ class Bridge {
 				this.#enableAll();
 				break;
 			}
-			case 'timeline':
-				incidentStore.bridgeMessage(message);
-				break;
-			case 'mode':
+			case 'mode': {
+				// A drill has its own risk ceiling and gates; every page shows the mode (`mode.ts`).
+				this.#welcome.maxRisk = message.maxRisk;
+				this.#passed.clear();
+				for (const block of message.passed) this.#passed.add(block);
 				bridgeMode.message(message);
 				// A drill answers what practice refuses, and back: every Run says so anew.
 				this.#enableAll();
+				break;
+			}
+			case 'timeline':
+				incidentStore.bridgeMessage(message);
 				break;
 			case 'refused': {
 				if (incidentStore.bridgeRefused(message) || bridgeMode.refused(message)) break;

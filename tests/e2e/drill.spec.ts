@@ -161,11 +161,26 @@ test.describe('a drill', () => {
 			await expect(modeChip(page)).toHaveText(/practice/i);
 			await expect(debrief(page)).toBeVisible();
 			await expect(debrief(page)).toContainText('Does the service answer?');
+			// The debrief reads on the phone too: its alert wraps, nothing scrolls sideways.
+			await expect(debrief(page).locator('pre').first()).toContainText('TestServiceDown');
+			const wide = await page.evaluate(
+				() => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+			);
+			expect(wide).toBeLessThanOrEqual(0);
+			const alert = await debrief(page)
+				.locator('pre')
+				.first()
+				.evaluate((element) => element.scrollWidth - element.clientWidth);
+			expect(alert, 'the alert is cut off').toBeLessThanOrEqual(0);
 			await expect(debrief(page)).toContainText('Is everything up?');
 			await expect(debrief(page).getByRole('heading', { name: /wrong turns/i })).toBeVisible();
 			const markdown = await download(page);
-			expect(markdown).toMatch(/DRILL/);
-			expect(markdown).toMatch(/Wrong turns[^\n]*\n+(None|No wrong turns)/i);
+			expect(markdown).toMatch(/^# Drill debrief: /);
+			expect(markdown).toMatch(
+				/Step 1: Does the service answer\?: \*\*Yes\*\* .* \| on the route \|/,
+			);
+			expect(markdown).toMatch(/Step 2: Is everything up\?: \*\*No\*\* .* \| on the route \|/);
+			expect(section(markdown, 'Wrong turns')).toMatch(/^None/);
 			expect(existsSync(`/tmp/opsbook-change-${tag}`)).toBe(false);
 		});
 	});
@@ -207,10 +222,21 @@ test.describe('a drill', () => {
 			await expect(page).toHaveURL(/\/incident\/#debrief$/);
 			await expect(debrief(page)).toBeVisible();
 			const markdown = await download(page);
-			const turns = /Wrong turns[^\n]*\n([\s\S]*?)(\n#|$)/i.exec(markdown)?.[1] ?? '';
-			expect(turns).toContain('Does the service answer?');
-			expect(turns).toContain('No');
+			const turns = section(markdown, 'Wrong turns');
+			expect(turns).toMatch(/^1\. .*Does the service answer\?.*No/);
+			expect(turns).not.toMatch(/^2\./m);
 			await expect(debrief(page)).toContainText('Does the service answer?');
+			// The debrief reads on the phone too: its alert wraps, nothing scrolls sideways.
+			await expect(debrief(page).locator('pre').first()).toContainText('TestServiceDown');
+			const wide = await page.evaluate(
+				() => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+			);
+			expect(wide).toBeLessThanOrEqual(0);
+			const alert = await debrief(page)
+				.locator('pre')
+				.first()
+				.evaluate((element) => element.scrollWidth - element.clientWidth);
+			expect(alert, 'the alert is cut off').toBeLessThanOrEqual(0);
 			expect(existsSync(`/tmp/opsbook-change-${tag}`)).toBe(false);
 		});
 	});
@@ -230,6 +256,11 @@ test.describe('with JavaScript off', () => {
 		await expect(page.locator('.ob-debrief')).toBeHidden();
 	});
 });
+
+/** The text of a `## heading` section of the debrief's Markdown. */
+function section(markdown: string, heading: string): string {
+	return markdown.split(`\n## ${heading}\n\n`)[1]?.split('\n## ')[0]?.trim() ?? '';
+}
 
 async function download(page: Page): Promise<string> {
 	const { readFile } = await import('node:fs/promises');
