@@ -94,7 +94,8 @@ function ask(what: Confirmation, field: Field): Promise<string | undefined> {
 	$('.ob-confirm-command').hidden = what.command === undefined;
 	$('.ob-confirm-colon').textContent = what.command === undefined ? '.' : ':';
 	$('.ob-confirm-command code').textContent = what.command ?? '';
-	$('.ob-confirm-drill').hidden = bridgeMode.drill === undefined;
+	// Said where a command is shown: a drill's answer stands in for that command.
+	$('.ob-confirm-drill').hidden = bridgeMode.drill === undefined || what.command === undefined;
 	// The word stands out as code: it is exactly what to type.
 	const label = $('.ob-confirm-label');
 	const word = document.createElement('code');
