@@ -203,11 +203,15 @@ test.describe('a drill', () => {
 			);
 			expect(overflow).toBeLessThanOrEqual(0);
 			await expect(modeChip(page)).toBeHidden();
-			// No room for the chip: the word hangs under the header, over its stripe.
-			const tab = await page
-				.locator('header.header')
-				.evaluate((header) => getComputedStyle(header, '::after').content);
-			expect(tab).toBe('"DRILL"');
+			// No room for the chip: the drill's incident hangs under the header, over its stripe,
+			// saying DRILL with its severity and clock.
+			const chip = page.locator('.ob-incident-chip');
+			await expect(chip).toBeVisible();
+			await expect(chip).toHaveText(/^SEV-\d \d+:\d\d$/);
+			expect(await chip.evaluate((c) => getComputedStyle(c, '::before').content)).toBe('"DRILL "');
+			const header = await page.locator('header.header').boundingBox();
+			const hanging = await chip.boundingBox();
+			expect(hanging!.y).toBeGreaterThanOrEqual(header!.y + header!.height - 2);
 
 			// The wrong turn: Step 1 answered No by hand, where the route says Yes.
 			await page

@@ -117,7 +117,9 @@ export class OpsbookIncident extends HTMLElement {
 	#decided(record: DecisionRecord) {
 		const state = incidentStore.state();
 		if (!state?.open) return;
-		const tree = [...document.querySelectorAll<HTMLElement & { tree?: DecisionTreeModel }>('opsbook-tree')]
+		const tree = [
+			...document.querySelectorAll<HTMLElement & { tree?: DecisionTreeModel }>('opsbook-tree'),
+		]
 			.map((element) => element.tree)
 			.find((model) => model?.page === record.tree);
 		const title = tree?.steps.find((step) => step.id === record.step)?.title ?? '';
@@ -166,7 +168,9 @@ export class OpsbookIncident extends HTMLElement {
 			this.#runningDrill(state),
 		]);
 		if (!this.#bar || !this.#bar.isConnected || key !== this.#shown) {
-			const focused = document.activeElement?.closest('.ob-incident-bar') ? document.activeElement : null;
+			const focused = document.activeElement?.closest('.ob-incident-bar')
+				? document.activeElement
+				: null;
 			const focusKey = focused?.getAttribute('data-focus-key');
 			const bar = this.#build(state);
 			if (this.#bar?.isConnected) this.#bar.replaceWith(bar);
@@ -175,7 +179,12 @@ export class OpsbookIncident extends HTMLElement {
 			else {
 				const banner = document.querySelector('.ob-drill-banner');
 				if (banner) banner.after(bar);
-				else (document.querySelector('.main-pane') ?? document.querySelector('.main-frame') ?? document.body).prepend(bar);
+				else
+					(
+						document.querySelector('.main-pane') ??
+						document.querySelector('.main-frame') ??
+						document.body
+					).prepend(bar);
 			}
 			this.#bar = bar;
 			this.#shown = key;
@@ -321,7 +330,8 @@ export class OpsbookIncident extends HTMLElement {
 		title.tabIndex = -1;
 		row.append(title, make('span', 'ob-ib-clock'));
 		const level = content.levels.find((l) => l.level === state.severity);
-		if (level && state.open) row.append(make('span', 'ob-ib-target', `Response ${level.responseTime}`));
+		if (level && state.open)
+			row.append(make('span', 'ob-ib-target', `Response ${level.responseTime}`));
 
 		const actions = make('span', 'ob-ib-actions');
 		const timeline = make('a', 'ob-ib-link', 'Timeline');
@@ -420,7 +430,12 @@ export class OpsbookIncident extends HTMLElement {
 			event.preventDefault();
 			const text = input.value.trim();
 			if (!text) return input.focus();
-			this.#append({ ...base(state), kind: 'note', text, ...(checkbox.checked ? { key: true } : {}) });
+			this.#append({
+				...base(state),
+				kind: 'note',
+				text,
+				...(checkbox.checked ? { key: true } : {}),
+			});
 			input.value = '';
 			checkbox.checked = false;
 			input.focus();
@@ -429,4 +444,5 @@ export class OpsbookIncident extends HTMLElement {
 	}
 }
 
-if (!customElements.get('opsbook-incident')) customElements.define('opsbook-incident', OpsbookIncident);
+if (!customElements.get('opsbook-incident'))
+	customElements.define('opsbook-incident', OpsbookIncident);
