@@ -9,7 +9,7 @@
  * After a network drop or a bridge restart it reconnects with backoff and picks the runs up again;
  * after a refusal (wrong token, origin, version) retrying cannot help, so it says why instead.
  * It also carries the incident timeline between the bridge and the page's store
- * (`incident/store.ts`).
+ * (`incident/store.ts`), and the bridge's mode (live, practice or a drill) to `mode.ts`.
  */
 import {
 	CloseCode,
@@ -33,6 +33,8 @@ import { RunPanel } from './run-panel.ts';
 import { RunsList } from './runs-list.ts';
 import { announceRun } from './run-events.ts';
 import { incidentStore } from './incident/store.ts';
+import { bridgeMode } from './mode.ts';
+import './mode-header.ts';
 
 /** Close codes after which reconnecting only repeats the refusal, and what to tell the responder. */
 const REFUSALS: ReadonlyMap<number, string> = new Map([
@@ -53,6 +55,11 @@ const REFUSALS: ReadonlyMap<number, string> = new Map([
 		'The bridge did not understand this page, which usually means the site and the bridge come from different versions. Reload the page.',
 	],
 ]);
+
+/** Why a practice bridge does not run a step, where Run would be. */
+function practiceNote(risk: string): string {
+	return `Not run in practice: this step ${risk === 'destructive' ? 'destroys something' : 'changes something'} (${risk}), and a practice bridge runs read steps only, so nothing can change by mistake. Read what it does and what to look for; in a drill, Run answers it from the scenario.`;
+}
 
 /** Waits before reconnect attempts, in ms; the last repeats. Jitter spreads the tabs of one browser. */
 const BACKOFF = [250, 1000, 2000, 4000, 8000, 15_000];
@@ -198,10 +205,12 @@ class Bridge {
 				break;
 			}
 			case 'mode': {
-				// A drill has its own risk ceiling and gates. TODO: part P shows the mode itself.
+				// A drill has its own risk ceiling and gates; every page shows the mode (`mode.ts`).
 				this.#welcome.maxRisk = message.maxRisk;
 				this.#passed.clear();
 				for (const block of message.passed) this.#passed.add(block);
+				bridgeMode.message(message);
+				// A drill answers what practice refuses, and back: every Run says so anew.
 				this.#enableAll();
 				break;
 			}
@@ -209,7 +218,7 @@ class Bridge {
 				incidentStore.bridgeMessage(message);
 				break;
 			case 'refused': {
-				if (incidentStore.bridgeRefused(message)) break;
+				if (incidentStore.bridgeRefused(message) || bridgeMode.refused(message)) break;
 				const arming = message.ref === undefined ? undefined : this.#arming.get(message.ref);
 				if (arming) {
 					this.#arming.delete(message.ref!);
@@ -270,6 +279,8 @@ class Bridge {
 		this.#runsList.show(this.#runs.values(), message.bridge.targets);
 		// The bridge keeps the incident's timeline from here on; the page hands it what it kept.
 		incidentStore.bridgeWelcomed(message, (m) => this.send(m));
+		// A bridge older than protocol 4 has no modes: it runs what it runs.
+		bridgeMode.set(message.mode ?? { kind: 'live' }, (m) => this.send(m));
 
 		await customElements.whenDefined('opsbook-command');
 		if (document.querySelector('opsbook-run-all'))
@@ -307,6 +318,7 @@ class Bridge {
 		}
 		this.#detached.clear();
 		if (wasWelcomed) incidentStore.bridgeClosed();
+		bridgeMode.closed();
 		for (const panel of this.#panels.values()) panel.disconnected();
 		const refusal = REFUSALS.get(code);
 		if (refusal) return this.#refuse(refusal);
@@ -694,8 +706,10 @@ class Bridge {
 		const block = element.block;
 		const bridge = this.#welcome;
 		if (!block || !bridge) return 'the bridge is not connected';
-		if (RISK_LEVELS.indexOf(block.risk) > RISK_LEVELS.indexOf(bridge.maxRisk)) {
-			return `this bridge runs steps up to risk “${bridge.maxRisk}”, and this one is ${block.risk}`;
+		if (this.#overCeiling(block)) {
+			return bridgeMode.mode?.kind === 'practice'
+				? `a practice bridge runs read steps only, and this one is ${block.risk}`
+				: `this bridge runs steps up to risk “${bridge.maxRisk}”, and this one is ${block.risk}`;
 		}
 		const target = this.#target(block.target);
 		if (!target.armed) return `${target.name} is not armed: arm ${target.name} first`;
@@ -728,8 +742,11 @@ class Bridge {
 		const local = bridge.targets.find((t) => t.kind === 'local');
 		this.#showTargetState(element, target);
 		const busy = requested || this.#panels.get(blockId)?.busy;
-		const overCeiling = RISK_LEVELS.indexOf(block.risk) > RISK_LEVELS.indexOf(bridge.maxRisk);
+		const overCeiling = this.#overCeiling(block);
+		const mode = bridgeMode.mode?.kind;
 		const where = `${target.label}${target.production ? ' (production)' : ''}`;
+		// Said where Run is, before anyone presses it: a new hire learns why, not that it failed.
+		element.setRunNote(overCeiling && mode === 'practice' ? practiceNote(block.risk) : undefined);
 		const unmet = unmetNeeds(block.needs, this.#passed);
 		element.showNeeds(this.#passed);
 		element.setRunAnyway(
@@ -740,7 +757,9 @@ class Bridge {
 		if (overCeiling) {
 			element.setRunnable(
 				undefined,
-				`This bridge runs steps up to risk “${bridge.maxRisk}”; this one is ${block.risk}. Copy the command, or restart the bridge with a higher --max-risk.`,
+				mode === 'practice'
+					? practiceNote(block.risk)
+					: `This bridge runs steps up to risk “${bridge.maxRisk}”; this one is ${block.risk}. Copy the command, or restart the bridge with a higher --max-risk.`,
 			);
 		} else if (busy) {
 			element.setRunnable(
@@ -759,7 +778,12 @@ class Bridge {
 				`This step waits for ${this.#needed(element, unmet)} to pass first: run that first, or use Run anyway… and say why.`,
 			);
 		} else {
-			element.setRunnable(() => void this.#run(element), `Run on ${where}`);
+			element.setRunnable(
+				() => void this.#run(element),
+				mode === 'drill'
+					? `Drill: the answer comes from the scenario; nothing runs on ${where}.`
+					: `Run on ${where}`,
+			);
 		}
 		// Only a read step may run elsewhere than its target, and only by the responder's choice.
 		const elsewhere =
@@ -772,9 +796,20 @@ class Bridge {
 		);
 	}
 
+	/**
+	 * Whether the block is over the bridge's risk ceiling. A drill answers every step from its
+	 * scenario, a fix included, whatever ceiling the practice bridge it started on has.
+	 */
+	#overCeiling(block: { risk: (typeof RISK_LEVELS)[number] }): boolean {
+		const bridge = this.#welcome;
+		if (!bridge || bridgeMode.mode?.kind === 'drill') return false;
+		return RISK_LEVELS.indexOf(block.risk) > RISK_LEVELS.indexOf(bridge.maxRisk);
+	}
+
 	#disableAll(hint: string) {
 		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
 			element.setRunnable?.(undefined, hint);
+			element.setRunNote?.(undefined);
 			element.setRunElsewhere?.(undefined, '', '', false);
 			element.setRunAnyway?.(undefined);
 			element.showNeeds?.(undefined);

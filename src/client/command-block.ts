@@ -77,6 +77,26 @@ export class OpsbookCommand extends HTMLElement {
 	}
 
 	/**
+	 * A standing sentence under Run on why this bridge will not run the step (a practice bridge
+	 * and a change step): read before anyone presses Run, unlike its hint. `undefined` removes it.
+	 */
+	setRunNote(text: string | undefined) {
+		let note = this.querySelector<HTMLElement>('.ob-run-note');
+		if (text === undefined) {
+			this.querySelector('.ob-run')?.removeAttribute('aria-describedby');
+			return note?.remove();
+		}
+		if (!note) {
+			note = document.createElement('p');
+			note.className = 'ob-run-note';
+			note.id = `${this.id || 'ob-block'}-run-note`;
+			this.querySelector('.ob-actions')?.after(note);
+		}
+		note.textContent = text;
+		this.querySelector('.ob-run')?.setAttribute('aria-describedby', note.id);
+	}
+
+	/**
 	 * The second, explicit way to run a read step: on another target than its own (this machine).
 	 * `shown` false removes the button; `run` undefined shows it disabled.
 	 */

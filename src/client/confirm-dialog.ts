@@ -7,8 +7,12 @@
  * - a reason to give before running a step whose gate has not opened (`needs=`): required, and
  *   kept in the audit log;
  * - a plain yes or no, before a Run all runs a `change` step.
+ *
+ * In a drill the same questions are asked, word for word, so the trainee practises them; the
+ * dialog adds only that nothing will run.
  */
 import { MAX_OVERRIDE_REASON } from '../runbook/gates.ts';
+import { bridgeMode } from './mode.ts';
 
 export interface Confirmation {
 	/** The dialog's heading, like `Run “Kill a stuck query”?`. */
@@ -41,6 +45,7 @@ function build(): HTMLDialogElement {
 			<h2 id="ob-confirm-title"></h2>
 			<p id="ob-confirm-what"><span class="ob-confirm-lead"></span> <strong class="ob-confirm-target"></strong><span class="ob-confirm-colon">:</span></p>
 			<pre class="ob-confirm-command"><code></code></pre>
+			<p class="ob-confirm-drill" hidden><strong>DRILL</strong> Nothing runs: the answer comes from the scenario.</p>
 			<label class="ob-confirm-field">
 				<span class="ob-confirm-label"></span>
 				<input name="confirm" autocomplete="off" spellcheck="false" autocapitalize="off" />
@@ -89,6 +94,8 @@ function ask(what: Confirmation, field: Field): Promise<string | undefined> {
 	$('.ob-confirm-command').hidden = what.command === undefined;
 	$('.ob-confirm-colon').textContent = what.command === undefined ? '.' : ':';
 	$('.ob-confirm-command code').textContent = what.command ?? '';
+	// Said where a command is shown: a drill's answer stands in for that command.
+	$('.ob-confirm-drill').hidden = bridgeMode.drill === undefined || what.command === undefined;
 	// The word stands out as code: it is exactly what to type.
 	const label = $('.ob-confirm-label');
 	const word = document.createElement('code');

@@ -7,6 +7,7 @@
  */
 import type { ClientMessage, RunInfo } from '../protocol.ts';
 import type { OpsbookCommand } from './command-block.ts';
+import { bridgeMode } from './mode.ts';
 import { duration, summarize } from './run-state.ts';
 import type { RunTerminal } from './terminal.ts';
 
@@ -64,6 +65,7 @@ export class RunPanel {
 		this.#hintId = `ob-term-hint-${++panels}`;
 		this.section.innerHTML = `
 			<div class="ob-run-bar">
+				<span class="ob-run-drill" hidden>DRILL: answered from the scenario, nothing ran</span>
 				<span class="ob-run-state" aria-live="polite"></span>
 				<span class="ob-run-exit" hidden></span>
 				<span class="ob-run-signal" hidden></span>
@@ -232,6 +234,12 @@ export class RunPanel {
 		verdict.hidden = !summary?.verdict || local === 'requested';
 		verdict.textContent = summary?.verdict ?? '';
 		if (run?.verdict) verdict.dataset.verdict = run.verdict.outcome;
+		// A drill's answer is never mistaken for a real run's output. Runs of a bridge older than
+		// protocol 4 do not say: a run followed while the bridge is in a drill is one.
+		$('.ob-run-drill').hidden = !(
+			run?.simulated ??
+			(run !== undefined && bridgeMode.drill !== undefined)
+		);
 		// A read step run elsewhere than its target by choice: say so wherever its output shows.
 		const where = $('.ob-run-where');
 		where.hidden = run?.blockTarget === undefined;

@@ -128,7 +128,8 @@ export function renderReport(
 		const heading = parsed.headings.find((h) => h.line === i);
 		if (heading?.level === 1 && !titled) {
 			titled = true;
-			out.push(fillTitle(line, state.title));
+			out.push(fillTitle(line, state.drill === undefined ? state.title : `DRILL: ${state.title}`));
+			if (state.drill !== undefined) out.push('', drillNote(state.drill));
 			continue;
 		}
 		const field = /^(\s*(?:[-*]\s+)?\*\*(Date|Severity|Duration|Author)(?:\*\*:|:\*\*))(.*)$/i.exec(
@@ -157,8 +158,15 @@ export function renderReport(
 	if (!commands && (!timeline || timelineEnd === lines.length)) {
 		out.push('', ...commandsSection(Math.max(2, timeline?.level ?? 2)));
 	}
+	// A drill's report is never mistaken for a real incident's, even with no title to mark.
+	if (state.drill !== undefined && !titled) out.unshift(drillNote(state.drill), '');
 	if (!template) out.unshift(NO_TEMPLATE_NOTE);
 	return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The line that says a report is a drill's, under its title. */
+function drillNote(drill: string): string {
+	return `> **DRILL**: a practice run of the scenario \`${drill.replaceAll('`', "'")}\`. Every command was answered from the scenario: nothing ran, nothing changed.`;
 }
 
 interface Heading {

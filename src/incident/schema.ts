@@ -26,12 +26,10 @@ export const TIMELINE_VERSION = 2;
 /** Ids of incidents and events: short, printable, safe in a file name. */
 const Id = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/));
 /** A UTC time as `Date.prototype.toISOString` writes it: `2026-11-26T03:12:45.123Z`. */
-export const UtcTimeSchema = z
-	.string()
-	.check(
-		z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/),
-		z.refine((s) => !Number.isNaN(Date.parse(s)), 'not a real time'),
-	);
+export const UtcTimeSchema = z.string().check(
+	z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/),
+	z.refine((s) => !Number.isNaN(Date.parse(s)), 'not a real time'),
+);
 const Text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 /** A severity level as the runbook's severity table numbers it: 1 is SEV-1, the worst. */
 const Level = z.number().check(z.int(), z.minimum(1), z.maximum(9));
@@ -114,7 +112,9 @@ export const DecisionEventSchema = z.object({
 	/** For `how: 'check'`: the verdicts that decided it. */
 	verdicts: z.optional(
 		z
-			.array(z.object({ block: Text(256), run: Text(64), outcome: z.enum(OUTCOMES), reason: Text(300) }))
+			.array(
+				z.object({ block: Text(256), run: Text(64), outcome: z.enum(OUTCOMES), reason: Text(300) }),
+			)
 			.check(z.maxLength(50)),
 	),
 });

@@ -5,6 +5,7 @@
 import { stat, readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import type { OpsbookConfig } from '../runbook/config.ts';
+import type { DrillScenario } from '../runbook/drill.ts';
 import { siteIncidentContent, type IncidentContent } from '../runbook/incident-content.ts';
 import { blockKey, parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
 import {
@@ -46,7 +47,11 @@ async function page(file: string): Promise<ParsedRunbook> {
  * The command block a rendered code block stands for, found by its page, meta and code.
  * Undefined for a block the model did not accept (the build has reported it already).
  */
-export async function blockForCode(file: string, meta: string, code: string): Promise<CommandBlock | undefined> {
+export async function blockForCode(
+	file: string,
+	meta: string,
+	code: string,
+): Promise<CommandBlock | undefined> {
 	const parsed = await page(file);
 	const key = blockKey(meta, code);
 	const matches = parsed.blocks.filter((b) => blockKey(b.meta, b.block.template) === key);
@@ -83,15 +88,16 @@ export async function siteWalkthroughs(): Promise<WalkthroughModel[]> {
 }
 
 let site: Promise<Map<string, CommandBlock>> | undefined;
+let loaded: ReturnType<typeof loadRunbooks> | undefined;
+/** Every page, read once per build, for what needs the whole site. */
+const whole = () => (loaded ??= loadRunbooks(projectPaths()));
 
 /**
  * A block of any page, by id: what a gate names may stand on another page. Read once per build;
  * `astro dev` shows a renamed title of another page after a restart.
  */
 export async function siteBlock(id: string): Promise<CommandBlock | undefined> {
-	site ??= loadRunbooks(projectPaths()).then(
-		(loaded) => new Map(loaded.blocks.map(({ block }) => [block.id, block])),
-	);
+	site ??= whole().then((loaded) => new Map(loaded.blocks.map(({ block }) => [block.id, block])));
 	return (await site).get(id);
 }
 
@@ -105,6 +111,21 @@ export async function incidentContent(): Promise<IncidentContent> {
 	const { root, contentDir } = projectPaths();
 	const all = await Promise.all((await findPages(resolve(root, contentDir))).map(page));
 	return siteIncidentContent(all, () => {});
+}
+
+/**
+ * The drills' scenarios (`<contentDir>/drills/`), each with its route's decision tree, for the
+ * incident page's Debrief. Read once per build; their problems fail the build's own check of the
+ * runbooks.
+ */
+export async function drillScenarios(): Promise<
+	Array<{ scenario: DrillScenario; tree: DecisionTreeModel | undefined }>
+> {
+	const { drills = [], runbooks } = await whole();
+	return drills.map((scenario) => ({
+		scenario,
+		tree: runbooks.find((page) => page.tree?.page === scenario.route.tree)?.tree,
+	}));
 }
 
 /**

@@ -5,8 +5,10 @@
  * badges, the confirmation dialog, the production banner, the severity levels, and the decision
  * tree: its summary, answer buttons, and the outcome that applies, chosen by hand or by a check;
  * and incident mode: Declare, its dialog, the incident bar with an escalation due, resolved, and
- * the timeline page with its report preview; and walkthroughs: their progress, a step done, a
- * check that did not pass, Reset asking, the overview and the sidebar badge.
+ * the timeline page with its report preview; walkthroughs: their progress, a step done, a
+ * check that did not pass, Reset asking, the overview and the sidebar badge; and practice and
+ * drills: the PRACTICE chip and its list of drills, a change step's practice note, the DRILL chip,
+ * banner and bar, a run answered from the scenario, the timeline's drill marks and the debrief.
  *
  * A responder reads these at 3 a.m. on whatever screen is at hand, so every text must reach
  * 4.5:1 against what is really behind it (3:1 for large text), disabled buttons included: they
@@ -39,6 +41,8 @@ const ROOTS = [
 	'.ob-walk-tag',
 	'opsbook-walkthroughs',
 	'#starlight__sidebar .sl-badge',
+	'.ob-drill-banner',
+	'.ob-practice-line',
 ];
 // The command and the terminal are coloured by their own themes (Expressive Code, xterm).
 const SKIP = ['figure', '.ob-term'];
@@ -317,6 +321,50 @@ for (const theme of ['dark', 'light'] as const) {
 				await expect(block(page, 'p.gated').locator('.ob-run-override')).toBeVisible();
 				await findings.measure(page, 'a run run anyway');
 				findings.check();
+			});
+
+			test.describe('in practice', () => {
+				test.use({ bridgeOptions: { practice: true } });
+
+				test('practice, a drill and its debrief', async ({ page, bridge }) => {
+					test.setTimeout(60_000);
+					const findings = new Findings();
+					await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
+					await expect(block(page, 't.change').locator('.ob-run-note')).toBeVisible();
+					await findings.measure(page, 'practice, a change step not run');
+					// A phone says PRACTICE in a line atop the page.
+					const size = page.viewportSize()!;
+					await page.setViewportSize({ width: 390, height: 844 });
+					await expect(page.locator('.ob-practice-line')).toBeVisible();
+					await findings.measure(page, 'practice line on a phone');
+					await page.setViewportSize(size);
+					await page.locator('opsbook-bridge .ob-mode').click();
+					await expect(page.locator('#ob-mode-detail')).toBeVisible();
+					await findings.measure(page, 'practice popover with its drills');
+					await page
+						.getByRole('button', { name: /^Start drill: / })
+						.first()
+						.click();
+					await expect(page.locator('.ob-drill-banner')).toBeVisible();
+					await expect(page.locator('.ob-incident-bar')).toContainText('DRILL');
+					await findings.measure(page, 'drill banner and bar');
+					await page.goto(`${bridge.origin}/tree/`);
+					await block(page, 'tree.answers')
+						.getByRole('button', { name: 'Run', exact: true })
+						.click();
+					await expect(panel(page, 'tree.answers').locator('.ob-run-drill')).toBeVisible();
+					await expect(panel(page, 'tree.answers')).toContainText('exit 0');
+					await findings.measure(page, 'a run answered from the scenario');
+					await page.locator('opsbook-bridge .ob-mode').click();
+					await expect(page.locator('#ob-mode-detail')).toBeVisible();
+					await findings.measure(page, 'drill popover');
+					await page.keyboard.press('Escape');
+					await page.locator('.ob-drill-banner').getByRole('button', { name: 'End drill' }).click();
+					await expect(page.getByRole('region', { name: 'Debrief' })).toBeVisible();
+					await expect(page.locator('.ob-tl-drill')).toBeVisible();
+					await findings.measure(page, 'timeline of a drill and its debrief');
+					findings.check();
+				});
 			});
 
 			test('connecting and refused', async ({ page, context, bridge }) => {

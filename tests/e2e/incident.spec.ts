@@ -41,7 +41,9 @@ async function declare(
 	await expect(dialog.getByLabel('Title')).toBeFocused();
 	await page.keyboard.type(title);
 	// Each level says what it means and how fast to respond, from the severity page.
-	await expect(dialog.getByRole('group', { name: 'Severity' })).toContainText('One test box is down');
+	await expect(dialog.getByRole('group', { name: 'Severity' })).toContainText(
+		'One test box is down',
+	);
 	await expect(dialog.getByRole('group', { name: 'Severity' })).toContainText(
 		'Response: < 30 minutes',
 	);
@@ -134,7 +136,9 @@ test.describe('without a bridge', () => {
 		// Key notes, pipes escaped in their cells, and the tree's hand answer.
 		expect(markdown).toContain('Note by Ada: Looked at the dashboards \\| grafana |');
 		expect(markdown).toContain('Note by Ada: Restarted the \\`api\\` container');
-		expect(markdown).toContain('"Step 1: Does the service answer?" (page tree): No, answered by hand');
+		expect(markdown).toContain(
+			'"Step 1: Does the service answer?" (page tree): No, answered by hand',
+		);
 		// What the record cannot fill keeps the template's prompt.
 		expect(markdown).toContain('[One sentence on what broke and who noticed.]');
 		expect(markdown).toContain('[Why it broke.]');
@@ -181,7 +185,9 @@ test.describe('without a bridge', () => {
 		// 10:10, one hour after detection: the rule applies; the bar's clock moves by itself.
 		await page.clock.runFor(10 * 60_000);
 		await expect(bar(page)).toContainText('1 h 00 min since detection');
-		await expect(rule).toContainText('If a SEV-2 is not resolved within 1 hour, escalate to SEV-1.');
+		await expect(rule).toContainText(
+			'If a SEV-2 is not resolved within 1 hour, escalate to SEV-1.',
+		);
 		await bar(page).getByRole('button', { name: 'Escalate to SEV-1' }).click();
 		await expect(bar(page).getByLabel('Severity')).toHaveValue('1');
 		await expect(bar(page)).toContainText('Response < 10 min');
@@ -203,7 +209,8 @@ test.describe('without a bridge', () => {
 		await expect(declareButton(page)).toBeVisible();
 		await declare(page, { title: 'Checkout fails for some users', level: 1 });
 		await addNote(page, 'Paged the database owner');
-		for (const name of ['Resolve']) await expect(bar(page).getByRole('button', { name })).toBeVisible();
+		for (const name of ['Resolve'])
+			await expect(bar(page).getByRole('button', { name })).toBeVisible();
 		await expect(bar(page).getByRole('link', { name: 'Timeline' })).toBeVisible();
 		const width = await page.evaluate(() => document.documentElement.scrollWidth);
 		expect(width).toBeLessThanOrEqual(390);

@@ -257,4 +257,13 @@ describe('the post-incident report', () => {
 			/\n## Commands run\n\nNo commands were run through Opsbook during this incident\.\n\n## Root Cause\n/,
 		);
 	});
+
+	it('says DRILL in the title and under it for a drill, and never for a real incident', () => {
+		const drill = report([declared({ drill: 'database-down' })]);
+		assert.match(drill, /^# Post-Incident Report: DRILL: API down$/m);
+		assert.match(drill, /^> \*\*DRILL\*\*: a practice run of the scenario `database-down`\./m);
+		assert.doesNotMatch(report([declared()]), /DRILL/);
+		// A template with no title to mark still says it first.
+		assert.match(report([declared({ drill: 'x' })], template('## Summary\n')), /^> \*\*DRILL\*\*/);
+	});
 });

@@ -17,7 +17,8 @@ export function incidentContent(): IncidentContent {
 		const parsed = JSON.parse(
 			document.getElementById(CONTENT_ID)?.textContent ?? 'null',
 		) as IncidentContent | null;
-		if (parsed && Array.isArray(parsed.levels) && Array.isArray(parsed.escalation)) content = parsed;
+		if (parsed && Array.isArray(parsed.levels) && Array.isArray(parsed.escalation))
+			content = parsed;
 	} catch {
 		// A broken page: no levels, which the dialog says.
 	}

@@ -37,7 +37,11 @@ function build(levels: SeverityLevel[]): HTMLDialogElement {
 		levels.length > 0 ? levels : [{ level: 1 }, { level: 2 }, { level: 3 }];
 	if (levels.length === 0) {
 		severity.append(
-			make('p', 'ob-declare-hint', 'This site has no severity table: choose a level by your own rules.'),
+			make(
+				'p',
+				'ob-declare-hint',
+				'This site has no severity table: choose a level by your own rules.',
+			),
 		);
 	}
 	for (const row of rows) {
@@ -59,7 +63,11 @@ function build(levels: SeverityLevel[]): HTMLDialogElement {
 
 	const detected = field('Detected at (UTC)', { name: 'detected', type: 'datetime-local' });
 	detected.append(
-		make('span', 'ob-declare-hint', 'When the alert fired or the problem was first seen; now unless earlier.'),
+		make(
+			'span',
+			'ob-declare-hint',
+			'When the alert fired or the problem was first seen; now unless earlier.',
+		),
 	);
 	const name = field('Your name', { name: 'name', maxlength: 80, autocomplete: 'name' });
 	const others = field('Other responders (comma-separated)', { name: 'others', maxlength: 400 });
@@ -113,7 +121,12 @@ export function askDeclaration(): Promise<Declaration | undefined> {
 		if (Number.isNaN(detected.getTime())) return 'The detection time is not a time.';
 		if (detected.getTime() > Date.now() + 60_000) return 'The detection time is in the future.';
 		const name = input('name').value.trim();
-		const responders = [name, ...input('others').value.split(',').map((s) => s.trim())]
+		const responders = [
+			name,
+			...input('others')
+				.value.split(',')
+				.map((s) => s.trim()),
+		]
 			.filter(Boolean)
 			.map((s) => s.slice(0, 80))
 			.slice(0, 20);

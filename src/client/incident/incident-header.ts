@@ -5,6 +5,10 @@
  * that escalates, the standing hints, a note field, the timeline and Resolve (Reopen once
  * resolved). Markup in `src/components/Header.astro`; hidden without JavaScript.
  *
+ * A drill's incident (declared by the bridge from its scenario) says DRILL first, in the bar's
+ * own colours, and while the bridge runs it, End drill takes Resolve's place: it ends the drill
+ * and opens the debrief.
+ *
  * It also records the decision tree's answers while an incident is open (`opsbook:decision`),
  * and the escalation reminders that fall due. Loaded on every page, so it stays small: the
  * dialog loads on the first Declare. The clock is a 15-second timer, nothing per frame.
@@ -14,6 +18,7 @@ import type { EventOf, TimelineEvent } from '../../incident/schema.ts';
 import { newEventId, newIncidentId, type IncidentState } from '../../incident/timeline.ts';
 import type { DecisionRecord, DecisionTreeModel } from '../../runbook/tree.ts';
 import { DECISION_EVENT } from '../decision-state.ts';
+import { bridgeMode, MODE_EVENT } from '../mode.ts';
 import { elapsed, elapsedShort, incidentContent, make, responderName } from './common.ts';
 import { CHANGE_EVENT, incidentStore } from './store.ts';
 
@@ -82,6 +87,7 @@ export class OpsbookIncident extends HTMLElement {
 		this.hidden = false;
 		this.querySelector('.ob-declare')?.addEventListener('click', () => void this.#declare());
 		incidentStore.addEventListener(CHANGE_EVENT, () => this.#render());
+		bridgeMode.addEventListener(MODE_EVENT, () => this.#render());
 		document.addEventListener(DECISION_EVENT, (event) =>
 			this.#decided((event as CustomEvent<DecisionRecord>).detail),
 		);
@@ -111,7 +117,9 @@ export class OpsbookIncident extends HTMLElement {
 	#decided(record: DecisionRecord) {
 		const state = incidentStore.state();
 		if (!state?.open) return;
-		const tree = [...document.querySelectorAll<HTMLElement & { tree?: DecisionTreeModel }>('opsbook-tree')]
+		const tree = [
+			...document.querySelectorAll<HTMLElement & { tree?: DecisionTreeModel }>('opsbook-tree'),
+		]
 			.map((element) => element.tree)
 			.find((model) => model?.page === record.tree);
 		const title = tree?.steps.find((step) => step.id === record.step)?.title ?? '';
@@ -156,14 +164,28 @@ export class OpsbookIncident extends HTMLElement {
 			incidentStore.mode,
 			incidentStore.problem,
 			incidentStore.notice,
+			state.drill,
+			this.#runningDrill(state),
 		]);
 		if (!this.#bar || !this.#bar.isConnected || key !== this.#shown) {
-			const focused = document.activeElement?.closest('.ob-incident-bar') ? document.activeElement : null;
+			const focused = document.activeElement?.closest('.ob-incident-bar')
+				? document.activeElement
+				: null;
 			const focusKey = focused?.getAttribute('data-focus-key');
 			const bar = this.#build(state);
 			if (this.#bar?.isConnected) this.#bar.replaceWith(bar);
-			// In the content column: on a wide screen the table of contents is fixed over the rest.
-			else (document.querySelector('.main-pane') ?? document.querySelector('.main-frame') ?? document.body).prepend(bar);
+			// Under a drill's banner, if any; in the content column: on a wide screen the table of
+			// contents is fixed over the rest.
+			else {
+				const banner = document.querySelector('.ob-drill-banner');
+				if (banner) banner.after(bar);
+				else
+					(
+						document.querySelector('.main-pane') ??
+						document.querySelector('.main-frame') ??
+						document.body
+					).prepend(bar);
+			}
 			this.#bar = bar;
 			this.#shown = key;
 			if (focusKey) bar.querySelector<HTMLElement>(`[data-focus-key="${focusKey}"]`)?.focus();
@@ -222,6 +244,21 @@ export class OpsbookIncident extends HTMLElement {
 		}
 	}
 
+	/** Whether the paired bridge is running this incident's drill now (End drill applies). */
+	#runningDrill(state: IncidentState): boolean {
+		return state.drill !== undefined && state.open && bridgeMode.drill?.incident === state.id;
+	}
+
+	async #endDrill(problem: HTMLElement) {
+		const answer = await bridgeMode.end();
+		if (!answer.ok) {
+			problem.hidden = false;
+			problem.textContent = `The drill did not end: ${answer.message}`;
+			return;
+		}
+		location.assign(`${this.dataset.timeline ?? '/incident/'}#debrief`);
+	}
+
 	async #confirmSeverity(state: IncidentState, level: number): Promise<boolean> {
 		const { confirmPlainly } = await import('../confirm-dialog.ts');
 		const definition = incidentContent().levels.find((l) => l.level === level)?.definition;
@@ -260,6 +297,10 @@ export class OpsbookIncident extends HTMLElement {
 		bar.dataset.level = String(state.severity);
 		bar.setAttribute('aria-label', 'Incident');
 		const row = make('div', 'ob-ib-row');
+		if (state.drill !== undefined) {
+			bar.dataset.drill = 'true';
+			row.append(make('strong', 'ob-ib-drill', 'DRILL'));
+		}
 
 		if (state.open) {
 			const label = make('label', 'ob-ib-sev');
@@ -289,20 +330,38 @@ export class OpsbookIncident extends HTMLElement {
 		title.tabIndex = -1;
 		row.append(title, make('span', 'ob-ib-clock'));
 		const level = content.levels.find((l) => l.level === state.severity);
-		if (level && state.open) row.append(make('span', 'ob-ib-target', `Response ${level.responseTime}`));
+		if (level && state.open)
+			row.append(make('span', 'ob-ib-target', `Response ${level.responseTime}`));
 
 		const actions = make('span', 'ob-ib-actions');
 		const timeline = make('a', 'ob-ib-link', 'Timeline');
 		timeline.href = this.dataset.timeline ?? '/incident/';
 		actions.append(timeline);
-		const toggle = make('button', undefined, state.open ? 'Resolve' : 'Reopen');
-		toggle.type = 'button';
-		toggle.dataset.focusKey = 'toggle';
-		toggle.addEventListener('click', async () => {
-			if (state.open && !(await this.#confirmResolve(state))) return;
-			this.#append({ ...base(state), kind: state.open ? 'resolved' : 'reopened' });
-		});
-		actions.append(toggle);
+		const drillProblem = make('p', 'ob-ib-problem');
+		drillProblem.setAttribute('role', 'alert');
+		drillProblem.hidden = true;
+		if (this.#runningDrill(state)) {
+			// The bridge resolves a drill's incident when the drill ends, and only then.
+			const end = make('button', 'ob-drill-end', 'End drill');
+			end.type = 'button';
+			end.dataset.focusKey = 'toggle';
+			end.addEventListener('click', () => void this.#endDrill(drillProblem));
+			actions.append(end);
+		} else if (state.drill !== undefined && !state.open) {
+			// A drill over is not reopened: it is started again from a practice bridge.
+			const debrief = make('a', 'ob-ib-link', 'Debrief');
+			debrief.href = `${this.dataset.timeline ?? '/incident/'}#debrief`;
+			actions.append(debrief);
+		} else {
+			const toggle = make('button', undefined, state.open ? 'Resolve' : 'Reopen');
+			toggle.type = 'button';
+			toggle.dataset.focusKey = 'toggle';
+			toggle.addEventListener('click', async () => {
+				if (state.open && !(await this.#confirmResolve(state))) return;
+				this.#append({ ...base(state), kind: state.open ? 'resolved' : 'reopened' });
+			});
+			actions.append(toggle);
+		}
 		if (!state.open) {
 			const dismiss = make('button', undefined, 'Dismiss');
 			dismiss.type = 'button';
@@ -317,7 +376,7 @@ export class OpsbookIncident extends HTMLElement {
 			actions.append(dismiss);
 		}
 		row.append(actions);
-		bar.append(row);
+		bar.append(row, drillProblem);
 
 		if (state.open) {
 			const escalate = make('p', 'ob-ib-escalate');
@@ -371,7 +430,12 @@ export class OpsbookIncident extends HTMLElement {
 			event.preventDefault();
 			const text = input.value.trim();
 			if (!text) return input.focus();
-			this.#append({ ...base(state), kind: 'note', text, ...(checkbox.checked ? { key: true } : {}) });
+			this.#append({
+				...base(state),
+				kind: 'note',
+				text,
+				...(checkbox.checked ? { key: true } : {}),
+			});
 			input.value = '';
 			checkbox.checked = false;
 			input.focus();
@@ -380,4 +444,5 @@ export class OpsbookIncident extends HTMLElement {
 	}
 }
 
-if (!customElements.get('opsbook-incident')) customElements.define('opsbook-incident', OpsbookIncident);
+if (!customElements.get('opsbook-incident'))
+	customElements.define('opsbook-incident', OpsbookIncident);

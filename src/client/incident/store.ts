@@ -92,7 +92,9 @@ export class IncidentStore extends EventTarget {
 		if (!this.#folded) {
 			const events = this.events();
 			const current = events.findLast((e) => e.kind === 'declared')?.incident;
-			this.#state = current ? foldIncident(events.filter((e) => e.incident === current)) : undefined;
+			this.#state = current
+				? foldIncident(events.filter((e) => e.incident === current))
+				: undefined;
 			this.#folded = true;
 		}
 		return this.#state;

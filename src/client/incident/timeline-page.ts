@@ -5,17 +5,34 @@
  * responder's, and Export report renders the post-incident report from the site's template as a
  * preview, with Copy Markdown and Download .md.
  *
- * The preview is micromark with its GFM table extension: CommonMark, tables, and no raw HTML
+ * A drill's incident says DRILL in its summary, marks every run answered from the scenario, and
+ * adds a Debrief: how the drill went against the scenario's expected route (`debrief.ts`), with
+ * the same preview, Copy Markdown and Download .md as the report. It opens by itself once the drill
+ * is over, and on `#debrief` (where End drill leads). The scenarios come with the page
+ * (`#opsbook-drills`), so a drill's timeline merged from a file is debriefed without a bridge.
+ *
+ * The previews are micromark with its GFM table extension: CommonMark, tables, and no raw HTML
  * (micromark escapes it by default), so nothing in a note or a command becomes markup.
  */
 import { micromark } from 'micromark';
 import { gfmTable, gfmTableHtml } from 'micromark-extension-gfm-table';
 import { parseTimeline, serializeTimeline, timelineHeader } from '../../incident/file.ts';
+import { debrief, renderDebrief } from '../../incident/debrief.ts';
 import { renderReport } from '../../incident/report.ts';
 import type { EventOf, TimelineEvent } from '../../incident/schema.ts';
 import { newEventId, type IncidentRun, type IncidentState } from '../../incident/timeline.ts';
 import type { ReportTemplate } from '../../runbook/incident-content.ts';
-import { elapsed, incidentContent, make, pageHref, responderName, utc, utcClock } from './common.ts';
+import type { DrillScenario } from '../../runbook/drill.ts';
+import type { DecisionTreeModel } from '../../runbook/tree.ts';
+import {
+	elapsed,
+	incidentContent,
+	make,
+	pageHref,
+	responderName,
+	utc,
+	utcClock,
+} from './common.ts';
 import { CHANGE_EVENT, incidentStore } from './store.ts';
 
 type Filter = 'all' | 'runs' | 'checks' | 'decisions' | 'notes' | 'milestones' | 'key';
@@ -38,6 +55,50 @@ function download(name: string, text: string, type: string) {
 	setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Markdown as the previews show it: CommonMark and tables, raw HTML escaped. */
+function markdownHtml(markdown: string): string {
+	// micromark escapes raw HTML unless told otherwise: the preview is markup of its own.
+	return micromark(markdown, { extensions: [gfmTable()], htmlExtensions: [gfmTableHtml()] });
+}
+
+/** A wide table scrolls inside a box a keyboard can reach, never the page. */
+function boxTables(preview: HTMLElement) {
+	for (const table of preview.querySelectorAll('table')) {
+		const box = document.createElement('div');
+		box.className = 'ob-report-table';
+		box.tabIndex = 0;
+		box.setAttribute('role', 'region');
+		const heading = table.previousElementSibling?.closest('h2, h3')?.textContent;
+		box.setAttribute('aria-label', heading ? `${heading} (table)` : 'Table');
+		table.replaceWith(box);
+		box.append(table);
+	}
+}
+
+/** A drill's scenario as the page has it, with its route's decision tree. */
+interface PageDrill {
+	scenario: DrillScenario;
+	tree?: Pick<DecisionTreeModel, 'steps'> | undefined;
+}
+
+/**
+ * The drills' scenarios the page was built with, as `incident.astro` embeds them (without their
+ * answers, which the debrief does not read).
+ */
+function drills(): PageDrill[] {
+	try {
+		const raw = JSON.parse(document.getElementById('opsbook-drills')?.textContent ?? '[]') as Array<
+			Omit<DrillScenario, 'answers'> & { tree?: Pick<DecisionTreeModel, 'steps'> }
+		>;
+		return raw.map(({ tree, ...scenario }) => ({
+			scenario: { ...scenario, answers: new Map() },
+			tree,
+		}));
+	} catch {
+		return [];
+	}
+}
+
 function time(at: string): HTMLTimeElement {
 	const node = make('time', 'ob-tl-time', `${utcClock(at)} UTC`);
 	node.dateTime = at;
@@ -49,6 +110,9 @@ export class OpsbookTimeline extends HTMLElement {
 	#started = false;
 	#filter: Filter = 'all';
 	#report = '';
+	#debrief = '';
+	/** The drill whose debrief opened by itself, so closing the page's state does not reopen it. */
+	#debriefed = '';
 
 	connectedCallback() {
 		if (this.#started) return;
@@ -63,14 +127,27 @@ export class OpsbookTimeline extends HTMLElement {
 			});
 		}
 		this.querySelector('.ob-tl-export')?.addEventListener('click', () => this.#export());
-		this.querySelector<HTMLInputElement>('.ob-tl-merge input')?.addEventListener('change', (event) =>
-			void this.#merge(event.target as HTMLInputElement),
+		this.querySelector<HTMLInputElement>('.ob-tl-merge input')?.addEventListener(
+			'change',
+			(event) => void this.#merge(event.target as HTMLInputElement),
 		);
 		this.querySelector('.ob-tl-report')?.addEventListener('click', () => this.#showReport());
 		this.querySelector('.ob-report-copy')?.addEventListener('click', () => void this.#copy());
 		this.querySelector('.ob-report-download')?.addEventListener('click', () => {
 			const state = incidentStore.state();
 			if (state) download(`${state.id}-report.md`, this.#report, 'text/markdown');
+		});
+		this.querySelector('.ob-tl-debrief')?.addEventListener('click', () => this.#showDebrief());
+		this.querySelector('.ob-debrief-copy')?.addEventListener(
+			'click',
+			() => void this.#copyText(this.#debrief, '.ob-debrief-status'),
+		);
+		this.querySelector('.ob-debrief-download')?.addEventListener('click', () => {
+			const state = incidentStore.state();
+			if (state) download(`${state.id}-debrief.md`, this.#debrief, 'text/markdown');
+		});
+		addEventListener('hashchange', () => {
+			if (location.hash === '#debrief') this.#showDebrief();
 		});
 		incidentStore.addEventListener(CHANGE_EVENT, () => this.#render());
 		this.#render();
@@ -101,15 +178,19 @@ export class OpsbookTimeline extends HTMLElement {
 			}
 		}
 		if (!summary || !list) return;
+		this.#renderDrill(state);
 		if (!state) {
 			summary.textContent =
 				'No incident has been declared. Declare one from the header of any page; its timeline shows here.';
 			list.replaceChildren();
 			return;
 		}
-		const since = Date.parse(state.resolvedAt ?? new Date().toISOString()) - Date.parse(state.detectedAt);
-		summary.textContent = `${state.title}: SEV-${state.severity}, detected ${utc(state.detectedAt)}, ${
-			state.open ? `open for ${elapsed(since)}` : `resolved ${utc(state.resolvedAt!)} after ${elapsed(since)}`
+		const since =
+			Date.parse(state.resolvedAt ?? new Date().toISOString()) - Date.parse(state.detectedAt);
+		summary.textContent = `${state.drill === undefined ? '' : 'DRILL: '}${state.title}: SEV-${state.severity}, detected ${utc(state.detectedAt)}, ${
+			state.open
+				? `open for ${elapsed(since)}`
+				: `resolved ${utc(state.resolvedAt!)} after ${elapsed(since)}`
 		}${state.responders.length ? `; responding: ${state.responders.join(', ')}` : ''}.`;
 		const items = this.#items(state).filter(
 			(item) => this.#filter === 'all' || item.kinds.includes(this.#filter),
@@ -120,6 +201,43 @@ export class OpsbookTimeline extends HTMLElement {
 				: [make('li', 'ob-tl-empty', 'Nothing of this kind yet.')]),
 		);
 		if (!this.querySelector<HTMLElement>('.ob-report')?.hidden) this.#showReport(false);
+		if (state.drill !== undefined) {
+			// Over, or asked for by End drill: the debrief is what the trainee came for.
+			const wanted = (!state.open || location.hash === '#debrief') && this.#debriefed !== state.id;
+			if (wanted) {
+				this.#debriefed = state.id;
+				this.#showDebrief(location.hash === '#debrief');
+			} else if (!this.querySelector<HTMLElement>('.ob-debrief')?.hidden) this.#showDebrief(false);
+		}
+	}
+
+	/** The drill's marks: the note under the summary and the Debrief button; none for a real incident. */
+	#renderDrill(state: IncidentState | undefined) {
+		const drill = state?.drill;
+		const note = this.querySelector<HTMLElement>('.ob-tl-drill');
+		if (note) {
+			note.hidden = drill === undefined;
+			const scenario = drill === undefined ? undefined : this.#drill(drill)?.scenario;
+			note.replaceChildren(
+				...(drill === undefined
+					? []
+					: [
+							make('strong', 'ob-tl-drill-word', 'DRILL'),
+							` A practice incident, the scenario “${scenario?.title ?? drill}”: every run was answered from the scenario, nothing ran.`,
+						]),
+			);
+		}
+		const button = this.querySelector<HTMLButtonElement>('.ob-tl-debrief');
+		if (button) {
+			button.hidden = drill === undefined;
+			button.textContent = state?.open ? 'Debrief so far' : 'Debrief';
+		}
+		if (drill === undefined)
+			this.querySelector<HTMLElement>('.ob-debrief')?.setAttribute('hidden', '');
+	}
+
+	#drill(name: string): PageDrill | undefined {
+		return drills().find(({ scenario }) => scenario.name === name);
 	}
 
 	#items(state: IncidentState): Item[] {
@@ -128,11 +246,12 @@ export class OpsbookTimeline extends HTMLElement {
 		for (const event of state.events) {
 			if (event.kind === 'key') continue;
 			if (event.kind === 'run-started' || event.kind === 'run-ended') continue;
-			
+
 			const kinds: Filter[] = [];
 			if (MILESTONES.has(event.kind)) kinds.push('milestones', 'key');
 			if (event.kind === 'decision') kinds.push('decisions');
-			if (event.kind === 'note') kinds.push('notes', ...(keyNotes.has(event.id) ? (['key'] as const) : []));
+			if (event.kind === 'note')
+				kinds.push('notes', ...(keyNotes.has(event.id) ? (['key'] as const) : []));
 			items.push({ at: event.at, kinds, node: () => this.#event(event, keyNotes.has(event.id)) });
 		}
 		// A run is one line, at its start (or its end, when the start is not in the record).
@@ -176,7 +295,11 @@ export class OpsbookTimeline extends HTMLElement {
 				text.textContent = 'Reopened';
 				break;
 		}
-		const label = make('span', 'ob-tl-kind', event.kind === 'note' && key ? 'key note' : event.kind);
+		const label = make(
+			'span',
+			'ob-tl-kind',
+			event.kind === 'note' && key ? 'key note' : event.kind,
+		);
 		item.append(time(event.at), label, text);
 		if (event.by) item.append(make('span', 'ob-tl-by', `— ${event.by}`));
 		if (event.kind === 'note') {
@@ -218,7 +341,8 @@ export class OpsbookTimeline extends HTMLElement {
 		else {
 			if (ended.end === 'exited') result.push(`exit ${ended.exitCode ?? '?'}`);
 			else result.push(ended.end + (ended.signal ? ` (${ended.signal})` : ''));
-			if (ended.verdict) result.push(`check ${VERDICT_WORDS[ended.verdict.outcome]}: ${ended.verdict.reason}`);
+			if (ended.verdict)
+				result.push(`check ${VERDICT_WORDS[ended.verdict.outcome]}: ${ended.verdict.reason}`);
 			result.push(`${(ended.durationMs / 1000).toFixed(1)} s`);
 			if (ended.message) result.push(ended.message);
 		}
@@ -227,7 +351,14 @@ export class OpsbookTimeline extends HTMLElement {
 			'ob-tl-kind',
 			check ? 'check' : !started || started.risk === 'read' ? 'run' : started.risk,
 		);
-		item.append(time(started?.at ?? at), label, text, make('span', 'ob-tl-result', result.join(' · ')));
+		item.append(time(started?.at ?? at), label);
+		if (started?.simulated) {
+			item.dataset.simulated = 'true';
+			const mark = make('span', 'ob-tl-simulated', 'DRILL');
+			mark.title = 'Answered from the scenario: nothing ran.';
+			item.append(mark);
+		}
+		item.append(text, make('span', 'ob-tl-result', result.join(' · ')));
 		if (started) item.append(make('code', 'ob-tl-command', started.command));
 		if (started?.override) {
 			item.append(make('span', 'ob-tl-override', `Run anyway: ${started.override.reason}`));
@@ -289,9 +420,9 @@ export class OpsbookTimeline extends HTMLElement {
 	#template(): ReportTemplate | undefined {
 		try {
 			return (
-				(JSON.parse(document.getElementById('opsbook-incident-template')?.textContent ?? 'null') as
-					| ReportTemplate
-					| null) ?? undefined
+				(JSON.parse(
+					document.getElementById('opsbook-incident-template')?.textContent ?? 'null',
+				) as ReportTemplate | null) ?? undefined
 			);
 		} catch {
 			return undefined;
@@ -308,31 +439,58 @@ export class OpsbookTimeline extends HTMLElement {
 			now: new Date(),
 			...(author ? { author } : {}),
 		});
-		// micromark escapes raw HTML unless told otherwise: the preview is markup of its own.
-		preview.innerHTML = micromark(this.#report, {
-			extensions: [gfmTable()],
-			htmlExtensions: [gfmTableHtml()],
-		});
-		// A wide table scrolls inside a box a keyboard can reach, never the page.
-		for (const table of preview.querySelectorAll('table')) {
-			const box = document.createElement('div');
-			box.className = 'ob-report-table';
-			box.tabIndex = 0;
-			box.setAttribute('role', 'region');
-			const heading = table.previousElementSibling?.closest('h2, h3')?.textContent;
-			box.setAttribute('aria-label', heading ? `${heading} (table)` : 'Table');
-			table.replaceWith(box);
-			box.append(table);
-		}
+		preview.innerHTML = markdownHtml(this.#report);
+		boxTables(preview);
 		section.hidden = false;
 		if (focus) section.querySelector<HTMLElement>('h2')?.scrollIntoView({ block: 'start' });
 		if (focus) this.querySelector<HTMLElement>('.ob-report-copy')?.focus();
 	}
 
-	async #copy() {
-		const status = this.querySelector('.ob-report-status');
+	/**
+	 * The drill's debrief, from the scenario the page was built with. `focus` brings it into view
+	 * (a press of Debrief, or End drill's `#debrief`).
+	 */
+	#showDebrief(focus = true) {
+		const state = incidentStore.state();
+		const section = this.querySelector<HTMLElement>('.ob-debrief');
+		const preview = this.querySelector<HTMLElement>('.ob-debrief-preview');
+		if (!state?.drill || !section || !preview) return;
+		const found = this.#drill(state.drill);
+		const status = this.querySelector('.ob-debrief-status');
+		for (const button of section.querySelectorAll<HTMLButtonElement>(
+			'.ob-debrief-copy, .ob-debrief-download',
+		)) {
+			button.disabled = !found;
+		}
+		if (!found) {
+			this.#debrief = '';
+			preview.replaceChildren(
+				make(
+					'p',
+					undefined,
+					`This site has no drill named “${state.drill}” any more, so there is no expected route to compare with: the timeline above is the whole record.`,
+				),
+			);
+		} else {
+			const { scenario, tree } = found;
+			this.#debrief = renderDebrief(debrief(scenario, state.events, { tree }), scenario);
+			preview.innerHTML = markdownHtml(this.#debrief);
+			boxTables(preview);
+		}
+		if (status) status.textContent = '';
+		section.hidden = false;
+		if (focus) section.querySelector<HTMLElement>('h2')?.scrollIntoView({ block: 'start' });
+		if (focus) section.querySelector<HTMLElement>('h2')?.focus();
+	}
+
+	#copy() {
+		return this.#copyText(this.#report, '.ob-report-status');
+	}
+
+	async #copyText(text: string, where: string) {
+		const status = this.querySelector(where);
 		try {
-			await navigator.clipboard.writeText(this.#report);
+			await navigator.clipboard.writeText(text);
 			if (status) status.textContent = 'Copied.';
 		} catch {
 			if (status) status.textContent = 'The browser refused the clipboard: use Download .md.';
@@ -340,4 +498,5 @@ export class OpsbookTimeline extends HTMLElement {
 	}
 }
 
-if (!customElements.get('opsbook-timeline')) customElements.define('opsbook-timeline', OpsbookTimeline);
+if (!customElements.get('opsbook-timeline'))
+	customElements.define('opsbook-timeline', OpsbookTimeline);
