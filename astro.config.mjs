@@ -1,9 +1,7 @@
 // @ts-check
 import starlight from '@astrojs/starlight';
 import { defineConfig } from 'astro/config';
-import opsbook from './src/integration/index.ts';
-
-const contentDir = process.env.OPSBOOK_CONTENT_DIR ?? './content';
+import opsbook from './src/index.ts';
 
 export default defineConfig({
 	outDir: process.env.OPSBOOK_OUT_DIR ?? './dist',
@@ -11,16 +9,15 @@ export default defineConfig({
 		starlight({
 			title: 'Opsbook',
 			description: 'Runbooks you can read offline and run from the page.',
-			markdown: { processedDirs: [contentDir] },
-			customCss: ['./src/styles/opsbook.css'],
-			// Dated from git; Starlight only looks in src/content/docs, so the middleware dates content/.
+			// Dated from git; Opsbook dates the pages of content/, where Starlight does not look.
 			lastUpdated: true,
-			routeMiddleware: './src/integration/last-updated-fs.ts',
 			// “Edit page” links, when OPSBOOK_EDIT_URL names where the repository's files are edited,
 			// like https://github.com/OWNER/REPO/edit/main/ (a page's path from the root is appended).
 			editLink: { baseUrl: process.env.OPSBOOK_EDIT_URL || undefined },
-			// Starlight's header plus the bridge's status chip and Runs panel.
-			components: { Header: './src/components/Header.astro' },
+			// The runbooks are in content/ (or OPSBOOK_CONTENT_DIR), found without being named; the
+			// plugin adds the code blocks, the header, the CSS, the checks and the registry.
+			// `npm run bench` builds the same pages without Opsbook as its baseline.
+			plugins: process.env.OPSBOOK_PLAIN ? [] : [opsbook()],
 			// Test sites (OPSBOOK_CONTENT_DIR) list their pages in Starlight's default order.
 			sidebar: process.env.OPSBOOK_CONTENT_DIR
 				? undefined
@@ -45,7 +42,5 @@ export default defineConfig({
 						},
 					],
 		}),
-		// `npm run bench` builds the same pages without Opsbook as its baseline.
-		...(process.env.OPSBOOK_PLAIN ? [] : [opsbook()]),
 	],
 });

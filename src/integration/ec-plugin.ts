@@ -24,8 +24,20 @@
  * page, meta and code, so the page shows exactly what the bridge will run. Search indexes the
  * title, the id and the command, and nothing of the badges, the form or the buttons.
  */
-import { definePlugin, ExpressiveCodeAnnotation, type AnnotationRenderOptions } from '@expressive-code/core';
-import { h, select, type Element, type ElementContent, type Parents } from '@expressive-code/core/hast';
+// Through Starlight's re-exports: the same Expressive Code instance Starlight renders with, and no
+// dependency of our own on its packages.
+import {
+	definePlugin,
+	ExpressiveCodeAnnotation,
+	type AnnotationRenderOptions,
+} from '@astrojs/starlight/expressive-code';
+import {
+	h,
+	select,
+	type Element,
+	type ElementContent,
+	type Parents,
+} from '@astrojs/starlight/expressive-code/hast';
 import { describeType, type ParamSpec } from '../runbook/params.ts';
 import { displayTemplate, renderTemplate } from '../runbook/template.ts';
 import type { CommandBlock } from '../runbook/schema.ts';

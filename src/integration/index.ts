@@ -1,28 +1,29 @@
 /**
- * The Opsbook Astro integration: refuses to build a site with a malformed command block, adds
- * the page script of command blocks, and emits the registry of every block.
- *
- * ```js
- * // astro.config.mjs
- * integrations: [starlight({ … }), opsbook()]
- * ```
+ * The Astro side of Opsbook, added by the `opsbook()` Starlight plugin (`src/index.ts`): refuses to
+ * build a site with a malformed command block, adds the page script of command blocks and the
+ * incident timeline page, and emits the registry of every block.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
 import { AstroError } from 'astro/errors';
-import { formatProblems, loadRunbooks, toRegistry } from '../runbook/runbooks-fs.ts';
-import { projectPaths } from './runbooks-cache-fs.ts';
+import {
+	formatProblems,
+	loadRunbooks,
+	toRegistry,
+	type ProjectPaths,
+} from '../runbook/runbooks-fs.ts';
+import { packageFile } from './package-fs.ts';
 
 /** Where the build writes the registry, inside the output folder. */
 export const REGISTRY_PATH = 'opsbook/registry.json';
 
-export default function opsbook(): AstroIntegration {
+export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegration {
 	return {
 		name: 'opsbook',
 		hooks: {
-			'astro:config:setup': async ({ command, injectScript, logger }) => {
-				const loaded = await loadRunbooks(projectPaths());
+			'astro:config:setup': async ({ command, injectRoute, injectScript, logger }) => {
+				const loaded = await loadRunbooks(project);
 				if (loaded.problems.length > 0) {
 					const message = formatProblems(loaded.problems);
 					if (command === 'build') {
@@ -35,11 +36,17 @@ export default function opsbook(): AstroIntegration {
 				} else {
 					logger.info(`${loaded.blocks.length} command blocks in ${loaded.runbooks.length} pages`);
 				}
-				const client = fileURLToPath(new URL('../client/command-block.ts', import.meta.url));
-				injectScript('page', `import ${JSON.stringify(client)};`);
+				injectRoute({
+					pattern: '/incident',
+					entrypoint: packageFile('src/routes/incident.astro'),
+				});
+				injectScript(
+					'page',
+					`import ${JSON.stringify(packageFile('src/client/command-block.ts'))};`,
+				);
 			},
 			'astro:build:done': async ({ dir, logger }) => {
-				const loaded = await loadRunbooks(projectPaths());
+				const loaded = await loadRunbooks(project);
 				const file = new URL(REGISTRY_PATH, dir);
 				await mkdir(new URL('./', file), { recursive: true });
 				await writeFile(file, `${JSON.stringify(toRegistry(loaded), null, '\t')}\n`);

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { defineRouteMiddleware } from '@astrojs/starlight/route-data';
-import { projectPaths } from '../runbook/runbooks-fs.ts';
+import { siteProject } from './project-fs.ts';
 
 let newest: Map<string, Date> | undefined;
 
@@ -42,7 +42,7 @@ export const onRequest = defineRouteMiddleware((context) => {
 	const route = context.locals.starlightRoute;
 	// A date in the frontmatter, `lastUpdated: false`, or one Starlight found itself (`astro dev`).
 	if (route.lastUpdated || route.entry.data.lastUpdated === false || !route.entry.filePath) return;
-	const { root, contentDir } = projectPaths();
+	const { root, contentDir } = siteProject();
 	newest ??= commitDates(resolve(root, contentDir));
 	route.lastUpdated = newest.get(resolve(root, route.entry.filePath));
 });

@@ -8,22 +8,15 @@ import type { OpsbookConfig } from '../runbook/config.ts';
 import type { DrillScenario } from '../runbook/drill.ts';
 import { siteIncidentContent, type IncidentContent } from '../runbook/incident-content.ts';
 import { blockKey, parseRunbook, type ParsedRunbook } from '../runbook/parse.ts';
-import {
-	findPages,
-	loadConfig,
-	loadRunbooks,
-	projectPaths,
-	sitePages,
-} from '../runbook/runbooks-fs.ts';
+import { findPages, loadConfig, loadRunbooks, sitePages } from '../runbook/runbooks-fs.ts';
 import type { CommandBlock } from '../runbook/schema.ts';
 import { resolveTreeLinks, type DecisionTreeModel } from '../runbook/tree.ts';
 import type { WalkthroughModel } from '../runbook/walkthrough.ts';
-
-export { projectPaths };
+import { siteProject } from './project-fs.ts';
 
 let config: Promise<OpsbookConfig> | undefined;
 export function projectConfig(): Promise<OpsbookConfig> {
-	config ??= loadConfig(projectPaths());
+	config ??= loadConfig(siteProject());
 	return config;
 }
 
@@ -33,7 +26,7 @@ async function page(file: string): Promise<ParsedRunbook> {
 	const { mtimeMs } = await stat(file);
 	const cached = pages.get(file);
 	if (cached && cached.mtimeMs === mtimeMs) return cached.parsed;
-	const { root, contentDir } = projectPaths();
+	const { root, contentDir } = siteProject();
 	const parsed = parseRunbook(await readFile(file, 'utf8'), {
 		file: relative(root, file).split(sep).join('/'),
 		contentPath: relative(resolve(root, contentDir), file).split(sep).join('/'),
@@ -68,7 +61,7 @@ export async function blockForCode(
  * against every page of the site. Undefined when the page has none.
  */
 export async function treeOfPage(file: string): Promise<DecisionTreeModel | undefined> {
-	const { root, contentDir } = projectPaths();
+	const { root, contentDir } = siteProject();
 	const all = await Promise.all((await findPages(resolve(root, contentDir))).map(page));
 	// Problems were reported by the build's own check of the runbooks; here only the links count.
 	resolveTreeLinks(sitePages(all), () => {});
@@ -77,12 +70,12 @@ export async function treeOfPage(file: string): Promise<DecisionTreeModel | unde
 
 /** The walkthrough of the page at `file` (relative to the root), if it is one. */
 export async function walkthroughOfPage(file: string): Promise<WalkthroughModel | undefined> {
-	return (await page(resolve(projectPaths().root, file))).walkthrough;
+	return (await page(resolve(siteProject().root, file))).walkthrough;
 }
 
 /** Every walkthrough of the site, in page path order: what the onboarding overview lists. */
 export async function siteWalkthroughs(): Promise<WalkthroughModel[]> {
-	const { root, contentDir } = projectPaths();
+	const { root, contentDir } = siteProject();
 	const all = await Promise.all((await findPages(resolve(root, contentDir))).map(page));
 	return all.flatMap((p) => (p.walkthrough ? [p.walkthrough] : []));
 }
@@ -90,7 +83,7 @@ export async function siteWalkthroughs(): Promise<WalkthroughModel[]> {
 let site: Promise<Map<string, CommandBlock>> | undefined;
 let loaded: ReturnType<typeof loadRunbooks> | undefined;
 /** Every page, read once per build, for what needs the whole site. */
-const whole = () => (loaded ??= loadRunbooks(projectPaths()));
+const whole = () => (loaded ??= loadRunbooks(siteProject()));
 
 /**
  * A block of any page, by id: what a gate names may stand on another page. Read once per build;
@@ -108,7 +101,7 @@ export async function siteBlock(id: string): Promise<CommandBlock | undefined> {
  * Problems were reported by the build's own check of the runbooks.
  */
 export async function incidentContent(): Promise<IncidentContent> {
-	const { root, contentDir } = projectPaths();
+	const { root, contentDir } = siteProject();
 	const all = await Promise.all((await findPages(resolve(root, contentDir))).map(page));
 	return siteIncidentContent(all, () => {});
 }

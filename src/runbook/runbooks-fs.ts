@@ -2,6 +2,7 @@
  * Loads the configuration and every runbook of a project from disk: the one way the site build,
  * the bridge, the CLI and the tests read runbooks.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,7 @@ import { resolveTreeLinks } from './tree.ts';
 export interface ProjectPaths {
 	/** The project root (holds `opsbook.config.ts`). */
 	root: string;
-	/** The runbooks folder, relative to the root. */
+	/** The runbooks folder, relative to the root (default: `defaultContentDir(root)`). */
 	contentDir?: string;
 	/** The config file, relative to the root. */
 	configFile?: string;
@@ -24,6 +25,18 @@ export interface ProjectPaths {
 
 export const DEFAULT_CONTENT_DIR = 'content';
 export const DEFAULT_CONFIG_FILE = 'opsbook.config.ts';
+/** Where Starlight's `docsLoader()` reads pages; it has no option to read elsewhere. */
+export const STARLIGHT_DOCS_DIR = 'src/content/docs';
+
+/**
+ * The runbook folder of a project that names none: Starlight's `src/content/docs` when the project
+ * has one (every Starlight site on `docsLoader()` does), else `content/` (a site that loads its
+ * collection from there, as this repository does). The `opsbook()` plugin and the CLI both start
+ * from here, so a site and its bridge agree without being told twice.
+ */
+export function defaultContentDir(root: string): string {
+	return existsSync(join(root, STARLIGHT_DOCS_DIR)) ? STARLIGHT_DOCS_DIR : DEFAULT_CONTENT_DIR;
+}
 
 /**
  * The project in the working directory. `OPSBOOK_CONTENT_DIR` and `OPSBOOK_CONFIG` point the site
@@ -35,7 +48,7 @@ export function projectPaths(
 ): Required<ProjectPaths> {
 	return {
 		root,
-		contentDir: env.OPSBOOK_CONTENT_DIR ?? DEFAULT_CONTENT_DIR,
+		contentDir: env.OPSBOOK_CONTENT_DIR ?? defaultContentDir(root),
 		configFile: env.OPSBOOK_CONFIG ?? DEFAULT_CONFIG_FILE,
 	};
 }
@@ -156,7 +169,7 @@ export async function loadRunbooks(
 	paths: ProjectPaths,
 	config?: OpsbookConfig,
 ): Promise<LoadedRunbooks> {
-	const { root, contentDir = DEFAULT_CONTENT_DIR } = paths;
+	const { root, contentDir = defaultContentDir(root) } = paths;
 	const resolvedConfig = config ?? (await loadConfig(paths));
 	const dir = join(root, contentDir);
 	const runbooks: ParsedRunbook[] = [];

@@ -1,7 +1,0 @@
-// @ts-check
-import { defineEcConfig } from '@astrojs/starlight/expressive-code';
-import { pluginOpsbookCommands } from './src/integration/ec-plugin.ts';
-
-export default defineEcConfig({
-	plugins: [pluginOpsbookCommands()],
-});
