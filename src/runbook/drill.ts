@@ -129,9 +129,21 @@ export const answerFor: AnswerFor = (scenario, block, succeeded) => {
 	return undefined;
 };
 
-/** What the drill says of a block it has no answer for; the bridge prints it as the run's output. */
-export function noAnswerMessage(block: string): string {
-	return `The drill has no output for ${block}: in this scenario, nothing to see here.`;
+/**
+ * What the drill says of a block it has no answer for, as the run's message: plainly, that nothing
+ * ran, and that a real run would show the real output.
+ */
+export function noAnswerMessage(block: string, target: string): string {
+	return `This drill has no scripted output for ${block}: nothing ran, and a real run on ${target} would show what it shows.`;
+}
+
+/**
+ * What the drill says of a read step run on another target than its own ("Run on this machine"):
+ * the scenario answers blocks where their runbook runs them, and this machine would print
+ * something else (a `curl localhost` on a laptop is refused).
+ */
+export function otherTargetMessage(block: string, blockTarget: string, on: string): string {
+	return `This drill answers ${block} only on its own target, ${blockTarget}: nothing ran on ${on}. Run it on ${blockTarget} to see what it prints in this scenario.`;
 }
 
 /** The verdict a check's run gets when the drill answers it: the same `judge` as a real run. */
