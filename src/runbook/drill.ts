@@ -6,11 +6,13 @@
  * validated at build with `file:line` like command blocks:
  *
  * ```yaml
- * title: The database is down after a host reboot
+ * title: 'API health check failing: customers see errors'   # the symptom, never the cause
  * severity: 1
  * alert: |
  *   [FIRING] OrionAPIDown — https://api.example.com/health has failed for 5 minutes
  * detected: 6            # minutes before the drill starts that the alert fired
+ * explanation: |         # the cause: only the debrief shows it
+ *   The database container was stopped by hand and never started again.
  * answers:
  *   diagnosis.health-local:
  *     - exit: 1                       # curl -s prints nothing; json.tool has nothing to read
@@ -38,6 +40,11 @@
  *   - block: restore.database
  *     why: Restoring a backup loses every write since it was taken; the data was never lost.
  * ```
+ *
+ * The `title` is what the trainee sees before and during the drill (the drills menu, the incident
+ * bar, the timeline): write it as the symptom or the alert a responder would be paged with ("API
+ * health check failing: customers see errors"), never the cause, or the drill gives its answer
+ * away. The cause goes in `explanation`, which only the debrief shows.
  *
  * A block's answers are tried from the last to the first: the last whose `after` blocks have all
  * been run with exit 0 in this drill answers (an answer without `after` always matches). So the
@@ -76,6 +83,10 @@ export interface DrillScenario {
 	name: string;
 	/** Relative to the project root. */
 	file: string;
+	/**
+	 * What the trainee sees before and during the drill: the symptom or alert, never the cause
+	 * (that is `explanation`, shown in the debrief only).
+	 */
 	title: string;
 	/** The severity the trainee starts from (a level of the severity table). */
 	severity: number;
@@ -83,7 +94,7 @@ export interface DrillScenario {
 	alert: string;
 	/** Minutes before the drill starts that the problem was detected. */
 	detectedMinutesAgo: number;
-	/** For the debrief: what really happened (optional prose). */
+	/** For the debrief only: what really happened, the cause the title must not give away. */
 	explanation?: string;
 	answers: ReadonlyMap<string, readonly DrillAnswer[]>;
 	route: {
