@@ -34,8 +34,20 @@ function timelineHref(): string {
 	return document.querySelector<HTMLElement>('opsbook-incident')?.dataset.timeline ?? '/incident/';
 }
 
-/** Ends the drill, then opens its debrief. `say` tells why when the bridge refuses. */
+/**
+ * Asks first, then ends the drill and opens its debrief: one stray press must not end a drill
+ * half played. `say` tells why when the bridge refuses.
+ */
 export async function endDrill(say: (text: string) => void) {
+	const { confirmPlainly } = await import('./confirm-dialog.ts');
+	const yes = await confirmPlainly({
+		title: 'End the drill?',
+		lead: 'Its debrief opens; the drill’s runs stay on its timeline.',
+		target: '',
+		production: false,
+		action: 'End drill',
+	});
+	if (!yes) return;
 	const answer = await bridgeMode.end();
 	if (!answer.ok) return say(`The drill did not end: ${answer.message}`);
 	location.assign(`${timelineHref()}#debrief`);

@@ -156,6 +156,9 @@ test.describe('a drill', () => {
 			// End drill, with the keyboard: the bridge resolves it and the debrief opens.
 			await banner(page).getByRole('button', { name: 'End drill' }).focus();
 			await page.keyboard.press('Enter');
+			// It asks first, with End drill focused.
+			await expect(page.getByRole('dialog', { name: 'End the drill?' })).toBeVisible();
+			await page.keyboard.press('Enter');
 			await expect(page).toHaveURL(/\/incident\/#debrief$/);
 			await expect(banner(page)).toHaveCount(0);
 			await expect(modeChip(page)).toHaveText(/practice/i);
@@ -222,7 +225,11 @@ test.describe('a drill', () => {
 			await followTheTree(page, bridge.origin);
 			await fix(page, bridge.origin, tag);
 
-			await bar(page).getByRole('button', { name: 'End drill' }).click();
+			await banner(page).getByRole('button', { name: 'End drill' }).click();
+			await page
+				.getByRole('dialog', { name: 'End the drill?' })
+				.getByRole('button', { name: 'End drill' })
+				.click();
 			await expect(page).toHaveURL(/\/incident\/#debrief$/);
 			await expect(debrief(page)).toBeVisible();
 			const markdown = await download(page);
