@@ -77,10 +77,13 @@ export class RunsList {
 		}
 		if (run.simulated) {
 			item.dataset.simulated = 'true';
-			item.append(Object.assign(document.createElement('strong'), {
-				className: 'ob-runs-drill',
-				textContent: 'DRILL',
-			}), ' ');
+			item.append(
+				Object.assign(document.createElement('strong'), {
+					className: 'ob-runs-drill',
+					textContent: 'DRILL',
+				}),
+				' ',
+			);
 		}
 		item.append(link, meta);
 		return item;

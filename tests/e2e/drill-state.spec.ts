@@ -76,9 +76,7 @@ test.describe('a practice bridge', () => {
 		// End drill asks first; Cancel keeps the drill going.
 		await banner(page).getByRole('button', { name: 'End drill' }).click();
 		const dialog = page.getByRole('dialog', { name: 'End the drill?' });
-		await expect(dialog).toContainText(
-			'Its debrief opens; the drill’s runs stay on its timeline.',
-		);
+		await expect(dialog).toContainText('Its debrief opens; the drill’s runs stay on its timeline.');
 		await dialog.getByRole('button', { name: 'Cancel' }).click();
 		await expect(banner(page)).toBeVisible();
 
@@ -142,4 +140,88 @@ test.describe('a drill started with --drill', () => {
 		await expect(bar).toContainText('DRILL: prodbox armed for practice; nothing reaches prodbox');
 		await expect(bar).not.toContainText('Production armed');
 	});
+});
+
+/** WCAG contrast of two `rgb()`/`rgba()` colours, ignoring alpha. */
+function contrast(a: string, b: string): number {
+	const luminance = (color: string) => {
+		const [r, g, b] = color
+			.match(/[\d.]+/g)!
+			.slice(0, 3)
+			.map(Number);
+		const channel = (c: number) => {
+			const s = c / 255;
+			return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+		};
+		return 0.2126 * channel(r!) + 0.7152 * channel(g!) + 0.0722 * channel(b!);
+	};
+	const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+	return (hi! + 0.05) / (lo! + 0.05);
+}
+
+test.describe('a drill on a phone', () => {
+	test.use({ bridgeOptions: { drill: 'service-down' } });
+
+	for (const scheme of ['light', 'dark'] as const) {
+		test(`banner and bar fit a third of the screen; End drill early in Tab order, its ring visible (${scheme})`, async ({
+			page,
+			bridge,
+		}) => {
+			await page.emulateMedia({ colorScheme: scheme });
+			await page.setViewportSize({ width: 390, height: 844 });
+			await page.goto(`${bridge.origin}/tree/#${FRAGMENT_KEY}=${bridge.token}`);
+			await expect(banner(page)).toBeVisible();
+			const bar = page.getByRole('region', { name: 'Incident', exact: true });
+			await expect(bar).toBeVisible();
+			await page.screenshot({ path: `tests/.tmp/shots/drill-390-${scheme}.png` });
+			const top = (await banner(page).boundingBox())!;
+			const bottom = (await bar.boundingBox())!;
+			expect(bottom.y + bottom.height - top.y).toBeLessThanOrEqual(844 / 3);
+			// One End drill, in the banner.
+			await expect(page.getByRole('button', { name: 'End drill' })).toHaveCount(1);
+
+			// Nothing hangs over the toggle of "On this page": the bar says DRILL, SEV and the clock.
+			const toggle = page.locator('mobile-starlight-toc summary');
+			await expect(toggle).toBeVisible();
+			await expect(page.locator('.ob-incident-chip')).toBeHidden();
+			const box = (await toggle.boundingBox())!;
+			const covering = await page.evaluate(
+				({ x, y }) => document.elementFromPoint(x, y)?.closest('mobile-starlight-toc') !== null,
+				{ x: box.x + box.width - 4, y: box.y + box.height / 2 },
+			);
+			expect(covering, 'the toggle of "On this page" is uncovered').toBe(true);
+			await expect(bar).toContainText('DRILL');
+
+			// End drill early: Skip to content, Skip to the drill banner, then the alert and End drill.
+			await page.keyboard.press('Tab');
+			await page.keyboard.press('Tab');
+			await expect(page.getByRole('link', { name: 'Skip to the drill banner' })).toBeFocused();
+			await page.keyboard.press('Enter');
+			await page.keyboard.press('Tab');
+			await page.keyboard.press('Tab');
+			const end = banner(page).getByRole('button', { name: 'End drill' });
+			await expect(end).toBeFocused();
+			// Its ring: 2px, apart from the purple, in contrast with the purple and the page.
+			const ring = await end.evaluate((button) => {
+				const style = getComputedStyle(button);
+				return {
+					width: style.outlineWidth,
+					style: style.outlineStyle,
+					offset: style.outlineOffset,
+					color: style.outlineColor,
+					fill: style.backgroundColor,
+					page: getComputedStyle(button.closest('.ob-drill-banner')!).backgroundColor,
+				};
+			});
+			expect(ring.width).toBe('2px');
+			expect(ring.style).toBe('solid');
+			// Set off from the purple by 2px of the banner's background, which the ring contrasts
+			// with; the purple contrasts with that background too. (No one colour is 3:1 against
+			// both the light theme's dark purple and its light page.)
+			expect(ring.offset).toBe('2px');
+			expect(contrast(ring.color, ring.page)).toBeGreaterThanOrEqual(3);
+			expect(contrast(ring.fill, ring.page)).toBeGreaterThanOrEqual(3);
+			await page.screenshot({ path: `tests/.tmp/shots/drill-390-${scheme}-focus.png` });
+		});
+	}
 });

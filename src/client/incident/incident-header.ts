@@ -249,7 +249,6 @@ export class OpsbookIncident extends HTMLElement {
 		return state.drill !== undefined && state.open && bridgeMode.drill?.incident === state.id;
 	}
 
-
 	async #confirmSeverity(state: IncidentState, level: number): Promise<boolean> {
 		const { confirmPlainly } = await import('../confirm-dialog.ts');
 		const definition = incidentContent().levels.find((l) => l.level === level)?.definition;
