@@ -211,7 +211,7 @@ class Bridge {
 				this.#passed.clear();
 				for (const block of message.passed) this.#passed.add(block);
 				if (modeScope(message.mode) !== modeScope(bridgeMode.mode)) {
-					this.#forget((message as ModeMessage & { runs?: RunInfo[] }).runs);
+					this.#forget(message.runs);
 				}
 				bridgeMode.message(message);
 				// A drill answers what practice refuses, and back: every Run says so anew.
@@ -497,7 +497,7 @@ class Bridge {
 	 * Whether the responder may arm this target from the page. A practice bridge arms nothing but
 	 * this machine (the bridge says so with `armable: false`; an older one by its mode).
 	 */
-	#armable(target: TargetInfo & { armable?: boolean }): boolean {
+	#armable(target: TargetInfo): boolean {
 		if (target.kind === 'local') return true;
 		return target.armable ?? bridgeMode.mode?.kind !== 'practice';
 	}
