@@ -180,9 +180,9 @@ test.describe('a drill', () => {
 			const markdown = await download(page);
 			expect(markdown).toMatch(/^# Drill debrief: /);
 			expect(markdown).toMatch(
-				/Step 1: Does the service answer\?: \*\*Yes\*\* .* \| on the route \|/,
+				/Step 1: Does the service answer\? → \*\*Yes\*\* .* \| on the route \|/,
 			);
-			expect(markdown).toMatch(/Step 2: Is everything up\?: \*\*No\*\* .* \| on the route \|/);
+			expect(markdown).toMatch(/Step 2: Is everything up\? → \*\*No\*\* .* \| on the route \|/);
 			expect(section(markdown, 'Wrong turns')).toMatch(/^None/);
 			expect(existsSync(`/tmp/opsbook-change-${tag}`)).toBe(false);
 		});
