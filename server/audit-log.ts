@@ -58,8 +58,11 @@ export interface AuditArm {
 	event: 'arm' | 'disarm';
 	time: string;
 	target: string;
-	/** `page` when a responder armed it from a page, `start-up` for `--arm`. */
-	by: 'page' | 'start-up';
+	/**
+	 * `page` when a responder armed it from a page, `start-up` for `--arm`, `drill-end` for the
+	 * drill's own arming, disarmed as the drill ended.
+	 */
+	by: 'page' | 'start-up' | 'drill-end';
 	/** Armed in a drill (the scenario's name): practice only, nothing can reach the target. */
 	drill?: string;
 }

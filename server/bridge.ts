@@ -18,6 +18,10 @@
  * from the scenario. Arming, gates and the blocks that succeeded are the drill's own: it starts
  * with only `local` armed and every gate closed, and leaves nothing behind when it ends. The
  * drill is declared as an incident of its own (`declared.drill`), and resolved when it ends.
+ * Practice never reaches another machine: outside a drill, a practice bridge arms only `local`
+ * (its targets say `armable: false`). A drill starts and ends with a clean slate: the finished
+ * runs are forgotten (the `mode` message carries the runs left, only those still going), and
+ * each target the drill armed is disarmed in the audit log when it ends.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
@@ -208,6 +212,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			kind: target.kind,
 			production: target.production,
 			armed: policy.armed.has(name),
+			armable: target.kind === 'local' || !policy.practice,
 		}));
 	const drills = (): DrillInfo[] =>
 		[...options.registry.drills.values()].map(({ name, title, severity }) => ({
@@ -252,6 +257,11 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			}
 			forgetOldRuns();
 		}
+	};
+
+	/** A drill starts and ends with no finished runs: neither its own nor practice's carry over. */
+	const forgetFinishedRuns = () => {
+		for (const run of [...runs.values()]) if (run.state === 'exited') runs.delete(run.id);
 	};
 
 	const forgetOldRuns = () => {
@@ -304,6 +314,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				mode: current,
 				maxRisk: policy.maxRisk,
 				passed: [...(drill?.passed ?? passed)],
+				runs: listRuns(),
 			});
 		}
 		sendTargets();
@@ -357,6 +368,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				.append({ event: 'drill-start', time: at.toISOString(), drill: scenario.name, incident })
 				.catch((error: Error) => log(`opsbook bridge: audit log: ${error.message}`));
 			drill = started;
+			forgetFinishedRuns();
 			sendMode(sender);
 			remind();
 			return undefined;
@@ -385,6 +397,19 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					},
 				]);
 			}
+			// The drill's arming ends with it: the audit log says so, as for a disarm from the page.
+			for (const target of ending.armed) {
+				if (locals.some((d) => d.name === target)) continue;
+				await options.audit
+					.append({
+						event: 'disarm',
+						time: now().toISOString(),
+						target,
+						by: 'drill-end',
+						drill: ending.scenario.name,
+					})
+					.catch((error: Error) => log(`opsbook bridge: audit log: ${error.message}`));
+			}
 			await options.audit
 				.append({
 					event: 'drill-end',
@@ -394,6 +419,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				})
 				.catch((error: Error) => log(`opsbook bridge: audit log: ${error.message}`));
 			drill = undefined;
+			forgetFinishedRuns();
 			sendMode(sender);
 			return undefined;
 		} finally {
@@ -621,6 +647,16 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					refuse(client, 'unknown-target', `This bridge has no target "${message.target}".`, {
 						ref: message.ref,
 					});
+					return;
+				}
+				// Practice never reaches another machine; a drill's arming reaches nothing either way.
+				if (policy.practice && driver.target.kind !== 'local') {
+					refuse(
+						client,
+						'practice',
+						`This is a practice bridge: it runs steps on this machine only, so ${message.target} cannot be armed and nothing reaches it. To practise arming ${message.target}, start a drill: nothing is run there either.`,
+						{ ref: message.ref },
+					);
 					return;
 				}
 				// Arming production is a decision, not a click: its name is typed, as for a destructive step.

@@ -81,6 +81,12 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 			`--${values.drill !== undefined ? 'drill' : 'practice'} runs read steps only; it cannot be combined with --max-risk ${maxRisk}`,
 		);
 	}
+	const remote = values.arm.filter((name) => name !== 'local');
+	if (practice && remote.length > 0) {
+		throw new UsageError(
+			`--${values.drill !== undefined ? 'drill' : 'practice'} runs steps on this machine only, so it arms nothing else; leave out --arm ${remote.join(' --arm ')}`,
+		);
+	}
 	if (command === 'bridge' && !values.site) {
 		throw new UsageError('opsbook bridge needs --site URL: the address of the published runbooks');
 	}

@@ -297,7 +297,7 @@ export class Run {
 			// Said as it is, like a target's own refusal.
 			if (refusal !== undefined) throw new TargetError(refusal);
 			if (this.#stopping) return void this.#ended(undefined, undefined);
-			if ('simulated' in driver) return this.#play(driver.play(block.id));
+			if ('simulated' in driver) return this.#play(driver.play(block.id, block.target));
 			const prepared = await driver.prepare(this.#command, {
 				runId: this.id,
 				lang: block.lang,

@@ -145,6 +145,12 @@ export interface TargetInfo {
 	 * once the responder has armed it (from the page, or with `--arm` at start-up).
 	 */
 	armed: boolean;
+	/**
+	 * Whether the responder may arm it now: false for every target but `local` on a practice bridge
+	 * outside a drill (practice reaches no other machine), so the page offers no "Arm…". Bridges
+	 * older than this field do not send it: treat a missing one as true.
+	 */
+	armable?: boolean;
 }
 
 export type RunState = 'starting' | 'running' | 'exited';
@@ -267,6 +273,12 @@ export interface ModeMessage {
 	maxRisk: (typeof RISK_LEVELS)[number];
 	/** The blocks that passed in this mode: a drill's gates are its own, and start closed. */
 	passed: string[];
+	/**
+	 * The bridge's runs now, newest first, as in `welcome`: a drill starts and ends with its
+	 * finished runs forgotten, so the page replaces its Runs list (and forgets the output and
+	 * verdicts of runs not in it). Bridges older than this field do not send it.
+	 */
+	runs?: RunInfo[];
 }
 
 /** A run request was accepted; output follows in binary frames. */

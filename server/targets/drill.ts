@@ -8,10 +8,18 @@
  *
  * A block the scenario has no answer for ends `failed` (it never ran, and the verdict of a check
  * says "never ran") with no exit code, rather than a made-up exit status such as 127 that a tree
- * would read as a real failure; its output and message say that the drill has no output for it.
+ * would read as a real failure. Its message says so, once: the page shows a failed run's message
+ * under its terminal, so the terminal stays empty rather than repeating it. The same goes for a
+ * read step run on another target than its own ("Run on this machine"): the scenario answers
+ * blocks on their own targets, and what the server prints is not what this machine would.
  */
 import type { Target } from '../../src/runbook/config.ts';
-import { answerFor, noAnswerMessage, type DrillScenario } from '../../src/runbook/drill.ts';
+import {
+	answerFor,
+	noAnswerMessage,
+	otherTargetMessage,
+	type DrillScenario,
+} from '../../src/runbook/drill.ts';
 import type { Playback, SimulatedDriver } from './target.ts';
 
 /** How long an answer "runs" when the scenario does not say: long enough to be seen streaming. */
@@ -39,15 +47,18 @@ export function drillTarget(name: string, target: Target, drill: DrillPlay): Sim
 		name,
 		target,
 		simulated: true,
-		play(block): Playback {
-			const answer = answerFor(drill.scenario, block, drill.succeeded);
+		play(block, blockTarget): Playback {
+			const answer =
+				blockTarget === name ? answerFor(drill.scenario, block, drill.succeeded) : undefined;
 			if (!answer) {
-				const message = noAnswerMessage(block);
 				return {
-					output: encoder.encode(`\x1b[33m[drill] ${message}\x1b[0m\r\n`),
+					output: new Uint8Array(),
 					durationMs: NO_ANSWER_MS,
 					exitCode: undefined,
-					message,
+					message:
+						blockTarget === name
+							? noAnswerMessage(block, blockTarget)
+							: otherTargetMessage(block, blockTarget, name),
 				};
 			}
 			return {

@@ -112,8 +112,11 @@ export interface SimulatedDriver {
 	readonly name: string;
 	readonly target: Target;
 	readonly simulated: true;
-	/** The scenario's answer to `block` now (it changes once the fix has run). */
-	play(block: string): Playback;
+	/**
+	 * The scenario's answer to `block` now (it changes once the fix has run). `blockTarget` is
+	 * the target the block names: a read step run elsewhere ("Run on this machine") is not answered.
+	 */
+	play(block: string, blockTarget: string): Playback;
 }
 
 export interface TargetDriver {

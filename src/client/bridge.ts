@@ -17,6 +17,7 @@ import {
 	RISK_LEVELS,
 	decodeOutput,
 	type ClientMessage,
+	type ModeMessage,
 	type RunInfo,
 	type ServerMessage,
 	type TargetInfo,
@@ -33,7 +34,7 @@ import { RunPanel } from './run-panel.ts';
 import { RunsList } from './runs-list.ts';
 import { announceRun } from './run-events.ts';
 import { incidentStore } from './incident/store.ts';
-import { bridgeMode } from './mode.ts';
+import { bridgeMode, modeScope } from './mode.ts';
 import './mode-header.ts';
 
 /** Close codes after which reconnecting only repeats the refusal, and what to tell the responder. */
@@ -209,8 +210,12 @@ class Bridge {
 				this.#welcome.maxRisk = message.maxRisk;
 				this.#passed.clear();
 				for (const block of message.passed) this.#passed.add(block);
+				if (modeScope(message.mode) !== modeScope(bridgeMode.mode)) {
+					this.#forget(message.runs);
+				}
 				bridgeMode.message(message);
 				// A drill answers what practice refuses, and back: every Run says so anew.
+				this.#showConnected(this.#welcome);
 				this.#enableAll();
 				break;
 			}
@@ -271,8 +276,12 @@ class Bridge {
 		this.#attempt = 0;
 		const lost = [...this.#following.values()];
 		this.#runs.clear();
-		for (const run of message.runs) this.#runs.set(run.id, run);
-		for (const run of message.runs) announceRun(run);
+		// A drill's finished runs are the drill's, and a drill never shows practice's: they stay
+		// on the drill's timeline (a bridge that forgets them on drill start and end sends none).
+		const drill = message.mode?.kind === 'drill';
+		for (const run of message.runs) {
+			if (run.state !== 'exited' || Boolean(run.simulated) === drill) this.#runs.set(run.id, run);
+		}
 		this.#passed.clear();
 		for (const block of message.passed) this.#passed.add(block);
 		this.#showConnected(message.bridge);
@@ -281,6 +290,10 @@ class Bridge {
 		incidentStore.bridgeWelcomed(message, (m) => this.send(m));
 		// A bridge older than protocol 4 has no modes: it runs what it runs.
 		bridgeMode.set(message.mode ?? { kind: 'live' }, (m) => this.send(m));
+		// Again, now the mode is known: a drill's armed targets say DRILL.
+		this.#showConnected(message.bridge);
+		// After the mode: a drill's runs answer the drill's tree, not practice's.
+		for (const run of this.#runs.values()) announceRun(run);
 
 		await customElements.whenDefined('opsbook-command');
 		if (document.querySelector('opsbook-run-all'))
@@ -354,6 +367,21 @@ class Bridge {
 		const names = (targets: TargetInfo[]) => targets.map((t) => t.label).join(', ');
 		// The chip stays short (names, not labels) so it fits a phone's header; the popover says more.
 		const short = (targets: TargetInfo[]) => targets.map((t) => t.name).join(', ');
+		const drill = bridgeMode.mode?.kind === 'drill';
+		if (drill && armed.length > 0) {
+			// Armed in a drill is practice: nothing reaches those targets, and the chip says so.
+			this.#header.show(
+				'connected',
+				`DRILL armed: ${short(armed)}`,
+				`DRILL: arming is practised; nothing reaches ${short(armed)}. Every Run is answered from the scenario.`,
+			);
+			this.#showTargets(bridge.targets);
+			this.#banner(
+				`DRILL: ${short(armed)} armed for practice; nothing reaches ${short(armed)}: answers come from the scenario.`,
+				true,
+			);
+			return;
+		}
 		this.#header.show(
 			production.length > 0 ? 'production' : 'connected',
 			production.length > 0
@@ -398,9 +426,11 @@ class Bridge {
 						? 'this machine, always armed'
 						: target.armed
 							? 'armed'
-							: 'not armed';
+							: this.#armable(target)
+								? 'not armed'
+								: 'a practice bridge never reaches it';
 				item.append(name, state);
-				if (target.kind !== 'local') {
+				if (target.kind !== 'local' && (target.armed || this.#armable(target))) {
 					const button = document.createElement('button');
 					button.type = 'button';
 					button.textContent = target.armed ? `Disarm ${target.name}` : `Arm ${target.name}…`;
@@ -423,13 +453,18 @@ class Bridge {
 		let confirm: string | undefined;
 		if (target.production) {
 			const { confirmByTyping } = await import('./confirm-dialog.ts');
+			// In a drill the same name is typed, as at 3 a.m.; the dialog says nothing goes there.
+			const drill = bridgeMode.mode?.kind === 'drill';
 			confirm = await confirmByTyping({
-				title: `Arm ${target.label}?`,
-				lead: 'Until you disarm it or the bridge stops, Run sends the steps of this target to',
+				title: drill ? `DRILL: arm ${target.label}?` : `Arm ${target.label}?`,
+				lead: drill
+					? 'Until you disarm it or the drill ends, Run answers the steps of this target from the scenario, as if they ran on'
+					: 'Until you disarm it or the bridge stops, Run sends the steps of this target to',
 				target: target.label,
 				production: true,
 				word: target.name,
 				action: 'Arm',
+				drill: drill ? `Arming is practised; nothing reaches ${target.name}.` : undefined,
 			});
 			if (confirm === undefined) return say(`Not armed: nothing can reach ${target.label}.`);
 		}
@@ -443,7 +478,7 @@ class Bridge {
 		});
 	}
 
-	#banner(text: string | undefined) {
+	#banner(text: string | undefined, drill = false) {
 		let banner = document.querySelector<HTMLElement>('.ob-banner');
 		if (!text) return banner?.remove();
 		if (!banner) {
@@ -452,7 +487,19 @@ class Bridge {
 			banner.setAttribute('role', 'alert');
 			document.querySelector('.main-frame')?.prepend(banner);
 		}
+		// A drill's armed target is the drill's purple, not production's red.
+		if (drill) banner.dataset.drill = 'true';
+		else delete banner.dataset.drill;
 		banner.textContent = text;
+	}
+
+	/**
+	 * Whether the responder may arm this target from the page. A practice bridge arms nothing but
+	 * this machine (the bridge says so with `armable: false`; an older one by its mode).
+	 */
+	#armable(target: TargetInfo): boolean {
+		if (target.kind === 'local') return true;
+		return target.armable ?? bridgeMode.mode?.kind !== 'practice';
 	}
 
 	#target(name: string): TargetInfo {
@@ -547,6 +594,10 @@ class Bridge {
 			return not('it is already running');
 		}
 		const target = this.#target(on ?? block.target);
+		if (!target.armed && !this.#armable(target)) {
+			element.status(`${target.label} is not reached from a practice bridge: nothing ran.`);
+			return not(`a practice bridge never reaches ${target.name}`);
+		}
 		if (!target.armed) {
 			element.status(`${target.label} is not armed: arm it first (nothing ran).`);
 			return not(`arm ${target.name} first`);
@@ -655,6 +706,25 @@ class Bridge {
 		return ended;
 	}
 
+	/**
+	 * A drill started or ended: what ran before belongs to another exercise. Runs the bridge no
+	 * longer lists (`kept`; a bridge that does not send it: every finished run) leave the Runs
+	 * panel and their panels leave the blocks, so a new drill starts with clean terminals and
+	 * practice never shows a drill's "done exit 0". Runs still going stay: they need watching.
+	 */
+	#forget(kept?: RunInfo[]) {
+		const keep = kept && new Set(kept.map((run) => run.id));
+		for (const [id, run] of this.#runs) {
+			if (keep ? keep.has(id) : run.state !== 'exited') continue;
+			this.#runs.delete(id);
+			const panel = this.#following.get(id);
+			this.#following.delete(id);
+			if (panel && this.#panels.get(run.block) === panel) this.#panels.delete(run.block);
+			panel?.remove();
+		}
+		this.#runsList.show(this.#runs.values());
+	}
+
 	/** Hands a run's end (or why it never ran) to whoever waits for it. */
 	#settle(key: string, result: StepResult) {
 		const waiting = this.#waiting.get(key);
@@ -712,6 +782,8 @@ class Bridge {
 				: `this bridge runs steps up to risk “${bridge.maxRisk}”, and this one is ${block.risk}`;
 		}
 		const target = this.#target(block.target);
+		if (!target.armed && !this.#armable(target))
+			return `it would run on ${target.name}, which a practice bridge never reaches`;
 		if (!target.armed) return `${target.name} is not armed: arm ${target.name} first`;
 		if (this.#panels.get(block.id)?.busy) return 'it is already running';
 		const unmet = unmetNeeds(block.needs, this.#passed);
@@ -745,8 +817,16 @@ class Bridge {
 		const overCeiling = this.#overCeiling(block);
 		const mode = bridgeMode.mode?.kind;
 		const where = `${target.label}${target.production ? ' (production)' : ''}`;
+		const unreachable = !target.armed && !this.#armable(target);
+		const unreachableNote = `Not run in practice: this step would run on ${where}, which a practice bridge never reaches. Read steps run on this machine's targets only.`;
 		// Said where Run is, before anyone presses it: a new hire learns why, not that it failed.
-		element.setRunNote(overCeiling && mode === 'practice' ? practiceNote(block.risk) : undefined);
+		element.setRunNote(
+			overCeiling && mode === 'practice'
+				? practiceNote(block.risk)
+				: unreachable
+					? unreachableNote
+					: undefined,
+		);
 		const unmet = unmetNeeds(block.needs, this.#passed);
 		element.showNeeds(this.#passed);
 		element.setRunAnyway(
@@ -766,6 +846,8 @@ class Bridge {
 				undefined,
 				'This step is already running: stop it first, or wait for it to end.',
 			);
+		} else if (unreachable) {
+			element.setRunnable(undefined, unreachableNote);
 		} else if (!target.armed) {
 			element.setRunnable(
 				() => void this.#arm(target, (text) => element.status(text)),

@@ -28,6 +28,11 @@ export interface Confirmation {
 	word: string;
 	/** What the action button says: `Run`, `Arm`. */
 	action: string;
+	/**
+	 * In a drill, what to say after DRILL. By default, where a command is shown, that its answer
+	 * comes from the scenario.
+	 */
+	drill?: string | undefined;
 }
 
 /** What the dialog asks for: a word to type, a reason to give, or only the action. */
@@ -92,15 +97,28 @@ function ask(what: Confirmation, field: Field): Promise<string | undefined> {
 	target.textContent = what.production ? `${what.target} (production)` : what.target;
 	target.dataset.production = String(what.production);
 	$('.ob-confirm-command').hidden = what.command === undefined;
-	$('.ob-confirm-colon').textContent = what.command === undefined ? '.' : ':';
+	// No target (End drill): the lead is the whole sentence.
+	$('.ob-confirm-colon').textContent =
+		what.command !== undefined ? ':' : what.target === '' ? '' : '.';
 	$('.ob-confirm-command code').textContent = what.command ?? '';
-	// Said where a command is shown: a drill's answer stands in for that command.
-	$('.ob-confirm-drill').hidden = bridgeMode.drill === undefined || what.command === undefined;
+	// Said where a command is shown (a drill's answer stands in for it), or what the caller says.
+	const drill =
+		bridgeMode.drill === undefined
+			? undefined
+			: (what.drill ??
+				(what.command === undefined
+					? undefined
+					: 'Nothing runs: the answer comes from the scenario.'));
+	const drillLine = $('.ob-confirm-drill');
+	drillLine.hidden = drill === undefined;
+	const word = document.createElement('strong');
+	word.textContent = 'DRILL';
+	drillLine.replaceChildren(word, ' ', drill ?? '');
 	// The word stands out as code: it is exactly what to type.
 	const label = $('.ob-confirm-label');
-	const word = document.createElement('code');
-	word.textContent = what.word;
-	label.replaceChildren('Type ', word, ' to confirm');
+	const typed = document.createElement('code');
+	typed.textContent = what.word;
+	label.replaceChildren('Type ', typed, ' to confirm');
 	const wordField = $('.ob-confirm-field:not(.ob-confirm-reason)');
 	const reasonField = $('.ob-confirm-reason');
 	wordField.hidden = !(field && 'word' in field);

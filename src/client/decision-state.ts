@@ -17,6 +17,7 @@
  * verdicts of runs started before it.
  */
 import type { CheckVerdict, DecisionRecord, TreeStep } from '../runbook/tree.ts';
+import { bridgeMode, MODE_EVENT, modeScope } from './mode.ts';
 
 export const DECISION_EVENT = 'opsbook:decision';
 /** Announced after Start over, with the tree's page slug. */
@@ -32,7 +33,15 @@ export interface TreeState {
 	decisions: Record<string, DecisionRecord>;
 }
 
-const key = (tree: string) => `opsbook-tree:${tree}`;
+/**
+ * The tree's storage key. A drill keeps its answers under its own incident
+ * (`opsbook-tree:drill:<incident>:<tree>`): a new drill starts at step 1, and practice or a real
+ * incident never sees what a trainee answered in one.
+ */
+const key = (tree: string) => {
+	const scope = modeScope(bridgeMode.mode);
+	return `opsbook-tree:${scope ? `${scope}:` : ''}${tree}`;
+};
 
 const empty = (startedAt = 0): TreeState => ({
 	version: 1,
@@ -108,9 +117,26 @@ export function startOver(tree: string) {
 	document.dispatchEvent(new CustomEvent<string>(RESET_EVENT, { detail: tree }));
 }
 
-/** Calls `listener` when another tab of this browser changes the tree's state. */
+/**
+ * Calls `listener` when another tab of this browser changes the tree's state, or when a drill
+ * starts or ends here and the state in scope is another.
+ */
 export function onOtherTab(tree: string, listener: () => void) {
 	addEventListener('storage', (event) => {
 		if (event.key === key(tree) || event.key === null) listener();
 	});
+	let scope = modeScope(bridgeMode.mode);
+	bridgeMode.addEventListener(MODE_EVENT, () => {
+		if (modeScope(bridgeMode.mode) === scope) return;
+		scope = modeScope(bridgeMode.mode);
+		listener();
+	});
+}
+
+/**
+ * Whether a run may answer a step in the mode the page is in: a drill's simulated runs only in
+ * that drill, real runs only outside one.
+ */
+export function runCounts(run: { simulated?: true }): boolean {
+	return Boolean(run.simulated) === (bridgeMode.mode?.kind === 'drill');
 }

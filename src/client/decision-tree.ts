@@ -26,6 +26,7 @@ import {
 	loadState,
 	onOtherTab,
 	recordVerdict,
+	runCounts,
 	startOver,
 	type TreeState,
 } from './decision-state.ts';
@@ -116,7 +117,7 @@ export class OpsbookTree extends HTMLElement {
 	/** A run ended somewhere: if it is a check of a step, its verdict may decide the step. */
 	#heard(run: RunInfo) {
 		const tree = this.tree;
-		if (!tree || run.state !== 'exited' || !run.verdict) return;
+		if (!tree || run.state !== 'exited' || !run.verdict || !runCounts(run)) return;
 		const step = tree.steps.find((s) => s.checks.includes(run.block));
 		if (!step) return;
 		const at = run.startedAt + (run.durationMs ?? 0);

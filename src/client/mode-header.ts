@@ -34,8 +34,20 @@ function timelineHref(): string {
 	return document.querySelector<HTMLElement>('opsbook-incident')?.dataset.timeline ?? '/incident/';
 }
 
-/** Ends the drill, then opens its debrief. `say` tells why when the bridge refuses. */
+/**
+ * Asks first, then ends the drill and opens its debrief: one stray press must not end a drill
+ * half played. `say` tells why when the bridge refuses.
+ */
 export async function endDrill(say: (text: string) => void) {
+	const { confirmPlainly } = await import('./confirm-dialog.ts');
+	const yes = await confirmPlainly({
+		title: 'End the drill?',
+		lead: 'Its debrief opens; the drill’s runs stay on its timeline.',
+		target: '',
+		production: false,
+		action: 'End drill',
+	});
+	if (!yes) return;
 	const answer = await bridgeMode.end();
 	if (!answer.ok) return say(`The drill did not end: ${answer.message}`);
 	location.assign(`${timelineHref()}#debrief`);
@@ -164,10 +176,31 @@ class ModeHeader {
 		return [heading, list];
 	}
 
+	/**
+	 * The banner sits in the content column, after the header's controls and (on a phone) the
+	 * sidebar in Tab order: a link after Starlight's "Skip to content" leads to it, and from there
+	 * End drill is one Tab away.
+	 */
+	#skipLink() {
+		if (document.querySelector('.ob-drill-skip')) return;
+		const link = make('a', 'ob-drill-skip', 'Skip to the drill banner');
+		link.href = '#ob-drill-banner';
+		link.addEventListener('click', (event) => {
+			event.preventDefault();
+			document.querySelector<HTMLElement>('.ob-drill-banner h2')?.focus();
+		});
+		const skip = document.querySelector('.sl-skip-link');
+		if (skip) skip.after(link);
+		else document.body.prepend(link);
+	}
+
 	/** The banner at the top of every page while a drill runs; `undefined` removes it. */
 	#banner(drill: (DrillInfo & { alert: string }) | undefined) {
 		let banner = document.querySelector<HTMLElement>('.ob-drill-banner');
-		if (!drill) return banner?.remove();
+		if (!drill) {
+			document.querySelector('.ob-drill-skip')?.remove();
+			return banner?.remove();
+		}
 		const fresh = make('section', 'ob-drill-banner print:hidden');
 		// The incident bar right under it gives the title, severity and timeline: the banner keeps
 		// to what makes it a drill, in as few lines as a phone can spare.
@@ -184,14 +217,22 @@ class ModeHeader {
 		const message = make('span', 'ob-drill-message');
 		message.setAttribute('role', 'status');
 		end.addEventListener('click', () => void endDrill((text) => (message.textContent = text)));
+		// End drill beside the alert's summary, not on a line of its own: a phone keeps the rows.
 		const head = make('div', 'ob-drill-head');
-		head.append(title, end);
-		const alert = make('div', 'ob-drill-alert');
+		head.append(title);
+		// The alert is what the trainee starts from: open on a wide screen; a phone has a third of
+		// its height for the banner and the incident bar together, so there it opens on request.
+		const alert = make('details', 'ob-drill-alert');
+		alert.open = matchMedia('(min-width: 36rem)').matches;
 		alert.append(
-			make('span', 'ob-drill-alert-label', `Alert · SEV-${drill.severity}`),
+			make('summary', 'ob-drill-alert-label', `Alert · SEV-${drill.severity}`),
 			make('pre', undefined, drill.alert.trimEnd()),
 		);
-		fresh.append(head, alert, message);
+		fresh.id = 'ob-drill-banner';
+		const foot = make('div', 'ob-drill-foot');
+		foot.append(alert, end);
+		fresh.append(head, foot, message);
+		this.#skipLink();
 		if (banner?.isConnected) banner.replaceWith(fresh);
 		else {
 			// Above the incident bar, in the content column like it.

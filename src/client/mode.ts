@@ -91,5 +91,13 @@ class ModeState extends EventTarget {
 	}
 }
 
+/**
+ * Which exercise a mode belongs to: each drill is one (by its incident), anything else another.
+ * What a trainee did in one (tree answers, finished runs) does not carry into the next.
+ */
+export function modeScope(mode: BridgeMode | undefined): string {
+	return mode?.kind === 'drill' ? `drill:${mode.drill.incident}` : '';
+}
+
 /** The page's one mode. */
 export const bridgeMode = new ModeState();

@@ -58,8 +58,10 @@ export class RunsList {
 		link.href = blockHref(run);
 		link.textContent = run.title;
 		const target = this.#targets.find((t) => t.name === run.target);
+		const where = `${target?.label ?? run.target}${run.blockTarget === undefined ? '' : ` (not ${run.blockTarget})`}`;
 		const details = [
-			`on ${target?.label ?? run.target}${run.blockTarget === undefined ? '' : ` (not ${run.blockTarget})`}`,
+			// A drill's run looks like a real one otherwise: say, in words, that nothing ran.
+			run.simulated ? `drill: nothing ran on ${where}` : `on ${where}`,
 			[summary.state, summary.exit, summary.signal, summary.verdict].filter(Boolean).join(' · '),
 			duration(run),
 			...(run.override ? [`run anyway: ${run.override.reason}`] : []),
@@ -69,9 +71,19 @@ export class RunsList {
 		for (const [index, text] of details.entries()) {
 			const part = document.createElement('span');
 			part.textContent = text;
-			if (index === 0 && target?.production) part.dataset.production = 'true';
+			if (index === 0 && target?.production && !run.simulated) part.dataset.production = 'true';
 			if (index === 1) part.className = 'ob-runs-state';
 			meta.append(part);
+		}
+		if (run.simulated) {
+			item.dataset.simulated = 'true';
+			item.append(
+				Object.assign(document.createElement('strong'), {
+					className: 'ob-runs-drill',
+					textContent: 'DRILL',
+				}),
+				' ',
+			);
 		}
 		item.append(link, meta);
 		return item;

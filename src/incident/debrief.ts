@@ -16,17 +16,18 @@
  * - **Time to fix**: from detection to the moment every fix block has run with exit 0 (the moment
  *   the scenario's answers change), not the first of them: a rollback without its rebuild fixes
  *   nothing.
- * - **Route taken**: the tree's decisions in order, the pages visited through runs (each page once,
- *   at its first run), and the fix blocks as they succeed.
+ * - **Route taken**: the tree's decisions in order (a step decided again the same way, as each check
+ *   run re-decides it, is one leg), the pages visited through runs (each page once, at its first
+ *   run), the fix blocks as they succeed, and each verify check: passed after the fix, or not.
  * - **Wrong turns**, before the fix: a decision at a step off the route, a route step answered
- *   otherwise than the route does, a decision on another tree, a run on a page off the route.
- *   After the fix the trainee is checking that it holds (a tree walked again now says Yes where it
- *   said No), so nothing after it is a wrong turn.
+ *   otherwise than the route does, a decision on another tree, a run on a page off the route; each
+ *   says what the route expected there. After the fix the trainee is checking that it holds (a
+ *   tree walked again now says Yes where it said No), so nothing after it is a wrong turn.
  * - **Risky blocks attempted**: every run of a block the scenario says makes things worse, with
  *   its why, and of any destructive block that is not part of the fix.
  * - **Checks skipped**: a step answered by hand though its checks could decide it (when the tree is
  *   given), a gated block run anyway, a fix run before any verify check had looked, and a fix no
- *   verify check confirmed afterwards.
+ *   verify check confirmed afterwards; and **route steps never decided** before the fix.
  *
  * {@link renderDebrief} writes it as Markdown in the style of the post-incident report: the same
  * events always give the same bytes. Browser-safe: no DOM, no node built-ins.
@@ -40,7 +41,7 @@ import { foldIncident, type IncidentRun } from './timeline.ts';
 
 /** One leg of a route: a tree step answered, a page visited, a fix block that succeeded. */
 export interface RouteLeg {
-	kind: 'step' | 'page' | 'fix';
+	kind: 'step' | 'page' | 'fix' | 'verify';
 	/** The step's id, the page's slug or the block's id. */
 	name: string;
 	/** The step's heading or the block's title, when known. */
@@ -57,6 +58,15 @@ export interface RouteLeg {
 	onRoute: boolean;
 	/** Taken after the fix: checking that it holds. */
 	afterFix?: boolean;
+	/** For a verify check taken: passed after the fix, ran after it without passing, or not run after it. */
+	result?: 'passed' | 'failed' | 'not run';
+}
+
+/** A route step not decided before the fix. */
+export interface MissedStep {
+	step: string;
+	/** A sentence, plain text. */
+	text: string;
 }
 
 /** Something the debrief names, at its time. */
@@ -95,6 +105,8 @@ export interface Debrief {
 	wrongTurns: DebriefItem[];
 	risky: RiskyAttempt[];
 	skipped: DebriefItem[];
+	/** Route steps not decided before the fix, in route order. */
+	missed: MissedStep[];
 	/** How many runs the drill answered. */
 	runs: number;
 }
@@ -159,7 +171,9 @@ export function debrief(
 			onRoute: true,
 		})),
 		...route.fix.map((block): RouteLeg => ({ kind: 'fix', name: block, onRoute: true })),
+		...route.verify.map((block): RouteLeg => ({ kind: 'verify', name: block, onRoute: true })),
 	];
+	const stepLabel = (id: string) => `“${stepTitles.get(id) ?? id}”`;
 
 	const taken: RouteLeg[] = [];
 	const wrongTurns: Debrief['wrongTurns'] = [];
@@ -170,11 +184,27 @@ export function debrief(
 	const skip = (at: string, text: string) => skipped.push({ at, afterMs: since(at), text });
 	let verifyRun = false;
 	let fixStarted = false;
+	// Progress along the route before the fix: what it expects next, for a wrong turn to name.
+	const decidedOnRoute = new Set<string>();
+	const decidedBeforeFix = new Set<string>();
+	const expectedHere = () => {
+		const step = route.steps.find((id) => !decidedOnRoute.has(id));
+		if (step) return `${stepLabel(step)} → ${route.choices[step]}`;
+		const page = [...route.via, route.runbook].find((slug) => !visited.has(slug));
+		if (page) return `a run on ${page}`;
+		return `the fix, ${route.fix.join(', ')}`;
+	};
+	// Each check run re-decides its step: the same answer again in the same phase is not a new leg.
+	const lastOutcome = new Map<string, string>();
+	const verified = new Set<string>();
 	for (const event of state.events) {
 		if (event.kind === 'decision') {
 			const choice = event.page === route.tree ? route.choices[event.step] : undefined;
 			const onRoute = choice !== undefined && event.outcome === choice;
 			const afterFix = !beforeFix(event.at);
+			const key = `${afterFix}\u0000${event.page}\u0000${event.step}`;
+			if (lastOutcome.get(key) === event.outcome) continue;
+			lastOutcome.set(key, event.outcome);
 			taken.push({
 				kind: 'step',
 				name: event.step,
@@ -186,15 +216,22 @@ export function debrief(
 				...(afterFix && { afterFix }),
 			});
 			if (!onRoute && !afterFix) {
-				const answered = `Answered “${event.stepTitle}” with ${event.outcome}`;
+				const said =
+					event.how === 'check'
+						? `its checks said ${event.outcome}`
+						: `answered ${event.outcome} by hand`;
 				wrong(
 					event.at,
 					event.page !== route.tree
-						? `${answered} on ${event.page}: the route follows the tree of ${route.tree}`
+						? `“${event.stepTitle}” on ${event.page}: ${said}; the route follows the tree of ${route.tree}, which expected ${expectedHere()} here`
 						: choice === undefined
-							? `${answered}: that step is not on the route`
-							: `${answered}; the route answers ${choice}`,
+							? `“${event.stepTitle}”: ${said}; that step is not on the route, which expected ${expectedHere()} here`
+							: `“${event.stepTitle}”: ${said}; the route expects ${choice} there`,
 				);
+			}
+			if (event.page === route.tree && !afterFix) {
+				decidedBeforeFix.add(event.step);
+				if (onRoute) decidedOnRoute.add(event.step);
 			}
 			const step = tree?.steps.find((s) => s.id === event.step);
 			if (event.how === 'hand' && event.page === route.tree && step?.by === 'check') {
@@ -222,10 +259,30 @@ export function debrief(
 			}
 			continue;
 		}
+		if (
+			event.kind === 'run-ended' &&
+			verify.has(event.block) &&
+			!verified.has(event.block) &&
+			fixAt !== undefined &&
+			Date.parse(event.at) >= Date.parse(fixAt)
+		) {
+			const run = runOf(event);
+			if (run?.ended?.verdict?.outcome === 'pass') {
+				verified.add(event.block);
+				taken.push({
+					kind: 'verify',
+					name: event.block,
+					...(run.started && { title: run.started.title }),
+					at: event.at,
+					result: 'passed',
+					onRoute: true,
+				});
+			}
+			continue;
+		}
 		if (event.kind !== 'run-started') continue;
 		const afterFix = !beforeFix(event.at);
 		if (!visited.has(event.blockPage)) {
-			visited.add(event.blockPage);
 			const onRoute = routePages.has(event.blockPage);
 			taken.push({
 				kind: 'page',
@@ -238,9 +295,10 @@ export function debrief(
 			if (!onRoute && !afterFix) {
 				wrong(
 					event.at,
-					`Went to ${event.blockPage} (ran ${event.block}): that page is not on the route`,
+					`Went to ${event.blockPage} (ran ${event.block}): that page is not on the route, which expected ${expectedHere()} here`,
 				);
 			}
+			visited.add(event.blockPage);
 		}
 		const worse = scenario.worse.find((w) => w.block === event.block);
 		if (worse || (event.risk === 'destructive' && !fixBlocks.has(event.block))) {
@@ -275,6 +333,49 @@ export function debrief(
 			}
 		}
 	}
+
+	// A verify check that did not pass after the fix: in the route taken all the same, saying so.
+	for (const block of route.verify) {
+		if (verified.has(block)) continue;
+		const last = state.runs
+			.filter(
+				(r) =>
+					r.block === block &&
+					r.ended &&
+					fixAt !== undefined &&
+					Date.parse(r.ended.at) >= Date.parse(fixAt),
+			)
+			.at(-1);
+		taken.push({
+			kind: 'verify',
+			name: block,
+			...(last?.started && { title: last.started.title }),
+			...(last?.ended && { at: last.ended.at }),
+			result: last ? 'failed' : 'not run',
+			onRoute: true,
+		});
+	}
+	// Stable: legs with a time in time order, the verify checks never run after the fix last.
+	taken.sort((a, b) =>
+		a.at === undefined || b.at === undefined
+			? Number(a.at === undefined) - Number(b.at === undefined)
+			: Date.parse(a.at) - Date.parse(b.at),
+	);
+
+	const missed: MissedStep[] = route.steps
+		.filter((id) => !decidedBeforeFix.has(id))
+		.map((id) => {
+			const step = tree?.steps.find((s) => s.id === id);
+			const checks =
+				step?.by === 'check' && step.checks.length > 0
+					? `; its ${step.checks.length === 1 ? 'check' : 'checks'} ${step.checks.join(', ')} ${step.checks.length === 1 ? 'decides' : 'decide'} it`
+					: '';
+			const later = state.decisions.some((d) => d.page === route.tree && d.step === id);
+			return {
+				step: id,
+				text: `${stepLabel(id)} was ${later ? 'not decided before the fix' : 'never decided'} (the route answers ${route.choices[id]}${checks})`,
+			};
+		});
 
 	if (fixAt !== undefined) {
 		const confirmed = state.runs.some(
@@ -314,6 +415,7 @@ export function debrief(
 		wrongTurns,
 		risky,
 		skipped,
+		missed,
 		runs: state.runs.length,
 	};
 }
@@ -337,25 +439,33 @@ export function renderDebrief(d: Debrief, scenario: DrillScenario): string {
 	const when = (item: { at: string; afterMs: number }) =>
 		`${clock(item.at)} (+${took(item.afterMs)})`;
 	const fixes = scenario.route.fix.map(code).join(', ');
+	const checks = scenario.route.verify.map(code).join(', ');
+	// The drill starts at its declaration; the alert fired the scenario's minutes before it.
+	const lead = Math.max(0, Date.parse(d.declaredAt) - Date.parse(d.detectedAt));
+	const both = (afterMs: number) =>
+		`${took(afterMs)} from detection, ${took(Math.max(0, afterMs - lead))} from the drill’s start`;
 	const out: string[] = [];
 	out.push(
 		`# Drill debrief: ${inline(d.title)}`,
 		'',
-		`**Drill**: ${inline(d.drill)}: a practice incident, answered from its scenario; nothing was run`,
-		`**Severity**: SEV-${d.severity}`,
-		`**Date**: ${d.detectedAt.slice(0, 10)}`,
-		`**Time to diagnosis**: ${
+		`- **Drill**: ${inline(d.drill)}: a practice incident, answered from its scenario; nothing was run`,
+		`- **Severity**: SEV-${d.severity}`,
+		`- **Date**: ${d.detectedAt.slice(0, 10)}`,
+		`- **Drill started**: ${clock(d.declaredAt)} UTC, ${took(lead)} after the alert fired (${clock(d.detectedAt)} UTC); times “from detection” and the “+” times below count from the alert`,
+		`- **Time to diagnosis**: ${
 			d.diagnosis
-				? `${took(d.diagnosis.afterMs)} (from detection to ${d.diagnosis.how === 'runbook' ? `the first run on ${code(scenario.route.runbook)}` : 'the answer to the tree’s last step on the route'})`
+				? `${both(d.diagnosis.afterMs)} (to ${d.diagnosis.how === 'runbook' ? `the first run on ${code(scenario.route.runbook)}` : 'the answer to the tree’s last step on the route'})`
 				: `not reached (the route leads to ${code(scenario.route.runbook)})`
 		}`,
-		`**Time to fix**: ${
+		`- **Time to fix**: ${
 			d.fix
-				? `${took(d.fix.afterMs)} (from detection until ${fixes} ${scenario.route.fix.length === 1 ? 'had' : 'had all'} exited 0)`
+				? `${both(d.fix.afterMs)} (until ${fixes} ${scenario.route.fix.length === 1 ? 'had' : 'had all'} exited 0)`
 				: `not fixed (the fix is ${fixes})`
 		}`,
-		`**Ended**: ${d.endedAt ? `${clock(d.endedAt)} UTC` : 'still running'}`,
-		`**Wrong turns**: ${d.wrongTurns.length} · **Risky blocks attempted**: ${d.risky.length} · **Checks skipped**: ${d.skipped.length}`,
+		`- **Ended**: ${d.endedAt ? `${clock(d.endedAt)} UTC` : 'still running'}`,
+		`- **Wrong turns**: ${d.wrongTurns.length}`,
+		`- **Risky blocks attempted**: ${d.risky.length}`,
+		`- **Checks skipped**: ${d.skipped.length + d.missed.length}`,
 		'',
 		'## The alert',
 		'',
@@ -363,22 +473,36 @@ export function renderDebrief(d: Debrief, scenario: DrillScenario): string {
 		'',
 		'## Route',
 		'',
-		`Expected: ${[...d.expected.filter((l) => l.kind !== 'fix').map(legText), `fix: ${fixes}`].join(' → ')}`,
+		'Expected:',
+		'',
+		...[
+			...d.expected.filter((l) => l.kind === 'step' || l.kind === 'page').map(legText),
+			`Fix: run ${fixes}, each exiting 0`,
+			`Verify: ${checks} ${scenario.route.verify.length === 1 ? 'passes' : 'pass'}`,
+		].map((text, i) => `${i + 1}. ${text}`),
 		'',
 	);
-	if (d.taken.length === 0) out.push('Taken: nothing; no step was answered and no block was run.');
+	if (!d.taken.some((l) => l.at))
+		out.push('Taken: nothing; no step was answered and no block was run.');
 	else {
-		out.push('| Time (UTC) | Taken | |', '|------------|-------|---|');
+		out.push(
+			'| Time (UTC) | Taken | Against the route |',
+			'|------------|-------|-------------------|',
+		);
 		for (const leg of d.taken) {
 			const mark =
 				leg.kind === 'fix'
 					? 'the fix'
-					: leg.afterFix
-						? 'checking the fix'
-						: leg.onRoute
-							? 'on the route'
-							: '**wrong turn**';
-			out.push(`| ${clock(leg.at!)} | ${takenText(leg)} | ${mark} |`);
+					: leg.kind === 'verify'
+						? leg.result === 'passed'
+							? 'confirms the fix'
+							: '**not confirmed**'
+						: leg.afterFix
+							? 'checking the fix'
+							: leg.onRoute
+								? 'on the route'
+								: '**wrong turn**';
+			out.push(`| ${leg.at ? clock(leg.at) : '—'} | ${takenText(leg)} | ${mark} |`);
 		}
 	}
 	out.push('', '## Wrong turns', '');
@@ -394,7 +518,8 @@ export function renderDebrief(d: Debrief, scenario: DrillScenario): string {
 		);
 	}
 	out.push('', '## Checks skipped', '');
-	if (d.skipped.length === 0) out.push('None.');
+	if (d.skipped.length === 0 && d.missed.length === 0) out.push('None.');
+	for (const m of d.missed) out.push(`- Never decided: ${inline(m.text)}.`);
 	for (const s of d.skipped) out.push(`- ${when(s)}: ${inline(s.text)}.`);
 	if (scenario.explanation) {
 		out.push(
@@ -409,8 +534,8 @@ export function renderDebrief(d: Debrief, scenario: DrillScenario): string {
 
 function legText(leg: RouteLeg): string {
 	if (leg.kind === 'step')
-		return `${inline(leg.title ?? leg.name)} **${inline(leg.answer ?? '')}**`;
-	return code(leg.name);
+		return `${inline(leg.title ?? leg.name)} → **${inline(leg.answer ?? '')}**`;
+	return `Go to ${code(leg.name)}`;
 }
 
 /** Text as a fenced block, fenced by more backticks than any run of them in it. */
@@ -422,15 +547,25 @@ function fence(text: string): string {
 
 function takenText(leg: RouteLeg): string {
 	if (leg.kind === 'step') {
-		return `${cell(leg.title ?? leg.name)}: **${cell(leg.answer ?? '')}** (${leg.how === 'hand' ? 'by hand' : 'by its checks'})`;
+		return `${cell(leg.title ?? leg.name)} → **${cell(leg.answer ?? '')}** (${leg.how === 'hand' ? 'by hand' : 'by its checks'})`;
+	}
+	if (leg.kind === 'verify') {
+		const title = leg.title ? ` “${cell(leg.title)}”` : '';
+		if (leg.result === 'passed') return `Verified: ${code(leg.name)}${title} passed`;
+		if (leg.result === 'failed')
+			return `Verify: ${code(leg.name)}${title} ran after the fix and did not pass`;
+		return `Verify: ${code(leg.name)} was not run after the fix`;
 	}
 	if (leg.kind === 'page') return `Went to ${code(leg.name)} (ran ${code(leg.block ?? '')})`;
 	return `Fixed: ${code(leg.name)}${leg.title ? ` “${cell(leg.title)}”` : ''} exited 0`;
 }
 
-/** A duration: `45 s` under a minute, else `12 min`, `1 h 5 min`. */
+/** A duration: `45 s` under a minute, `7 min 42 s` (or `7 min`) under an hour, else `1 h 5 min`. */
 function took(ms: number): string {
-	return ms < 60_000 ? `${Math.floor(ms / 1000)} s` : formatMinutes(Math.floor(ms / 60_000));
+	const s = Math.floor(ms / 1000);
+	if (s < 60) return `${s} s`;
+	if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
+	return formatMinutes(Math.floor(s / 60));
 }
 
 /** Plain text outside a table: on one line, backticks escaped. */

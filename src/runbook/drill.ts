@@ -6,11 +6,13 @@
  * validated at build with `file:line` like command blocks:
  *
  * ```yaml
- * title: The database is down after a host reboot
+ * title: 'API health check failing: customers see errors'   # the symptom, never the cause
  * severity: 1
  * alert: |
  *   [FIRING] OrionAPIDown — https://api.example.com/health has failed for 5 minutes
  * detected: 6            # minutes before the drill starts that the alert fired
+ * explanation: |         # the cause: only the debrief shows it
+ *   The database container was stopped by hand and never started again.
  * answers:
  *   diagnosis.health-local:
  *     - exit: 1                       # curl -s prints nothing; json.tool has nothing to read
@@ -38,6 +40,11 @@
  *   - block: restore.database
  *     why: Restoring a backup loses every write since it was taken; the data was never lost.
  * ```
+ *
+ * The `title` is what the trainee sees before and during the drill (the drills menu, the incident
+ * bar, the timeline): write it as the symptom or the alert a responder would be paged with ("API
+ * health check failing: customers see errors"), never the cause, or the drill gives its answer
+ * away. The cause goes in `explanation`, which only the debrief shows.
  *
  * A block's answers are tried from the last to the first: the last whose `after` blocks have all
  * been run with exit 0 in this drill answers (an answer without `after` always matches). So the
@@ -76,6 +83,10 @@ export interface DrillScenario {
 	name: string;
 	/** Relative to the project root. */
 	file: string;
+	/**
+	 * What the trainee sees before and during the drill: the symptom or alert, never the cause
+	 * (that is `explanation`, shown in the debrief only).
+	 */
 	title: string;
 	/** The severity the trainee starts from (a level of the severity table). */
 	severity: number;
@@ -83,7 +94,7 @@ export interface DrillScenario {
 	alert: string;
 	/** Minutes before the drill starts that the problem was detected. */
 	detectedMinutesAgo: number;
-	/** For the debrief: what really happened (optional prose). */
+	/** For the debrief only: what really happened, the cause the title must not give away. */
 	explanation?: string;
 	answers: ReadonlyMap<string, readonly DrillAnswer[]>;
 	route: {
@@ -129,9 +140,21 @@ export const answerFor: AnswerFor = (scenario, block, succeeded) => {
 	return undefined;
 };
 
-/** What the drill says of a block it has no answer for; the bridge prints it as the run's output. */
-export function noAnswerMessage(block: string): string {
-	return `The drill has no output for ${block}: in this scenario, nothing to see here.`;
+/**
+ * What the drill says of a block it has no answer for, as the run's message: plainly, that nothing
+ * ran, and that a real run would show the real output.
+ */
+export function noAnswerMessage(block: string, target: string): string {
+	return `This drill has no scripted output for ${block}: nothing ran, and a real run on ${target} would show what it shows.`;
+}
+
+/**
+ * What the drill says of a read step run on another target than its own ("Run on this machine"):
+ * the scenario answers blocks where their runbook runs them, and this machine would print
+ * something else (a `curl localhost` on a laptop is refused).
+ */
+export function otherTargetMessage(block: string, blockTarget: string, on: string): string {
+	return `This drill answers ${block} only on its own target, ${blockTarget}: nothing ran on ${on}. Run it on ${blockTarget} to see what it prints in this scenario.`;
 }
 
 /** The verdict a check's run gets when the drill answers it: the same `judge` as a real run. */

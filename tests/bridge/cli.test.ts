@@ -109,6 +109,17 @@ describe('the CLI on a taken port', () => {
 		}
 	});
 
+	it('npm start -- --help prints the options at once, without building the site first', () => {
+		const npm = spawnSync('npm', ['start', '--silent', '--', '--help'], {
+			cwd: ROOT,
+			encoding: 'utf8',
+			timeout: 30_000,
+		});
+		assert.equal(npm.status, 0, npm.stderr);
+		assert.match(npm.stdout, /^Usage:\n {2}opsbook serve/);
+		assert.doesNotMatch(npm.stdout + npm.stderr, /build|astro/i, 'no build ran');
+	});
+
 	it('says how to give a site, rather than failing with a stack trace', () => {
 		for (const [args, said] of [
 			[

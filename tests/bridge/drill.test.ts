@@ -138,6 +138,35 @@ describe('practice and drill mode', () => {
 		assert.deepEqual(starts, [], 'nothing refused reached the audit log');
 	});
 
+	it('arms nothing but local, and says so in its targets', async () => {
+		const targets = welcomeOf(client).bridge.targets;
+		assert.deepEqual(
+			targets.map((t) => [t.name, t.armable]),
+			[
+				['local', true],
+				['testbox', false],
+				['prodbox', false],
+				['downbox', false],
+			],
+		);
+		for (const [target, confirm] of [
+			['prodbox', 'prodbox'],
+			['testbox', undefined],
+		] as const) {
+			const id = ref();
+			client.send({ type: 'arm', ref: id, target, ...(confirm && { confirm }) });
+			const refused = await client.waitFor((m) => m.type === 'refused' && m.ref === id);
+			assert.equal(refused.type === 'refused' && refused.code, 'practice', target);
+			assert.match(
+				refused.type === 'refused' ? refused.message : '',
+				new RegExp(`^This is a practice bridge: it runs steps on this machine only, so ${target} cannot be armed`),
+			);
+		}
+		const arms = (await bridge.readAudit()).filter((e) => e.event === 'arm');
+		assert.deepEqual(arms, [], 'nothing was armed');
+		assert.ok(lastTargets(client).every((t) => t.armed === (t.name === 'local')));
+	});
+
 	it('runs read steps for real, which the marker and the process count see', async () => {
 		// The control: without it, "no marker, no process" after the drill would prove nothing.
 		const { run } = await client.run('d.status');
@@ -191,6 +220,11 @@ describe('practice and drill mode', () => {
 			(m): m is ModeMessage => m.type === 'mode' && m.mode.kind === 'drill',
 		);
 		assert.deepEqual([heard.ref, heard.maxRisk, heard.passed], [undefined, 'destructive', []]);
+		// A clean slate: practice's finished run (d.status above) is forgotten, and pages are told.
+		assert.deepEqual(heard.runs, []);
+		assert.deepEqual(welcomeOf(await TestClient.connect(bridge)).runs, []);
+		// In a drill every target can be armed: nothing is reached.
+		assert.ok(lastTargets(client).every((t) => t.armable === true));
 		await client.until(
 			() => lastTargets(client).find((t) => t.name === 'prodbox')?.armed === false,
 			'the targets as armed in the drill',
@@ -279,14 +313,27 @@ describe('practice and drill mode', () => {
 		assert.equal(client.output.get(remote.id)!.split('\r\n').length, 4);
 		later.close();
 
-		// A block the scenario does not cover says so plainly, and never ran.
+		// A block the scenario does not cover says so plainly, once (the page shows the message
+		// under the terminal), and never ran.
 		const unanswered = await play('d.unanswered');
 		const sentence =
-			'The drill has no output for d.unanswered: in this scenario, nothing to see here.';
+			'This drill has no scripted output for d.unanswered: nothing ran, and a real run on local would show what it shows.';
 		assert.equal(unanswered.end.end, 'failed');
 		assert.equal(unanswered.end.exitCode, undefined);
 		assert.equal(unanswered.end.message, sentence);
-		assert.ok(unanswered.output()?.includes(sentence));
+		assert.equal(unanswered.output() ?? '', '', 'not repeated in the terminal');
+
+		// "Run on this machine": the drill answers a block on its own target only.
+		const elsewhere = await play('d.remote', { on: 'local' });
+		assert.deepEqual(
+			[elsewhere.end.end, elsewhere.end.exitCode, elsewhere.end.target],
+			['failed', undefined, 'local'],
+		);
+		assert.equal(
+			elsewhere.end.message,
+			'This drill answers d.remote only on its own target, prodbox: nothing ran on local. Run it on prodbox to see what it prints in this scenario.',
+		);
+		assert.equal(elsewhere.output() ?? '', '');
 
 		// Stop works on an answer as on a command.
 		const { run: stopped } = await client.run('d.remote');
@@ -317,6 +364,7 @@ describe('practice and drill mode', () => {
 		assert.equal(ended.type === 'mode' && ended.mode.kind, 'practice');
 		assert.equal(ended.type === 'mode' && ended.maxRisk, 'read');
 		assert.deepEqual(ended.type === 'mode' && ended.passed, ['d.status'], 'the real gates again');
+		assert.deepEqual(ended.type === 'mode' && ended.runs, [], 'the drill’s runs are forgotten');
 		await client.until(
 			() => lastTargets(client).find((t) => t.name === 'prodbox')?.armed === false,
 			'prodbox disarmed with the drill',
@@ -328,6 +376,7 @@ describe('practice and drill mode', () => {
 			!welcomeOf(after).passed.includes('d.restart'),
 			'the drill’s gates stay in the drill',
 		);
+		assert.deepEqual(welcomeOf(after).runs, [], 'no run of the drill is left in the Runs list');
 		assert.equal(welcomeOf(after).incident?.id, incident);
 		after.close();
 		other.close();
@@ -352,6 +401,7 @@ describe('practice and drill mode', () => {
 				'd.remote',
 				'd.unanswered',
 				'd.remote',
+				'd.remote',
 				'd.start',
 				'd.status',
 				'd.db',
@@ -374,6 +424,11 @@ describe('practice and drill mode', () => {
 		const inside = audit.slice(from + 1, to);
 		assert.equal(inside.filter((e) => e.event === 'start').length, runs.length);
 		assert.ok(inside.some((e) => e.event === 'arm' && e.target === 'prodbox'));
+		// The drill's arming ends with it, in the audit log too.
+		assert.deepEqual(
+			inside.filter((e) => e.event === 'disarm').map((e) => [e.target, e.by]),
+			[['prodbox', 'drill-end']],
+		);
 		assert.ok(
 			inside.every((e) => e.drill === 'db-down'),
 			JSON.stringify(inside),
@@ -519,5 +574,18 @@ describe('npm start -- --drill NAME', () => {
 		const code = await until(() => child.exitCode ?? undefined, 'the CLI to exit', 20_000);
 		assert.equal(code, 2);
 		assert.match(stderr, /--practice runs read steps only/);
+	});
+
+	it('refuses --practice with --arm of another machine than this one', async () => {
+		const child = spawn(
+			process.execPath,
+			['server/cli.ts', 'serve', '--port', '0', '--practice', '--arm', 'orion'],
+			{ cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+		);
+		let stderr = '';
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const code = await until(() => child.exitCode ?? undefined, 'the CLI to exit', 20_000);
+		assert.equal(code, 2);
+		assert.match(stderr, /--practice runs steps on this machine only, so it arms nothing else/);
 	});
 });

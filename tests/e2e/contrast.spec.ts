@@ -360,6 +360,10 @@ for (const theme of ['dark', 'light'] as const) {
 					await findings.measure(page, 'drill popover');
 					await page.keyboard.press('Escape');
 					await page.locator('.ob-drill-banner').getByRole('button', { name: 'End drill' }).click();
+					await page
+						.getByRole('dialog', { name: 'End the drill?' })
+						.getByRole('button', { name: 'End drill' })
+						.click();
 					await expect(page.getByRole('region', { name: 'Debrief' })).toBeVisible();
 					await expect(page.locator('.ob-tl-drill')).toBeVisible();
 					await findings.measure(page, 'timeline of a drill and its debrief');

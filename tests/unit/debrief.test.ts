@@ -131,6 +131,7 @@ describe('the drill debrief', () => {
 				'page runbooks/database true',
 				'fix db.start true',
 				'fix db.restart-app true',
+				'verify db.ready true',
 			],
 		);
 		assert.deepEqual(
@@ -142,10 +143,11 @@ describe('the drill debrief', () => {
 				'page runbooks/database',
 				'fix db.start',
 				'fix db.restart-app',
+				'verify db.ready',
 			],
 		);
 		const markdown = renderDebrief(d, drill);
-		assert.match(markdown, /^\*\*Wrong turns\*\*: 0 · /m);
+		assert.match(markdown, /^- \*\*Wrong turns\*\*: 0$/m);
 		assert.match(markdown, /^None: every step taken before the fix was on the route\.$/m);
 	});
 
@@ -156,7 +158,7 @@ describe('the drill debrief', () => {
 		assert.deepEqual(
 			d.wrongTurns.map((w) => w.text),
 			[
-				'Answered “Step 3: Are the containers running?” with All healthy; the route answers Some down',
+				'“Step 3: Are the containers running?”: answered All healthy by hand; the route expects Some down there',
 			],
 		);
 		assert.equal(d.wrongTurns[0]!.afterMs, 10 * 60_000);
@@ -165,7 +167,7 @@ describe('the drill debrief', () => {
 		const markdown = renderDebrief(d, drill);
 		assert.match(
 			markdown,
-			/^1\. 03:15 \(\+10 min\): Answered “Step 3: Are the containers running\?” with All healthy; the route answers Some down\.$/m,
+			/^1\. 03:15 \(\+10 min\): “Step 3: Are the containers running\?”: answered All healthy by hand; the route expects Some down there\.$/m,
 		);
 	});
 
@@ -182,8 +184,8 @@ describe('the drill debrief', () => {
 		assert.deepEqual(
 			d.wrongTurns.map((w) => w.text),
 			[
-				'Went to runbooks/celery (ran celery.status): that page is not on the route',
-				'Answered “Step 4: Is Caddy running?” with Yes: that step is not on the route',
+				'Went to runbooks/celery (ran celery.status): that page is not on the route, which expected a run on runbooks/database here',
+				'“Step 4: Is Caddy running?”: its checks said Yes; that step is not on the route, which expected a run on runbooks/database here',
 			],
 		);
 		assert.deepEqual(
@@ -208,7 +210,7 @@ describe('the drill debrief', () => {
 		);
 		assert.match(
 			renderDebrief(d, drill),
-			/^- 03:17 \(\+12 min\): `disk\.prune` “Remove every unused Docker image, build cache, network and volume” \(destructive, exit 0\)\. With the database stopped/m,
+			/^- 03:17 \(\+12 min 30 s\): `disk\.prune` “Remove every unused Docker image, build cache, network and volume” \(destructive, exit 0\)\. With the database stopped/m,
 		);
 	});
 
@@ -237,6 +239,110 @@ describe('the drill debrief', () => {
 		assert.deepEqual(d.diagnosis?.how, 'runbook');
 		assert.equal(debrief(drill, events.slice(0, 4), { tree }).diagnosis?.how, 'tree');
 		assert.equal(debrief(drill, events.slice(0, 4), { tree }).fix, undefined);
+	});
+
+	it('names a wrong turn once, with what the route expected there and what the checks said', () => {
+		// Two check runs decide Step 6 the same way before anything else: one wrong turn, not two.
+		const events = [
+			start(),
+			...ran('api.status', 6.5),
+			decided(6, 'Both work', 6.6),
+			decided(6, 'Both work', 6.7),
+			...byTheBook().slice(1),
+		];
+		const d = debrief(drill, events, { tree });
+		assert.deepEqual(
+			d.wrongTurns.map((w) => w.text),
+			[
+				'Went to runbooks/api (ran api.status): that page is not on the route, which expected “Step 1: Can you reach the server?” → Yes here',
+				'“Step 6: Is the API responding?”: its checks said Both work; that step is not on the route, which expected “Step 1: Can you reach the server?” → Yes here',
+			],
+		);
+		assert.equal(d.taken.filter((l) => l.name === 'step-6-is-the-api-responding').length, 1);
+		const other = byTheBook().filter((e) => !(e.kind === 'decision' && e.outcome === 'Some down'));
+		other.push(decided(3, 'All healthy', 10, 'hand'));
+		assert.deepEqual(
+			debrief(drill, other, { tree }).wrongTurns.map((w) => w.text),
+			[
+				'“Step 3: Are the containers running?”: answered All healthy by hand; the route expects Some down there',
+			],
+		);
+	});
+
+	it('names the route steps never decided', () => {
+		// Straight to Runbook 2: the tree's Steps 1–3 were never decided.
+		const events = [
+			start(),
+			...byTheBook()
+				.filter((e) => e.kind !== 'decision')
+				.slice(1),
+		];
+		const d = debrief(drill, events, { tree });
+		assert.deepEqual(
+			d.missed.map((m) => m.text),
+			[
+				'“Step 1: Can you reach the server?” was never decided (the route answers Yes; its check diagnosis.ssh-check decides it)',
+				'“Step 2: Is Docker running?” was never decided (the route answers Yes; its check diagnosis.docker decides it)',
+				`“Step 3: Are the containers running?” was never decided (the route answers Some down${tree.steps[2]!.by === 'check' ? `; its check ${tree.steps[2]!.checks.join(', ')} decides it` : ''})`,
+			],
+		);
+		const markdown = renderDebrief(d, drill);
+		assert.match(markdown, /^- \*\*Checks skipped\*\*: 3$/m);
+		assert.match(markdown, /^- Never decided: “Step 1: Can you reach the server\?”/m);
+		assert.deepEqual(debrief(drill, byTheBook(), { tree }).missed, []);
+	});
+
+	it('shows the verify checks in the expected route and the route taken', () => {
+		const d = debrief(drill, byTheBook(), { tree });
+		assert.deepEqual(
+			d.expected.filter((l) => l.kind === 'verify').map((l) => l.name),
+			['db.ready'],
+		);
+		assert.deepEqual(
+			d.taken.filter((l) => l.kind === 'verify').map((l) => [l.name, l.result, l.at]),
+			[['db.ready', 'passed', new Date(Date.parse(after(15)) + 2000).toISOString()]],
+		);
+		const markdown = renderDebrief(d, drill);
+		assert.match(markdown, /^\d\. Verify: `db\.ready` passes$/m);
+		assert.match(markdown, /^\| 03:20 \| Verified: `db\.ready` .* passed \| confirms the fix \|$/m);
+		// Not run after the fix: said in the route taken, with no time.
+		const unverified = byTheBook().filter(
+			(e) => !('at' in e && e.at >= after(15) && e.kind !== 'resolved'),
+		);
+		const markdown2 = renderDebrief(debrief(drill, unverified, { tree }), drill);
+		assert.match(
+			markdown2,
+			/^\| — \| Verify: `db\.ready` was not run after the fix \| \*\*not confirmed\*\* \|$/m,
+		);
+	});
+
+	it('gives times with seconds, from detection and from the drill’s start', () => {
+		const markdown = renderDebrief(debrief(drill, byTheBook(), { tree }), drill);
+		assert.match(
+			markdown,
+			/^- \*\*Time to fix\*\*: 14 min 2 s from detection, 8 min 2 s from the drill’s start \(until/m,
+		);
+		assert.match(
+			markdown,
+			/^- \*\*Time to diagnosis\*\*: 11 min from detection, 5 min from the drill’s start \(/m,
+		);
+		assert.match(
+			markdown,
+			/^- \*\*Drill started\*\*: 03:11 UTC, 6 min after the alert fired \(03:05 UTC\)/m,
+		);
+	});
+
+	it('writes the summary as a list and the route table with a header for every column', () => {
+		const markdown = renderDebrief(debrief(drill, byTheBook(), { tree }), drill);
+		assert.match(markdown, /^- \*\*Severity\*\*: SEV-1$/m);
+		assert.match(markdown, /^- \*\*Date\*\*: 2026-11-26$/m);
+		assert.match(markdown, /^\| Time \(UTC\) \| Taken \| Against the route \|$/m);
+		assert.match(
+			markdown,
+			/^\| 03:12 \| Step 1: Can you reach the server\? → \*\*Yes\*\* \(by its checks\) \| on the route \|$/m,
+		);
+		assert.match(markdown, /^1\. Step 1: Can you reach the server\? → \*\*Yes\*\*$/m);
+		assert.doesNotMatch(markdown, /\?:/);
 	});
 
 	it('writes the golden debrief: one wrong turn, one risky block, one check skipped', () => {

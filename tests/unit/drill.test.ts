@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import { answerFor, readDrill, type DrillScenario } from '../../src/runbook/drill.ts';
 import { formatProblems, loadRunbooks } from '../../src/runbook/runbooks-fs.ts';
 import type { CommandBlock } from '../../src/runbook/schema.ts';
+import { displayTemplate } from '../../src/runbook/template.ts';
 import { outcomeFor } from '../../src/runbook/tree.ts';
 import { isCheck, judge, OutputMatcher, type Outcome } from '../../src/runbook/verdict.ts';
 
@@ -291,6 +292,51 @@ describe('answers after a fix', () => {
 		);
 	});
 
+	it('the API health checks fail on an unhealthy body: curl -s exits 0 on a 503', async () => {
+		const loaded = await loadRunbooks({ root: process.cwd() });
+		const judged = (block: CommandBlock, output: string) => {
+			const matcher = new OutputMatcher(block.expect!.output!);
+			matcher.push(new TextEncoder().encode(output));
+			return judge(block.expect!, { end: 'exited', exitCode: 0, matched: matcher.end() }).outcome;
+		};
+		// Every check that reads the API's JSON health body, on the real site too.
+		const health = loaded.blocks
+			.map((b) => b.block)
+			.filter((b) => isCheck(b.expect) && /curl -s \S+\/health\b/.test(displayTemplate(b).text));
+		assert.deepEqual(
+			health.map((b) => b.id).sort(),
+			[
+				'api.verify',
+				'caddy.health-internal',
+				'diagnosis.health-external',
+				'diagnosis.health-local',
+				'restart.health',
+				'restore.external',
+				'restore.health',
+			],
+		);
+		for (const block of health) {
+			assert.ok(block.expect?.output, `${block.id} expects a healthy status in its output`);
+			for (const [body, outcome] of [
+				['{"status":"unhealthy","database":"down","redis":"up"}', 'fail'],
+				['{\n    "status": "unhealthy",\n    "database": "down"\n}', 'fail'],
+				['{"detail":"Service Unavailable"}', 'fail'],
+				['{"status":"healthy","database":"up","redis":"up"}', 'pass'],
+				['{\n    "status": "healthy",\n    "database": "up"\n}', 'pass'],
+			] as const) {
+				assert.equal(judged(block, body), outcome, `${block.id}: ${body}`);
+			}
+		}
+		// In the drill, Step 6 no longer reads "Both work" while the database is down.
+		const drill = loaded.drills.find((d) => d.name === 'database-down')!;
+		const blocks = new Map(health.map((b) => [b.id, b]));
+		for (const id of ['diagnosis.health-local', 'diagnosis.health-external']) {
+			assert.equal(judged(blocks.get(id)!, answerFor(drill, id, new Set())!.output), 'fail', id);
+			const fixed = answerFor(drill, id, new Set(['db.start', 'db.restart-app']))!.output;
+			assert.equal(judged(blocks.get(id)!, fixed), 'pass', id);
+		}
+	});
+
 	it('disk-full: the later answer whose after blocks have all run answers', async () => {
 		const { drills } = await loadRunbooks({ root: process.cwd() });
 		const drill = drills.find((d) => d.name === 'disk-full')!;
@@ -393,6 +439,32 @@ describe('every drill can be solved by following the site', () => {
 			['api-crash-loop', 'celery-redis', 'database-down', 'disk-full'],
 		);
 		for (const drill of loaded.drills) play(drill, loaded, process.cwd());
+	});
+
+	it('the Orion drills show the damage of every block that makes things worse', async () => {
+		const { drills } = await loadRunbooks({ root: process.cwd() });
+		for (const drill of drills) {
+			for (const { block } of drill.worse) {
+				const answer = answerFor(drill, block, new Set());
+				assert.ok(answer?.output.trim(), `${drill.name}: ${block} prints what the real command would`);
+			}
+		}
+	});
+
+	it('the Orion drills’ titles are the symptom the trainee is paged with, not the cause', async () => {
+		const { drills } = await loadRunbooks({ root: process.cwd() });
+		// What each drill's explanation reveals, which the drills menu and incident bar must not.
+		const causes: Record<string, RegExp> = {
+			'api-crash-loop': /crash|bad deploy|import/i,
+			'celery-redis': /redis|celery|memory|oom/i,
+			'database-down': /database|postgres|stopped|started/i,
+			'disk-full': /wal|postgres|backup/i,
+		};
+		for (const drill of drills) {
+			assert.doesNotMatch(drill.title, causes[drill.name]!, drill.name);
+			assert.ok(drill.explanation, `${drill.name} explains the cause for the debrief`);
+			assert.match(drill.explanation!, causes[drill.name]!, `${drill.name}: the cause is explained`);
+		}
 	});
 
 	it('the fixture site’s drills, which the bridge and browser tests play', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,5 +143,22 @@ Three.
 			'content/walk.mdx:28:1: <WalkStep id="Bad Id">: an id is lowercase letters, digits and -, like id="ssh-client"',
 			'content/walk.mdx:34:1: a page holds one <Walkthrough>; the first is at line 12',
 		]);
+	});
+});
+
+describe('the onboarding content leads to practice and drills', () => {
+	it('starts the bridge in practice mode, points to every drill, and promises only what the runbooks have', async () => {
+		const { drills } = await loadRunbooks({ root: process.cwd() });
+		const walk = readFileSync('content/onboarding/first-on-call.mdx', 'utf8');
+		const overview = readFileSync('content/onboarding/index.mdx', 'utf8');
+		assert.match(walk, /^npm start -- --practice$/m);
+		assert.doesNotMatch(walk, /^npm start$/m, 'a new hire starts a practice bridge, not a live one');
+		for (const page of [walk, overview]) {
+			assert.match(page, /^npm start -- --drill database-down$/m);
+			assert.match(page, /Start drill/);
+			for (const { name } of drills) assert.ok(page.includes(`\`${name}\``), name);
+		}
+		// Not every runbook has a recovery and a verification section (Database issues has neither).
+		assert.doesNotMatch(walk, /recovery and verification\)/);
 	});
 });

@@ -6,8 +6,8 @@
  * resolved). Markup in `src/components/Header.astro`; hidden without JavaScript.
  *
  * A drill's incident (declared by the bridge from its scenario) says DRILL first, in the bar's
- * own colours, and while the bridge runs it, End drill takes Resolve's place: it ends the drill
- * and opens the debrief.
+ * own colours. While the bridge runs it, End drill (which ends the drill and opens the debrief)
+ * is in the drill's banner (`mode-header.ts`), and not again here.
  *
  * It also records the decision tree's answers while an incident is open (`opsbook:decision`),
  * and the escalation reminders that fall due. Loaded on every page, so it stays small: the
@@ -215,7 +215,7 @@ export class OpsbookIncident extends HTMLElement {
 				chip.textContent = short;
 				chip.setAttribute(
 					'aria-label',
-					`Incident open: SEV-${state.severity}, ${elapsed(status.elapsedMs)} since detection. Go to the incident bar`,
+					`${state.drill === undefined ? 'Incident' : 'Drill'} open: SEV-${state.severity}, ${elapsed(status.elapsedMs)} since detection. Go to the incident bar`,
 				);
 				chip.title = `${state.title}: ${elapsed(status.elapsedMs)} since detection`;
 			}
@@ -247,16 +247,6 @@ export class OpsbookIncident extends HTMLElement {
 	/** Whether the paired bridge is running this incident's drill now (End drill applies). */
 	#runningDrill(state: IncidentState): boolean {
 		return state.drill !== undefined && state.open && bridgeMode.drill?.incident === state.id;
-	}
-
-	async #endDrill(problem: HTMLElement) {
-		const answer = await bridgeMode.end();
-		if (!answer.ok) {
-			problem.hidden = false;
-			problem.textContent = `The drill did not end: ${answer.message}`;
-			return;
-		}
-		location.assign(`${this.dataset.timeline ?? '/incident/'}#debrief`);
 	}
 
 	async #confirmSeverity(state: IncidentState, level: number): Promise<boolean> {
@@ -337,16 +327,9 @@ export class OpsbookIncident extends HTMLElement {
 		const timeline = make('a', 'ob-ib-link', 'Timeline');
 		timeline.href = this.dataset.timeline ?? '/incident/';
 		actions.append(timeline);
-		const drillProblem = make('p', 'ob-ib-problem');
-		drillProblem.setAttribute('role', 'alert');
-		drillProblem.hidden = true;
 		if (this.#runningDrill(state)) {
-			// The bridge resolves a drill's incident when the drill ends, and only then.
-			const end = make('button', 'ob-drill-end', 'End drill');
-			end.type = 'button';
-			end.dataset.focusKey = 'toggle';
-			end.addEventListener('click', () => void this.#endDrill(drillProblem));
-			actions.append(end);
+			// The bridge resolves a drill's incident when the drill ends, and only then: with End
+			// drill in the drill's banner right above, one is enough.
 		} else if (state.drill !== undefined && !state.open) {
 			// A drill over is not reopened: it is started again from a practice bridge.
 			const debrief = make('a', 'ob-ib-link', 'Debrief');
@@ -376,7 +359,7 @@ export class OpsbookIncident extends HTMLElement {
 			actions.append(dismiss);
 		}
 		row.append(actions);
-		bar.append(row, drillProblem);
+		bar.append(row);
 
 		if (state.open) {
 			const escalate = make('p', 'ob-ib-escalate');
