@@ -59,7 +59,8 @@ export interface AuditArm {
 	time: string;
 	target: string;
 	/** `page` when a responder armed it from a page, `start-up` for `--arm`. */
-	by: 'page' | 'start-up';
+	/** From a page, `--arm` at start-up, or an `opsbook run`/`opsbook test` on the command line. */
+	by: 'page' | 'start-up' | 'cli';
 	/** Armed in a drill (the scenario's name): practice only, nothing can reach the target. */
 	drill?: string;
 }
