@@ -59,10 +59,10 @@ export interface AuditArm {
 	time: string;
 	target: string;
 	/**
-	 * `page` when a responder armed it from a page, `start-up` for `--arm`, `drill-end` for the
-	 * drill's own arming, disarmed as the drill ended.
+	 * From a page, `--arm` at start-up, an `opsbook run`/`opsbook test` on the command line, or
+	 * `drill-end` for the drill's own arming, disarmed as the drill ended.
 	 */
-	by: 'page' | 'start-up' | 'drill-end';
+	by: 'page' | 'start-up' | 'cli' | 'drill-end';
 	/** Armed in a drill (the scenario's name): practice only, nothing can reach the target. */
 	drill?: string;
 }

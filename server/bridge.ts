@@ -76,6 +76,12 @@ export interface BridgeOptions {
 	 */
 	armed?: Iterable<string>;
 	limits?: Partial<BridgeLimits>;
+	/**
+	 * A bridge inside one CLI command (`opsbook run`, `opsbook test`): it runs blocks and records
+	 * them like any bridge, but leaves the timeline's housekeeping (escalation reminders, resolving
+	 * a drill a killed bridge left open) to the long-running bridge, whose drill may be going on.
+	 */
+	embedded?: boolean;
 	/** Where protocol errors are reported; never given the token. */
 	log?: (line: string) => void;
 	/** The clock escalation reminders are judged by; tests set it. */
@@ -119,6 +125,8 @@ export interface Connection {
 export interface Grant {
 	/** The upgrade carried the bridge's pairing cookie from its own site: hello needs no token. */
 	paired?: boolean;
+	/** Who is on the other end, for the audit log: a page, or the CLI in the same process. */
+	by?: 'page' | 'cli';
 }
 
 export interface Bridge {
@@ -236,6 +244,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		socket: BridgeSocket;
 		/** Paired by cookie before hello (see `Grant`). */
 		paired: boolean;
+		by: 'page' | 'cli';
 		authorized: boolean;
 		/** The runs this page follows, with the follower object `Run` sends to. */
 		following: Map<string, RunFollower>;
@@ -283,7 +292,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 				event: on ? 'arm' : 'disarm',
 				time: new Date().toISOString(),
 				target: name,
-				by: 'page',
+				by: client.by,
 				...(within && { drill: within.scenario.name }),
 			});
 		} catch (error) {
@@ -325,7 +334,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		sender?: { client: ClientState; ref: string },
 	): Promise<string | undefined> {
 		if (!practice) {
-			return 'This bridge runs blocks for real, so it plays no drills: start one with --practice (npm start -- --practice) and start the drill from its page.';
+			return 'This bridge runs blocks for real, so it plays no drills: start one with --practice (npx opsbook serve --practice) and start the drill from its page.';
 		}
 		if (drill || changing) {
 			return drill
@@ -461,6 +470,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 
 	/** Appends the escalation reminders of the open incident that have fallen due. */
 	const remind = () => {
+		if (options.embedded) return;
 		const failed = (error: unknown) =>
 			log(`opsbook bridge: reminders: ${(error as Error).stack ?? String(error)}`);
 		try {
@@ -475,7 +485,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		}
 	};
 	// A drill its bridge never ended (killed mid-drill) would stand in the way of a real incident.
-	const stale = timeline.open();
+	const stale = options.embedded ? undefined : timeline.open();
 	if (stale?.state?.drill !== undefined) {
 		void record([
 			{
@@ -776,6 +786,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			const client: ClientState = {
 				socket,
 				paired: grant.paired === true,
+				by: grant.by ?? 'page',
 				authorized: false,
 				following: new Map(),
 				started: new Set(),

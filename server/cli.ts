@@ -20,10 +20,10 @@ import { defaultStateDir } from './audit-log.ts';
 import { pairingLink, runningBridges } from './running.ts';
 import { keptToken, startBridge, UsageError, type RunningBridge } from './start.ts';
 
-const USAGE = `Usage:
+export const USAGE = `Usage:
   opsbook serve [SITE_DIR]   serve the built site (default: dist) and the bridge on 127.0.0.1
   opsbook bridge --site URL  the bridge alone, for the site published at URL
-  opsbook pair               print the pairing link of the bridges running for you (npm run pair)
+  opsbook pair               print the pairing link of the bridges running for you
 
 Options:
   --port N              port to listen on; without it serve takes 4321 and bridge 4322, or a
@@ -212,7 +212,7 @@ function printPairingLinks() {
 	const token = keptToken(stateDir);
 	if (running.length === 0 || !token) {
 		throw new UsageError(
-			'No Opsbook bridge is running for you: start one with  npm start  (it prints the link).',
+			'No Opsbook bridge is running for you: start one with  npx opsbook serve  (npm start in the Opsbook repository; it prints the link).',
 		);
 	}
 	console.log(

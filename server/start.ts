@@ -111,7 +111,35 @@ export class UsageError extends Error {
 	override name = 'UsageError';
 }
 
-export async function startBridge(options: StartOptions): Promise<RunningBridge> {
+/** A bridge's logic with everything it runs through, but no HTTP server: see `openBridge`. */
+export interface OpenBridge {
+	bridge: Bridge;
+	registry: ExecutableRegistry;
+	token: string;
+	auditLog: string;
+	timeline: Timeline;
+	stateDir: string;
+}
+
+export type OpenOptions = Omit<
+	StartOptions,
+	'siteRoot' | 'siteUrl' | 'host' | 'port' | 'allowedOrigins'
+> & {
+	/**
+	 * A bridge inside one CLI command (`opsbook run`, `opsbook test`), reached through an in-memory
+	 * socket: its token is its own and never kept, and it leaves the timeline's housekeeping to
+	 * the long-running bridge (see `BridgeOptions.embedded`).
+	 */
+	embedded?: boolean;
+};
+
+/**
+ * Puts the bridge's logic together: the runbooks, a driver per target, the audit log, the
+ * timeline and arming. `startBridge` serves it over HTTP; the CLI talks to it through an in-memory
+ * socket (`cli/session.ts`), so a run from a page and a run from a terminal go through the same
+ * `resolveRun`, `Run`, targets, audit log, verdicts and gates.
+ */
+export async function openBridge(options: OpenOptions): Promise<OpenBridge> {
 	const registry = await loadExecutableRegistry(options.project);
 	const { config } = registry;
 	for (const name of options.arm ?? []) {
@@ -145,7 +173,9 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 		}
 	}
 	const auditLog = options.auditLog ?? join(stateDir, 'audit.jsonl');
-	const token = pairingToken(stateDir, options.newToken);
+	const token = options.embedded
+		? randomBytes(32).toString('base64url')
+		: pairingToken(stateDir, options.newToken);
 	const audit = new AuditLog(auditLog);
 	const timeline = new Timeline(stateDir);
 	const arm = [...new Set(options.arm ?? [])].filter(
@@ -162,6 +192,7 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 		maxRisk: practice ? 'read' : (options.maxRisk ?? 'destructive'),
 		practice,
 		armed: arm,
+		...(options.embedded && { embedded: true }),
 		...(options.limits && { limits: options.limits }),
 	});
 	if (options.drill !== undefined) {
@@ -171,6 +202,11 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 			throw new UsageError(`--drill ${options.drill}: ${refusal}`);
 		}
 	}
+	return { bridge, registry, token, auditLog, timeline, stateDir };
+}
+
+export async function startBridge(options: StartOptions): Promise<RunningBridge> {
+	const { bridge, registry, token, auditLog, timeline, stateDir } = await openBridge(options);
 	const allowedOrigins = [...(options.allowedOrigins ?? [])];
 	if (options.siteUrl) allowedOrigins.push(new URL(options.siteUrl).origin);
 	const server = await startBridgeServer({

@@ -24,10 +24,10 @@ import {
 export type ChipState = 'offline' | 'connecting' | 'connected' | 'production' | 'refused';
 
 const START_HINT =
-	'Steps can run from this page through the local Opsbook bridge. Start it in the Opsbook folder, then open the link it prints:';
+	'Steps can run from this page through the local Opsbook bridge. Build the site and start it in the site’s folder (in the Opsbook repository, npm start does both), then open the link it prints:';
 
 const NOT_PAIRED =
-	'A bridge is running here, but this tab is not paired with it. Open the link npm start printed, or print it again (the bridge keeps running) with this command in the Opsbook folder:';
+	'A bridge is running here, but this tab is not paired with it. Open the link the bridge printed when it started, or print it again (the bridge keeps running) with this command in the site’s folder:';
 
 export class OpsbookBridge extends HTMLElement {
 	#started = false;
@@ -74,7 +74,7 @@ export class OpsbookBridge extends HTMLElement {
 			);
 			return;
 		}
-		this.show('offline', 'offline', START_HINT, 'npm start');
+		this.show('offline', 'offline', START_HINT, 'npx astro build && npx opsbook serve');
 		const [status, shared] = await Promise.all([bridgeStatus(), askOtherTabs()]);
 		// A link may have paired the tab while we asked.
 		if (this.#pairing) return;
@@ -85,10 +85,10 @@ export class OpsbookBridge extends HTMLElement {
 			return this.#connect(shared, false);
 		}
 		if (!status) return;
-		this.show('offline', 'not paired', NOT_PAIRED, 'npm run pair');
+		this.show('offline', 'not paired', NOT_PAIRED, 'npx opsbook pair');
 		// Run says the same as the chip: a bridge is here, this tab is not paired with it.
 		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
-			element.setRunnable?.(undefined, `${NOT_PAIRED} npm run pair`);
+			element.setRunnable?.(undefined, `${NOT_PAIRED} npx opsbook pair`);
 		}
 	}
 
@@ -144,7 +144,7 @@ export class OpsbookBridge extends HTMLElement {
 		location.reload();
 	}
 
-	/** Shows the chip's state; `command` adds a command to copy (`npm start`, `npm run pair`). */
+	/** Shows the chip's state; `command` adds a command to copy (`npx opsbook serve`, `npx opsbook pair`). */
 	show(state: ChipState, label: string, message: string, command?: string) {
 		this.#state = state;
 		const chip = this.querySelector<HTMLElement>('.ob-chip');

@@ -49,7 +49,7 @@ const REFUSALS: ReadonlyMap<number, string> = new Map([
 	],
 	[
 		CloseCode.UnsupportedVersion,
-		'This page and the bridge speak different protocol versions. Rebuild the site with the bridge’s version (npm start does both) and reload.',
+		'This page and the bridge speak different protocol versions. Rebuild the site with the bridge’s version (astro build, then opsbook serve; npm start does both in the Opsbook repository) and reload.',
 	],
 	[
 		CloseCode.BadRequest,
@@ -66,7 +66,7 @@ function practiceNote(risk: string): string {
 const BACKOFF = [250, 1000, 2000, 4000, 8000, 15_000];
 
 const OFFLINE_HINT =
-	'The bridge is not reachable; reconnecting. If it was stopped, start it again in the Opsbook folder:';
+	'The bridge is not reachable; reconnecting. If it was stopped, start it again in the site’s folder (npm start in the Opsbook repository):';
 
 /** How a run is asked for, besides the Run button's plain press. */
 interface RunOptions {
@@ -339,7 +339,7 @@ class Bridge {
 			'offline',
 			wasWelcomed ? 'reconnecting…' : 'offline',
 			OFFLINE_HINT,
-			'npm start',
+			'npx opsbook serve',
 		);
 		this.#disableAll('The bridge is not reachable right now; Run comes back when it is.');
 		const delay = BACKOFF[Math.min(this.#attempt, BACKOFF.length - 1)]!;

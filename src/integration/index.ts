@@ -29,7 +29,7 @@ export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegr
 					if (command === 'build') {
 						throw new AstroError(
 							message,
-							'Each line names the file, line and column of a command block and what to change. Run `npm run validate` to check again without building.',
+							'Each line names the file, line and column of a command block and what to change. Run `npx opsbook check` to check again without building.',
 						);
 					}
 					logger.error(message);

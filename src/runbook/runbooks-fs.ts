@@ -40,7 +40,7 @@ export function defaultContentDir(root: string): string {
 
 /**
  * The project in the working directory. `OPSBOOK_CONTENT_DIR` and `OPSBOOK_CONFIG` point the site
- * build, the bridge and `npm run validate` alike at another runbook folder and config (tests do).
+ * build, the bridge and `opsbook check` alike at another runbook folder and config (tests do).
  */
 export function projectPaths(
 	env: NodeJS.ProcessEnv = process.env,

@@ -237,7 +237,7 @@ describe('npm run pair', () => {
 			assert.equal(after.status, 2);
 			assert.match(
 				after.stderr,
-				/No Opsbook bridge is running for you: start one with {2}npm start/,
+				/No Opsbook bridge is running for you: start one with {2}npx opsbook serve {2}\(npm start in the Opsbook repository/,
 			);
 			assert.doesNotMatch(after.stdout, /opsbook=/);
 		} finally {

@@ -195,8 +195,8 @@ test('a tab of a browser never paired says a bridge runs here, and connects nowh
 	await chip(page).click();
 	const detail = page.locator('#ob-bridge-detail');
 	await expect(detail).toContainText('A bridge is running here, but this tab is not paired');
-	await expect(detail).toContainText('Open the link npm start printed, or print it again');
-	await expect(detail.locator('code')).toHaveText('npm run pair');
+	await expect(detail).toContainText('Open the link the bridge printed when it started, or print it again');
+	await expect(detail.locator('code')).toHaveText('npx opsbook pair');
 	await expect(detail.getByRole('button', { name: 'Copy' })).toBeVisible();
 	const echo = block(page, 't.echo');
 	await expect(runButton(echo)).toHaveAttribute('aria-disabled', 'true');

@@ -226,7 +226,7 @@ test.describe('a runbook page', () => {
 		await expect(block.getByRole('status')).toContainText(
 			'A bridge is running here, but this tab is not paired with it',
 		);
-		await expect(block.getByRole('status')).toContainText('npm run pair');
+		await expect(block.getByRole('status')).toContainText('npx opsbook pair');
 	});
 
 	test('severity levels are coloured, each a colour of its own, and say their level', async ({

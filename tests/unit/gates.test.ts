@@ -14,7 +14,7 @@ const fence = (meta: string, code: string) => `\`\`\`bash ${meta}\n${code}\n\`\`
 const parse = (source: string) =>
 	parseRunbook(source, { file: 'content/t.mdx', contentPath: 't.mdx', config });
 
-/** Writes pages into a throwaway project and returns what `npm run validate` would print. */
+/** Writes pages into a throwaway project and returns what `opsbook check` would print. */
 async function validate(pages: Record<string, string>): Promise<string> {
 	const root = await mkdtemp(join(tmpdir(), 'opsbook-gates-'));
 	try {

@@ -1,0 +1,108 @@
+/**
+ * `opsbook <command>`: the dispatcher. Each command is a `Command` (`common.ts`) with its own
+ * `--help`; errors a user can fix (a wrong option, a malformed runbook, a refused run) end with
+ * their message and exit code 2, never a stack trace.
+ */
+import { RunbookError } from '../../src/runbook/runbooks-fs.ts';
+import { main as bridgeMain, USAGE as BRIDGE_USAGE } from '../cli.ts';
+import { PermissionError } from '../private-files.ts';
+import { EXIT, EXIT_CODES_HELP, UsageError, type Command } from './common.ts';
+import { check, importCommand, list, report, show } from './read.ts';
+import { run } from './run.ts';
+import { test } from './test.ts';
+
+/** `serve`, `bridge` and `pair` are the long-running bridge of `server/cli.ts`. */
+function bridgeCommand(
+	name: 'serve' | 'bridge' | 'pair',
+	summary: string,
+	examples: string,
+): Command {
+	return {
+		name,
+		summary,
+		help: `${BRIDGE_USAGE}\nExamples:\n${examples}\n\n${EXIT_CODES_HELP}`,
+		async run(argv) {
+			const running = await bridgeMain([name, ...argv]);
+			// A bridge keeps the process alive until Ctrl-C; pair has printed its link.
+			return running ? -1 : EXIT.ok;
+		},
+	};
+}
+
+export const COMMANDS: readonly Command[] = [
+	list,
+	show,
+	run,
+	check,
+	test,
+	bridgeCommand(
+		'serve',
+		'serve the built site and the bridge on 127.0.0.1 (npm start in this repository)',
+		'  npx astro build && npx opsbook serve     then open the link it prints\n  npx opsbook serve --practice             read steps only, and drills',
+	),
+	bridgeCommand(
+		'bridge',
+		'the bridge alone, for a site published elsewhere',
+		'  npx opsbook bridge --site https://runbooks.example.com/\n  npx opsbook bridge --site https://runbooks.example.com/ --arm staging',
+	),
+	bridgeCommand('pair', 'print the pairing link of the running bridge', '  npx opsbook pair'),
+	report,
+	importCommand,
+];
+
+export const HELP = `Usage: opsbook <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join('\n')}
+
+Run it in the site's folder: the runbooks are read from src/content/docs (or content/, or
+OPSBOOK_CONTENT_DIR) and the targets from opsbook.config.ts (or OPSBOOK_CONFIG).
+\`opsbook <command> --help\` gives a command's options and examples.
+
+Examples:
+  npx opsbook check                          what the build would refuse, as file:line:column
+  npx opsbook list --risk read
+  npx opsbook run db.status                  asks for what it needs, streams the output
+  npx opsbook test --junit runbooks.xml      every check block, as a JUnit report
+  npx astro build && npx opsbook serve       the site and the bridge; open the link it prints
+
+${EXIT_CODES_HELP}`;
+
+/** Runs `argv`; resolves with the exit code, or -1 when a server keeps running. */
+export async function main(argv: string[]): Promise<number> {
+	const [name, ...rest] = argv;
+	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+		const about = name === 'help' && rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+		console.log(about?.help ?? HELP);
+		return EXIT.ok;
+	}
+	const command = COMMANDS.find((c) => c.name === name);
+	if (!command) {
+		console.error(`opsbook: unknown command "${name}"\n\n${HELP}`);
+		return EXIT.usage;
+	}
+	if (rest.includes('--help') || rest.includes('-h')) {
+		console.log(command.help);
+		return EXIT.ok;
+	}
+	try {
+		return await command.run(rest);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException | undefined)?.code;
+		if (code?.startsWith('ERR_PARSE_ARGS')) {
+			console.error(
+				`opsbook ${name}: ${(error as Error).message}\n\`opsbook ${name} --help\` lists its options.`,
+			);
+			return EXIT.usage;
+		}
+		if (error instanceof RunbookError) {
+			console.error(`${error.message}\n\nFix these first (npx opsbook check lists them).`);
+			return EXIT.usage;
+		}
+		if (error instanceof UsageError || error instanceof PermissionError) {
+			console.error(`opsbook ${name}: ${error.message}`);
+			return EXIT.usage;
+		}
+		throw error;
+	}
+}

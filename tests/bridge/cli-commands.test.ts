@@ -1,0 +1,496 @@
+/**
+ * `opsbook` end to end, through the real binary (`node bin/opsbook.ts …`) on the fixture site:
+ * every command's exit codes, output and `--help`; `run` on the local target and the test sshd,
+ * with prompts answered through a pty; `test` writing JUnit a JUnit parser reads and TAP a TAP
+ * parser reads; `check` listing every problem of the broken fixture; `report` and `import`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseJunit } from 'junit2json';
+import pty from 'node-pty';
+import { Parser } from 'tap-parser';
+import { serializeTimeline, timelineHeader } from '../../src/incident/file.ts';
+import { FIXTURE, readAudit, ROOT } from '../support/bridge.ts';
+import { startSshd, type Sshd } from '../support/sshd.ts';
+import { until } from '../support/processes.ts';
+
+const BIN = join(ROOT, 'bin/opsbook.ts');
+let state: string;
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+	const base = { ...process.env } as Record<string, string>;
+	delete base.PORT;
+	return {
+		...base,
+		XDG_STATE_HOME: state,
+		OPSBOOK_CONTENT_DIR: FIXTURE.contentDir,
+		OPSBOOK_CONFIG: FIXTURE.configFile,
+		...extra,
+	};
+}
+
+/** Runs the CLI without a terminal (stdin from /dev/null, as in CI). */
+function opsbook(args: string[], extra: Record<string, string> = {}) {
+	const result = spawnSync(process.execPath, [BIN, ...args], {
+		cwd: ROOT,
+		env: env(extra),
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'pipe'],
+		timeout: 60_000,
+	});
+	return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the CLI in a pty, as at a terminal; `answer` gets a prompt and returns what to type. */
+async function atTerminal(args: string[], answers: Array<[RegExp, string]>) {
+	const child = pty.spawn(process.execPath, [BIN, ...args], {
+		cwd: ROOT,
+		env: env(),
+		cols: 100,
+		rows: 30,
+		name: 'xterm-256color',
+	});
+	let output = '';
+	let exitCode: number | undefined;
+	child.onData((data) => (output += data));
+	child.onExit(({ exitCode: code }) => (exitCode = code));
+	let from = 0;
+	for (const [prompt, answer] of answers) {
+		await until(() => prompt.test(output.slice(from)), `the prompt ${prompt}: ${output}`, 20_000);
+		from = output.length;
+		child.write(`${answer}\r`);
+	}
+	await until(() => exitCode !== undefined, `the CLI to exit: ${output}`, 30_000);
+	return { code: exitCode, output };
+}
+
+const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at /, 'a sentence, not a stack');
+
+before(async () => {
+	state = await mkdtemp(join(tmpdir(), 'opsbook-cli-'));
+});
+after(async () => {
+	await rm(state, { recursive: true, force: true });
+});
+
+describe('opsbook --help and usage errors', () => {
+	const commands = [
+		'list',
+		'show',
+		'run',
+		'check',
+		'test',
+		'bridge',
+		'serve',
+		'pair',
+		'report',
+		'import',
+	];
+
+	it('lists every command, with examples and the exit codes', () => {
+		const { code, stdout } = opsbook(['--help']);
+		assert.equal(code, 0);
+		for (const name of commands) assert.match(stdout, new RegExp(`^  ${name} `, 'm'));
+		assert.match(stdout, /Examples:/);
+		assert.match(stdout, /Exit codes: 0 ok, 1 a failure of what was asked, 2 a usage/);
+	});
+
+	it('gives every command a --help with its usage and examples', () => {
+		for (const name of commands) {
+			const { code, stdout } = opsbook([name, '--help']);
+			assert.equal(code, 0, name);
+			assert.match(stdout, new RegExp(`opsbook ${name}`), name);
+			assert.match(stdout, /Examples:/, name);
+			assert.match(stdout, /Exit codes/, name);
+		}
+	});
+
+	it('exits 2 with a sentence on an unknown command, option or value', () => {
+		for (const args of [
+			['frobnicate'],
+			['list', '--bogus'],
+			['list', '--risk', 'high'],
+			['show'],
+			['show', 'no.such.block'],
+			['run', 't.seq', '--param', 'count'],
+			['test', '--risk', 'everything'],
+			['import', '--format', 'rst', 'x.md'],
+			['report'],
+		]) {
+			const { code, stderr } = opsbook(args);
+			assert.equal(code, 2, args.join(' '));
+			assert.ok(stderr.length > 0, args.join(' '));
+			noStack(stderr);
+		}
+	});
+});
+
+describe('opsbook list, show and check', () => {
+	it('lists blocks with id, risk, target, page and title, filtered, as JSON', () => {
+		const table = opsbook(['list', '--page', 'remote']);
+		assert.equal(table.code, 0);
+		assert.match(table.stdout, /^ID\s+RISK\s+TARGET\s+PAGE\s+TITLE$/m);
+		assert.match(table.stdout, /^r\.prod\s+destructive\s+prodbox\s+remote\s+Production step$/m);
+		const json = opsbook(['list', '--risk', 'destructive', '--json']);
+		const rows = JSON.parse(json.stdout) as Array<{ id: string; risk: string }>;
+		assert.ok(rows.length > 0);
+		assert.ok(rows.every((r) => r.risk === 'destructive'));
+		assert.ok(rows.some((r) => r.id === 't.destroy'));
+		const onTarget = JSON.parse(opsbook(['list', '--target', 'testbox', '--json']).stdout);
+		assert.deepEqual((onTarget as Array<{ id: string }>).map((r) => r.id).sort(), [
+			'r.change',
+			'r.check',
+			'r.fail',
+			'r.hello',
+			'r.sleep',
+		]);
+	});
+
+	it('shows a block, its typed parameters and the resolved command', () => {
+		const { code, stdout } = opsbook(['show', 't.seq', '--param', 'count=3']);
+		assert.equal(code, 0);
+		assert.match(stdout, /count: int, a whole number from 1 to 100000 \(default 5\)/);
+		assert.match(stdout, /Command:\n {2}seq 1 3$/m);
+		const bad = opsbook(['show', 't.seq', '--param', 'count=lots']);
+		assert.equal(bad.code, 2);
+		assert.match(bad.stderr, /count/);
+		const secret = opsbook(['show', 't.secret', '--param', 'password=hunter2']);
+		assert.doesNotMatch(secret.stdout, /hunter2/);
+	});
+
+	it('checks the fixture site, and lists every problem of the broken one', () => {
+		const good = opsbook(['check']);
+		assert.equal(good.code, 0, good.stderr);
+		assert.match(good.stdout, /command blocks in \d+ pages: all valid/);
+		const broken = opsbook(['check'], { OPSBOOK_CONTENT_DIR: 'tests/fixtures/broken' });
+		assert.equal(broken.code, 1);
+		const problems = broken.stderr.split('\n').filter((l) => /^ {2}\S+:\d+:\d+: /.test(l));
+		assert.match(broken.stderr, /^4 problems in the runbooks:/);
+		assert.deepEqual(
+			problems.map((l) => l.trim().split(': ')[0]),
+			[
+				'tests/fixtures/broken/runbook.mdx:7:20',
+				'tests/fixtures/broken/runbook.mdx:8:19',
+				'tests/fixtures/broken/severity.mdx:11:33',
+				'tests/fixtures/broken/severity.mdx:15:1',
+			],
+		);
+	});
+
+	it('checks the Orion runbooks well under a second', () => {
+		const started = performance.now();
+		const result = spawnSync(process.execPath, [BIN, 'check'], { cwd: ROOT, encoding: 'utf8' });
+		const took = performance.now() - started;
+		assert.equal(result.status, 0, result.stderr);
+		// The whole process, Node's start-up included.
+		assert.ok(took < 1000, `opsbook check took ${Math.round(took)} ms`);
+	});
+});
+
+describe('opsbook run on the local target', () => {
+	it('streams the output and exits with the block’s exit code', () => {
+		const seq = opsbook(['run', 't.seq', '--param', 'count=3']);
+		assert.equal(seq.code, 0, seq.stderr);
+		assert.equal(seq.stdout.replaceAll('\r\n', '\n'), '1\n2\n3\n');
+		const fail = opsbook(['run', 't.fail']);
+		assert.equal(fail.code, 3);
+		assert.match(fail.stdout, /about to fail/);
+		assert.match(fail.stderr, /t\.fail: exit 3/);
+	});
+
+	it('gives a check’s verdict as the exit code', () => {
+		assert.equal(opsbook(['run', 't.check-ready']).code, 0);
+		const down = opsbook(['run', 't.check-down']);
+		assert.equal(down.code, 1);
+		assert.match(down.stderr, /check fail: exit 1, expected 0/);
+		// A warning is not a failure.
+		assert.equal(opsbook(['run', 't.check-warn']).code, 0);
+	});
+
+	it('refuses, without a terminal, what it would have to ask', () => {
+		const missing = opsbook(['run', 't.name']);
+		assert.equal(missing.code, 2);
+		assert.match(missing.stderr, /needs --param name=VALUE/);
+		const destroy = opsbook(['run', 't.destroy']);
+		assert.equal(destroy.code, 2);
+		assert.match(destroy.stderr, /type "delete" at a terminal/);
+		assert.doesNotMatch(destroy.stdout, /destroying/);
+		const bad = opsbook(['run', 't.seq', '--param', 'count=0']);
+		assert.equal(bad.code, 2);
+		assert.match(bad.stderr, /count/);
+	});
+
+	it('runs a destructive block off production with --yes, and logs it', async () => {
+		const audit = join(state, 'yes-audit.jsonl');
+		const result = opsbook(['run', 't.destroy', '--yes', '--audit-log', audit]);
+		assert.equal(result.code, 0, result.stderr);
+		assert.match(result.stdout, /destroying nothing/);
+		const entries = await readAudit(audit);
+		assert.deepEqual(
+			entries.map((e) => [e.event, e.block, e.target]),
+			[
+				['start', 't.destroy', 'local'],
+				['end', 't.destroy', 'local'],
+			],
+		);
+		assert.equal(entries[0]!.page, 'opsbook CLI');
+	});
+
+	it('keeps a gate closed unless the override says why', () => {
+		const gated = opsbook(['run', 'p.gated']);
+		assert.equal(gated.code, 2);
+		assert.match(gated.stderr, /waits for "Check the state file says ready"/);
+		assert.match(gated.stderr, /--override/);
+	});
+
+	it('asks for a missing parameter at a terminal, with the type’s message on a bad value', async () => {
+		const named = await atTerminal(
+			['run', 't.name'],
+			[[/name \(a line of text\): /, 'Ada Lovelace']],
+		);
+		assert.equal(named.code, 0, named.output);
+		assert.match(named.output, /name=\[Ada Lovelace\]/);
+		const counted = await atTerminal(
+			['run', 't.seq', '--param', 'count=lots'],
+			[[/count \(a whole number from 1 to 100000\) \[5\]: /, '2']],
+		);
+		assert.equal(counted.code, 0, counted.output);
+		assert.match(counted.output, /count must be/);
+		assert.match(counted.output, /^1\r+\n2\r+\n/m);
+	});
+
+	it('asks for the confirmation word at a terminal, and runs nothing on a wrong one', async () => {
+		const wrong = await atTerminal(
+			['run', 't.destroy'],
+			[[/type "delete" to run it on local: /, 'nope']],
+		);
+		assert.equal(wrong.code, 2);
+		assert.match(wrong.output, /Not confirmed/);
+		assert.doesNotMatch(wrong.output, /destroying/);
+		const right = await atTerminal(['run', 't.destroy'], [[/type "delete"/, 'delete']]);
+		assert.equal(right.code, 0, right.output);
+		assert.match(right.output, /destroying nothing/);
+	});
+
+	it('hands keystrokes to the block', async () => {
+		const asked = await atTerminal(['run', 't.ask'], [[/Your name\? /, 'Grace']]);
+		assert.equal(asked.code, 0, asked.output);
+		assert.match(asked.output, /got \[Grace\]/);
+	});
+});
+
+describe('opsbook run and test on the test sshd', () => {
+	let sshd: Sshd;
+	before(async () => {
+		sshd = await startSshd();
+	});
+	after(async () => {
+		await sshd?.close();
+	});
+	const ssh = () => ['--ssh-config', sshd.configFile];
+
+	it('reaches a target other than local only when it is named', () => {
+		const unarmed = opsbook(['run', 'r.hello', ...ssh()]);
+		assert.equal(unarmed.code, 2);
+		assert.match(unarmed.stderr, /testbox is not armed/);
+		assert.match(unarmed.stderr, /--target testbox or --arm testbox/);
+		const hello = opsbook(['run', 'r.hello', '--target', 'testbox', ...ssh()]);
+		assert.equal(hello.code, 0, hello.stderr);
+		assert.match(hello.stdout, /remote says hi from /);
+		const fail = opsbook(['run', 'r.fail', '--arm', 'testbox', ...ssh()]);
+		assert.equal(fail.code, 3, fail.stderr);
+		// A read block may run elsewhere by choice; here, on the test sshd.
+		const elsewhere = opsbook(['run', 't.echo', '--target', 'testbox', ...ssh()]);
+		assert.equal(elsewhere.code, 0, elsewhere.stderr);
+		assert.match(elsewhere.stdout, /hello from opsbook/);
+	});
+
+	it('arms production only once its name is typed, and --yes confirms nothing there', async () => {
+		const script = opsbook(['run', 'r.prod', '--arm', 'prodbox', '--yes', ...ssh()]);
+		assert.equal(script.code, 2);
+		assert.match(script.stderr, /prodbox is a production target: type its name at a terminal/);
+		const written = opsbook(['run', 'r.prod', '--arm-production', 'prodbox', '--yes', ...ssh()]);
+		assert.equal(written.code, 2);
+		assert.match(written.stderr, /--yes does not confirm on prodbox/);
+		assert.doesNotMatch(written.stdout, /production change/);
+		const typed = await atTerminal(
+			['run', 'r.prod', '--arm', 'prodbox', ...ssh()],
+			[
+				[/prodbox is a production target: type its name to arm it: /, 'prodbox'],
+				[/type "prodbox" to run it on prodbox: /, 'prodbox'],
+			],
+		);
+		assert.equal(typed.code, 0, typed.output);
+		assert.match(typed.output, /production change/);
+		const mistyped = await atTerminal(
+			['run', 'r.prod', '--arm', 'prodbox', ...ssh()],
+			[[/type its name to arm it: /, 'prod']],
+		);
+		assert.equal(mistyped.code, 2);
+		assert.match(mistyped.output, /type "prodbox" to arm it/);
+	});
+
+	it('says so when a target cannot be reached', () => {
+		const down = opsbook(['run', 'r.down', '--target', 'downbox', ...ssh()]);
+		assert.equal(down.code, 1);
+		assert.match(down.stderr, /r\.down: failed/);
+	});
+
+	it('tests the remote checks once the target is named, and skips them otherwise', () => {
+		const skipped = opsbook(['test', '--page', 'remote', ...ssh()]);
+		assert.equal(skipped.code, 0, skipped.stderr);
+		assert.match(skipped.stdout, /^skip r\.check .*testbox is not armed/m);
+		assert.match(skipped.stdout, /^0 passed, 0 failed, 1 skipped$/m);
+		const run = opsbook(['test', '--page', 'remote', '--arm', 'testbox', ...ssh()]);
+		assert.equal(run.code, 0, run.stdout + run.stderr);
+		assert.match(run.stdout, /^1 passed, 0 failed, 0 skipped$/m);
+	});
+});
+
+describe('opsbook test', () => {
+	it('reports every check as JUnit and TAP, one failing, and exits 1', async () => {
+		const junitFile = join(state, 'junit.xml');
+		const result = opsbook([
+			'test',
+			'--page',
+			'index',
+			'--page',
+			'remote',
+			'--junit',
+			junitFile,
+			'--tap',
+		]);
+		assert.equal(result.code, 1, result.stderr);
+		assert.match(result.stderr, /^3 passed, 1 failed, 1 skipped$/m);
+
+		// TAP: tap-parser, node-tap's own parser, reads it whole.
+		const parser = new Parser();
+		const done = new Promise<Record<string, unknown>>((resolve) => parser.on('complete', resolve));
+		parser.end(result.stdout);
+		const tap = (await done) as {
+			ok: boolean;
+			count: number;
+			pass: number;
+			fail: number;
+			skip: number;
+			failures: Array<{ name: string; diag: Record<string, string> }>;
+		};
+		assert.equal(tap.count, 5);
+		assert.equal(tap.fail, 1);
+		assert.equal(tap.skip, 1);
+		assert.equal(tap.ok, false);
+		const failure = tap.failures[0]!;
+		assert.match(failure.name, /^t\.check-down \(index\)/);
+		assert.equal(failure.diag.expected, 'exit 0 and a line matching /^PONG$/');
+		assert.equal(failure.diag.actual, 'exit 1');
+		assert.match(failure.diag.output!, /Could not connect/);
+
+		// JUnit: junit2json reads it; a testcase per block, classname the page.
+		const xml = await readFile(junitFile, 'utf8');
+		const report = (await parseJunit(xml)) as {
+			tests: number;
+			failures: number;
+			skipped: number;
+			testsuite: Array<{
+				name: string;
+				testcase: Array<{
+					classname: string;
+					name: string;
+					failure?: Array<{ message: string; inner: string }>;
+					skipped?: Array<{ message: string }>;
+				}>;
+			}>;
+		};
+		assert.equal(report.tests, 5);
+		assert.equal(report.failures, 1);
+		assert.equal(report.skipped, 1);
+		const cases = report.testsuite.flatMap((s) => s.testcase);
+		assert.deepEqual(
+			cases.map((c) => `${c.classname} ${c.name}`),
+			[
+				'index t.check-ready',
+				'index t.check-down',
+				'index t.check-warn',
+				'index t.check-long',
+				'remote r.check',
+			],
+		);
+		const down = cases.find((c) => c.name === 't.check-down')!;
+		assert.match(down.failure![0]!.message, /exit 1, expected 0/);
+		assert.match(down.failure![0]!.inner, /expected: exit 0 and a line matching/);
+		assert.match(down.failure![0]!.inner, /Could not connect/);
+		const skipped = cases.find((c) => c.skipped)!;
+		assert.equal(skipped.name, 'r.check');
+		assert.match(skipped.skipped![0]!.message, /testbox is not armed/);
+	});
+
+	it('prints a line per block and the summary without --tap', () => {
+		const result = opsbook(['test', '--page', 'walkthrough']);
+		assert.equal(result.code, 1);
+		assert.match(result.stdout, /^ok {3}walk\.ready /m);
+		assert.match(result.stdout, /^FAIL walk\.fail /m);
+		assert.match(result.stdout, /^ {7}\| not ready$/m);
+		assert.match(result.stdout, /^1 passed, 1 failed, 0 skipped$/m);
+	});
+});
+
+describe('opsbook report and import', () => {
+	it('renders the post-incident report from a timeline file', async () => {
+		const incident = '2026-11-26-api-down';
+		const file = join(state, 'timeline.jsonl');
+		await writeFile(
+			file,
+			serializeTimeline(timelineHeader(incident, '2026-11-26T03:00:00.000Z'), [
+				{
+					id: 'e1',
+					incident,
+					at: '2026-11-26T03:05:00.000Z',
+					kind: 'declared',
+					title: 'API down',
+					severity: 1,
+					detectedAt: '2026-11-26T03:01:00.000Z',
+					responders: ['Dana Reyes'],
+				},
+				{ id: 'e2', incident, at: '2026-11-26T05:46:00.000Z', kind: 'resolved' },
+			]),
+		);
+		const printed = opsbook(['report', file]);
+		assert.equal(printed.code, 0, printed.stderr);
+		assert.match(
+			printed.stdout,
+			/^# Incident on the test boxes: API down$/m,
+			"the site's own template",
+		);
+		assert.match(printed.stdout, /SEV-1/);
+		const out = join(state, 'report.md');
+		const written = opsbook(['report', file, '--out', out, '--author', 'Sam']);
+		assert.equal(written.code, 0, written.stderr);
+		assert.match(await readFile(out, 'utf8'), /Sam/);
+		const missing = opsbook(['report', join(state, 'nope.jsonl')]);
+		assert.equal(missing.code, 2);
+	});
+
+	it('imports Markdown runbooks and prints the report of each page', async () => {
+		const source = join(state, 'restart.md');
+		await writeFile(
+			source,
+			'# Restart the API\n\n```console\n$ systemctl restart api\n```\n\n```bash\nkill -9 <pid>\n```\n',
+		);
+		const out = join(state, 'imported');
+		const result = opsbook(['import', source, '--out', out]);
+		assert.equal(result.code, 0, result.stderr);
+		assert.match(result.stdout, /restart\.md → .*restart\.mdx: \d+ notes? to review/);
+		assert.match(result.stdout, /restart\.md:\d+: \[\w+\] /);
+		const page = await readFile(join(out, 'restart.mdx'), 'utf8');
+		assert.match(page, /risk=destructive/);
+		// A page there already is not overwritten without --force.
+		const again = opsbook(['import', source, '--out', out]);
+		assert.equal(again.code, 2);
+		assert.match(again.stderr, /--force/);
+		assert.equal(opsbook(['import', source, '--out', out, '--force']).code, 0);
+	});
+});
