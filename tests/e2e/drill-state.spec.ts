@@ -139,6 +139,17 @@ test.describe('a drill started with --drill', () => {
 		const bar = page.locator('.ob-banner');
 		await expect(bar).toContainText('DRILL: prodbox armed for practice; nothing reaches prodbox');
 		await expect(bar).not.toContainText('Production armed');
+
+		// On a phone, scrolled: the armed bar sticks below the "On this page" bar, never under it.
+		await page.setViewportSize({ width: 390, height: 844 });
+		await page.mouse.wheel(0, 1500);
+		await expect
+			.poll(async () => {
+				const toc = await page.locator('#starlight__mobile-toc').boundingBox();
+				const armed = await bar.boundingBox();
+				return toc && armed ? armed.y - (toc.y + toc.height) : -1;
+			})
+			.toBeGreaterThanOrEqual(-1);
 	});
 });
 
