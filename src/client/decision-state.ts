@@ -137,6 +137,9 @@ export function onOtherTab(tree: string, listener: () => void) {
  * Whether a run may answer a step in the mode the page is in: a drill's simulated runs only in
  * that drill, real runs only outside one.
  */
-export function runCounts(run: { simulated?: true }): boolean {
+export function runCounts(run: { simulated?: true; blockTarget?: string }): boolean {
+	// A read step run on another machine than its own says nothing about its own target (as for
+	// gates, `gateResult`): a check run on this laptop must not answer a step about the server.
+	if (run.blockTarget !== undefined) return false;
 	return Boolean(run.simulated) === (bridgeMode.mode?.kind === 'drill');
 }
