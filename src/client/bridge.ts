@@ -391,7 +391,9 @@ class Bridge {
 					: 'connected',
 			remote.length === 0
 				? 'Connected. Steps run on this machine.'
-				: `Connected. Each step runs on its own target; ${armed.length === 0 ? 'only this machine is armed' : `armed: this machine, ${names(armed)}`}${production.length > 0 ? `, of which production: ${names(production)}` : ''}. A step for a target that is not armed does not run until you arm it.`,
+				: bridgeMode.mode?.kind === 'practice'
+					? 'Connected to a practice bridge: it runs read steps on this machine only, and never reaches another target.'
+					: `Connected. Each step runs on its own target; ${armed.length === 0 ? 'only this machine is armed' : `armed: this machine, ${names(armed)}`}${production.length > 0 ? `, of which production: ${names(production)}` : ''}. A step for a target that is not armed does not run until you arm it.`,
 		);
 		this.#showTargets(bridge.targets);
 		this.#banner(

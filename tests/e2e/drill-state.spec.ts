@@ -116,6 +116,11 @@ test.describe('a practice bridge', () => {
 		await expect(page.getByRole('button', { name: /^Arm / })).toHaveCount(0);
 		// Its own machine still runs the read step, by choice.
 		await expect(hello.getByRole('button', { name: 'Run on this machine' })).toBeEnabled();
+		// The bridge's menu says the same, not "until you arm it".
+		await page.locator('opsbook-bridge .ob-chip').click();
+		await expect(page.locator('#ob-bridge-detail .ob-bridge-message')).toHaveText(
+			'Connected to a practice bridge: it runs read steps on this machine only, and never reaches another target.',
+		);
 	});
 });
 
