@@ -31,6 +31,7 @@ import {
 	type TreeState,
 } from './decision-state.ts';
 import { onRun } from './run-events.ts';
+import { element } from './dom.ts';
 
 const VERDICT_WORDS: Record<Outcome, string> = {
 	pass: 'check passed',
@@ -40,18 +41,6 @@ const VERDICT_WORDS: Record<Outcome, string> = {
 
 /** `03:12 UTC`: the time every incident record and report uses, whatever the browser's zone. */
 const time = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-
-function element<K extends keyof HTMLElementTagNameMap>(
-	tag: K,
-	props: { className?: string; text?: string } = {},
-	...children: Array<Node | string>
-): HTMLElementTagNameMap[K] {
-	const node = document.createElement(tag);
-	if (props.className) node.className = props.className;
-	if (props.text !== undefined) node.textContent = props.text;
-	node.append(...children);
-	return node;
-}
 
 /** The parts of one step on the page. */
 interface StepView {

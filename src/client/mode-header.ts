@@ -12,22 +12,12 @@
  */
 import type { BridgeMode, DrillInfo } from '../protocol.ts';
 import { bridgeMode, MODE_EVENT } from './mode.ts';
+import { make } from './dom.ts';
 
 const PRACTICE_TEXT =
 	'This is a practice bridge: it runs read steps only, on this machine’s targets, so nothing can change by mistake. A step that changes something says so where Run would be.';
 const DRILL_TEXT =
 	'Nothing runs: every Run is answered from the scenario, through the same confirmations, gates and checks as a real run. Work it as you would at 3 a.m.';
-
-function make<K extends keyof HTMLElementTagNameMap>(
-	tag: K,
-	className?: string,
-	text?: string,
-): HTMLElementTagNameMap[K] {
-	const node = document.createElement(tag);
-	if (className) node.className = className;
-	if (text !== undefined) node.textContent = text;
-	return node;
-}
 
 /** Where the timeline page is, as the incident element in the header knows it. */
 function timelineHref(): string {

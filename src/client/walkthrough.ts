@@ -26,21 +26,10 @@ import {
 	visit,
 	type WalkState,
 } from './walkthrough-state.ts';
+import { element } from './dom.ts';
 
 const time = (ms: number) =>
 	new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-
-function element<K extends keyof HTMLElementTagNameMap>(
-	tag: K,
-	props: { className?: string; text?: string } = {},
-	...children: Array<Node | string>
-): HTMLElementTagNameMap[K] {
-	const node = document.createElement(tag);
-	if (props.className) node.className = props.className;
-	if (props.text !== undefined) node.textContent = props.text;
-	node.append(...children);
-	return node;
-}
 
 /** "3 of 9 steps done", the words of every progress bar. */
 export const progressText = (done: number, total: number) =>

@@ -69,16 +69,7 @@ export function elapsedShort(ms: number): string {
 }
 
 /** Creates an element with a class and text. */
-export function make<K extends keyof HTMLElementTagNameMap>(
-	tag: K,
-	className?: string,
-	text?: string,
-): HTMLElementTagNameMap[K] {
-	const node = document.createElement(tag);
-	if (className) node.className = className;
-	if (text !== undefined) node.textContent = text;
-	return node;
-}
+export { make } from '../dom.ts';
 
 /** The address of a page of the site by slug, under the site's base. */
 export function pageHref(slug: string): string {
