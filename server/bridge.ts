@@ -344,7 +344,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 		const scenario = options.registry.drills.get(name);
 		if (!scenario) {
 			const names = [...options.registry.drills.keys()];
-			return `This bridge has no drill "${name}". ${names.length > 0 ? `Its drills: ${names.join(', ')}.` : 'It has no drills (content/drills/*.yaml).'}`;
+			return `This bridge has no drill "${name}". ${names.length > 0 ? `Its drills: ${names.join(', ')}.` : 'It has no drills (drills/*.yaml in the runbooks folder).'}`;
 		}
 		changing = true;
 		try {

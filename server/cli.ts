@@ -11,7 +11,8 @@
  * generation keeps a flood from inflating the bridge's memory (a 30 s `yes` flood: +10 MiB
  * instead of +40 MiB, at the same speed; `npm run bench`).
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RISKS, type Risk } from '../src/runbook/schema.ts';
 import { projectPaths, RunbookError } from '../src/runbook/runbooks-fs.ts';
@@ -32,7 +33,7 @@ Options:
   --max-risk LEVEL      the riskiest blocks this bridge runs: read, change or destructive (default)
   --practice            a practice bridge, for learning: read steps only (the pages say so), and
                         drills can be started from the page
-  --drill NAME          play the drill NAME (content/drills/NAME.yaml): nothing is executed, every
+  --drill NAME          play the drill NAME (drills/NAME.yaml in the runbooks folder): nothing is executed, every
                         Run is answered from the scenario; implies --practice
   --arm TARGET          let steps reach TARGET from the start (repeatable). Every step runs on
                         its own target; one other than local is out of reach until armed, here
@@ -140,6 +141,14 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 			`  ! Port ${defaultPort} is in use (another Opsbook?); serving on ${bridge.port} instead.`,
 			`    Pages on port ${defaultPort} are not this Opsbook: open the link below.`,
 		];
+	}
+	// Checked once everything else was (a wrong --drill says so first): serving a folder with no
+	// site answers every page with a 404 behind a link that looks as if all is well.
+	if (common.siteRoot !== undefined && !existsSync(join(common.siteRoot, 'index.html'))) {
+		await bridge.close();
+		throw new UsageError(
+			`There is no built site in ${common.siteRoot}: build it first (npx astro build), or name the folder it was built into (opsbook serve DIR).`,
+		);
 	}
 	const armed = values.arm.filter((name) => name !== 'local');
 	const where = `each step runs on its own target; armed: local${armed.map((n) => `, ${n}`).join('')}`;

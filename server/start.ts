@@ -152,7 +152,7 @@ export async function openBridge(options: OpenOptions): Promise<OpenBridge> {
 	if (options.drill !== undefined && !registry.drills.has(options.drill)) {
 		const names = [...registry.drills.keys()];
 		throw new UsageError(
-			`--drill ${options.drill}: no such drill; ${names.length > 0 ? `the drills are ${names.join(', ')}` : 'there are no drills (content/drills/*.yaml)'}`,
+			`--drill ${options.drill}: no such drill; ${names.length > 0 ? `the drills are ${names.join(', ')}` : 'there are no drills (drills/*.yaml in the runbooks folder)'}`,
 		);
 	}
 	const practice = options.practice === true || options.drill !== undefined;

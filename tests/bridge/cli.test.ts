@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,11 @@ async function startCli(stateDir: string, args: string[]) {
 		OPSBOOK_CONFIG: FIXTURE.configFile,
 	};
 	delete env.PORT;
-	const child = spawn(process.execPath, ['server/cli.ts', 'serve', stateDir, ...args], {
+	// A built site's folder, as `opsbook serve` wants one.
+	const site = join(stateDir, 'site');
+	mkdirSync(site, { recursive: true });
+	writeFileSync(join(site, 'index.html'), '<!doctype html><title>Runbooks</title>\n');
+	const child = spawn(process.execPath, ['server/cli.ts', 'serve', site, ...args], {
 		cwd: ROOT,
 		env,
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -118,6 +123,25 @@ describe('the CLI on a taken port', () => {
 		assert.equal(npm.status, 0, npm.stderr);
 		assert.match(npm.stdout, /^Usage:\n {2}opsbook serve/);
 		assert.doesNotMatch(npm.stdout + npm.stderr, /build|astro/i, 'no build ran');
+	});
+
+	it('refuses to serve a folder with no built site in it, and says how to build one', () => {
+		const cli = spawnSync(process.execPath, ['server/cli.ts', 'serve', join(stateDir, 'no-site')], {
+			cwd: ROOT,
+			env: {
+				...process.env,
+				XDG_STATE_HOME: stateDir,
+				OPSBOOK_CONTENT_DIR: FIXTURE.contentDir,
+				OPSBOOK_CONFIG: FIXTURE.configFile,
+			},
+			encoding: 'utf8',
+		});
+		assert.equal(cli.status, 2);
+		assert.doesNotMatch(cli.stdout, /#opsbook=/);
+		assert.match(
+			cli.stderr,
+			/There is no built site in .*no-site: build it first \(npx astro build\)/,
+		);
 	});
 
 	it('says how to give a site, rather than failing with a stack trace', () => {

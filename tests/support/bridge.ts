@@ -3,7 +3,7 @@
  * (token, audit log), a free loopback port, and a small client that speaks the protocol.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -84,9 +84,13 @@ export async function spawnTestBridge(
 	const kept = options.stateDir;
 	const stateDir = kept ?? (await mkdtemp(join(tmpdir(), 'opsbook-bridge-process-')));
 	const { args = [], nodeFlags = [] } = options;
+	// A built site's folder, as `opsbook serve` wants one; these tests need no pages.
+	const site = join(stateDir, 'site');
+	await mkdir(site, { recursive: true });
+	await writeFile(join(site, 'index.html'), '<!doctype html><title>Runbooks</title>\n');
 	const child = spawn(
 		process.execPath,
-		[...nodeFlags, 'server/cli.ts', 'serve', stateDir, '--port', '0', ...args],
+		[...nodeFlags, 'server/cli.ts', 'serve', site, '--port', '0', ...args],
 		{
 			cwd: ROOT,
 			env: {
