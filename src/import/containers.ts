@@ -104,21 +104,21 @@ const ASIDE_TYPES: Record<string, AsideType> = {
 const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1).toLowerCase();
 
 /**
- * The aside for `kind` with `title`: Starlight's type, and a title that keeps the original kind
- * where Starlight would show another (`info` is a note titled "Info: Server details"). GitHub's
- * CAUTION is its red one, Starlight's danger.
+ * The aside for `kind` with `title`, written at `line`: Starlight's type, and a title that keeps
+ * the original kind where Starlight would show another (`info` is a note titled "Info: Server
+ * details"). GitHub's CAUTION is its red one, Starlight's danger.
  */
 export function asideFor(
 	kind: string,
 	title: string | undefined,
+	line: number,
 	{ github = false }: { github?: boolean } = {},
-): { type: AsideType; title?: string; known: boolean } {
+): Extract<Container, { kind: 'aside' }> {
 	const key = kind.toLowerCase();
-	const known = key in ASIDE_TYPES;
 	const type: AsideType = github && key === 'caution' ? 'danger' : (ASIDE_TYPES[key] ?? 'note');
 	const shown = title?.trim() || undefined;
-	if (key === type) return { type, title: shown, known };
-	return { type, title: shown ? `${capitalize(kind)}: ${shown}` : capitalize(kind), known };
+	const titled = key === type ? shown : shown ? `${capitalize(kind)}: ${shown}` : capitalize(kind);
+	return { kind: 'aside', type, ...(titled !== undefined ? { title: titled } : {}), line };
 }
 
 interface Open {
@@ -275,18 +275,7 @@ export function markContainers(source: string, { mkdocs }: { mkdocs: boolean }):
 			const [, mark = '', classes = '', title] = admonition;
 			const kind = classes.split(/\s+/)[0]!;
 			if (mark === '!!!') {
-				const aside = asideFor(kind, title);
-				open(
-					{
-						kind: 'aside',
-						type: aside.type,
-						...(aside.title !== undefined ? { title: aside.title } : {}),
-						line: number,
-					},
-					indent,
-					4,
-					number,
-				);
+				open(asideFor(kind, title, number), indent, 4, number);
 			} else {
 				const summary = title?.trim() || capitalize(kind);
 				open({ kind: 'details', open: mark === '???+', summary, line: number }, indent, 4, number);
@@ -298,7 +287,6 @@ export function markContainers(source: string, { mkdocs }: { mkdocs: boolean }):
 			const [, colons = ':::', kind = 'note', bracket, braces, rest] = colonOpen;
 			const title =
 				bracket ?? /title=["']?([^"']*)["']?/.exec(braces ?? '')?.[1] ?? rest ?? undefined;
-			const aside = asideFor(kind, title);
 			// The body of a `:::` block is not indented by rule, but often is (Docusaurus pages indent
 			// it by four spaces, which MDX reads as a paragraph and CommonMark as code): take off what
 			// all its lines share.
@@ -312,18 +300,7 @@ export function markContainers(source: string, { mkdocs }: { mkdocs: boolean }):
 				if (body.trim() !== '') shared = Math.min(shared, /^ */.exec(body)![0].length);
 			}
 			const dedent = Number.isFinite(shared) ? Math.max(0, shared - indent) : 0;
-			open(
-				{
-					kind: 'aside',
-					type: aside.type,
-					...(aside.title !== undefined ? { title: aside.title } : {}),
-					line: number,
-				},
-				indent,
-				dedent,
-				number,
-				colons.length,
-			);
+			open(asideFor(kind, title, number), indent, dedent, number, colons.length);
 			return;
 		}
 		const colonClose = COLON_CLOSE.exec(bare);

@@ -379,13 +379,7 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 					text.value = text.value.slice(alert[0].length);
 					if (text.value === '') paragraph.children.shift();
 					if (paragraph.children.length === 0) node.children.shift();
-					const aside = asideFor(alert[1]!, undefined, { github: true });
-					const container: Container = {
-						kind: 'aside',
-						type: aside.type,
-						...(aside.title !== undefined ? { title: aside.title } : {}),
-						line: lineOf(node),
-					};
+					const container = asideFor(alert[1]!, undefined, lineOf(node), { github: true });
 					const element = containerNode(container, node.children as RootContent[]);
 					transformChildren(element as Parent);
 					return [element];

@@ -49,8 +49,14 @@ export interface PromptedBlock {
 	steps: Array<{ command: string; output: string }>;
 }
 
-/** Whether a line's quotes are still open at its end, given whether they were at its start. */
-function openQuote(line: string, open: '"' | "'" | undefined): '"' | "'" | undefined {
+/**
+ * Reads one line of shell as far as a comment: whether its quotes are still open at its end,
+ * given whether they were at its start, and where a comment starts, if one does.
+ */
+function scanLine(
+	line: string,
+	open: '"' | "'" | undefined,
+): { quote: '"' | "'" | undefined; comment?: number } {
 	let quote = open;
 	for (let i = 0; i < line.length; i++) {
 		const char = line[i]!;
@@ -59,10 +65,15 @@ function openQuote(line: string, open: '"' | "'" | undefined): '"' | "'" | undef
 		} else if (char === '\\') i++;
 		else if (quote === '"') {
 			if (char === '"') quote = undefined;
-		} else if (char === '#' && (i === 0 || /\s/.test(line[i - 1]!))) break;
+		} else if (char === '#' && (i === 0 || /\s/.test(line[i - 1]!))) return { quote, comment: i };
 		else if (char === '"' || char === "'") quote = char;
 	}
-	return quote;
+	return { quote };
+}
+
+/** Whether a line's quotes are still open at its end, given whether they were at its start. */
+function openQuote(line: string, open: '"' | "'" | undefined): '"' | "'" | undefined {
+	return scanLine(line, open).quote;
 }
 
 /** The prompt of a line, if it has one, and the command after it. */
@@ -178,20 +189,7 @@ export function isOutputOnly(code: string): boolean {
 export function withoutComments(command: string): string {
 	return command
 		.split('\n')
-		.map((line) => {
-			let quote: '"' | "'" | undefined;
-			for (let i = 0; i < line.length; i++) {
-				const char = line[i]!;
-				if (quote === "'") {
-					if (char === "'") quote = undefined;
-				} else if (char === '\\') i++;
-				else if (quote === '"') {
-					if (char === '"') quote = undefined;
-				} else if (char === '#' && (i === 0 || /\s/.test(line[i - 1]!))) return line.slice(0, i);
-				else if (char === '"' || char === "'") quote = char;
-			}
-			return line;
-		})
+		.map((line) => line.slice(0, scanLine(line, undefined).comment))
 		.join('\n');
 }
 

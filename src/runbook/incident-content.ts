@@ -185,6 +185,16 @@ const REQUIRED: ReadonlyArray<keyof typeof COLUMNS> = ['definition', 'responseTi
 /** Words that mark a fence as the report template: ```` ```md report-template ````. */
 export const REPORT_TEMPLATE_META = 'report-template';
 
+/** What a reader of a page's incident content is handed. */
+interface ReadContext {
+	/** The page's file, relative to the project root, and its slug. */
+	file: string;
+	page: string;
+	/** Sätteri's Markdown parser, for the template's fence. */
+	parseMarkdown: (markdown: string) => MdastNode;
+	problem: Problem;
+}
+
 /**
  * What a page holds for incidents: its `<SeverityTable>`, `<Escalate>` rules and report template.
  * `parseMarkdown` reads the template's Markdown (Sätteri's, passed in so this module stays
@@ -192,17 +202,7 @@ export const REPORT_TEMPLATE_META = 'report-template';
  */
 export function readIncidentContent(
 	root: MdastNode,
-	{
-		file,
-		page,
-		parseMarkdown,
-		problem,
-	}: {
-		file: string;
-		page: string;
-		parseMarkdown: (markdown: string) => MdastNode;
-		problem: Problem;
-	},
+	{ file, page, parseMarkdown, problem }: ReadContext,
 ): PageIncidentContent {
 	const at = (node: MdastNode, message: string) => {
 		const { line, column } = where(node);
@@ -395,17 +395,7 @@ function readEscalate(
 
 function readTemplate(
 	node: MdastNode,
-	{
-		file,
-		page,
-		parseMarkdown,
-		problem,
-	}: {
-		file: string;
-		page: string;
-		parseMarkdown: (markdown: string) => MdastNode;
-		problem: Problem;
-	},
+	{ file, page, parseMarkdown, problem }: ReadContext,
 ): ReportTemplate | undefined {
 	const { line, column } = where(node);
 	const lang = 'lang' in node && typeof node.lang === 'string' ? node.lang : '';
