@@ -276,9 +276,9 @@ export interface ModeMessage {
 	/**
 	 * The bridge's runs now, newest first, as in `welcome`: a drill starts and ends with its
 	 * finished runs forgotten, so the page replaces its Runs list (and forgets the output and
-	 * verdicts of runs not in it). Bridges older than this field do not send it.
+	 * verdicts of runs not in it).
 	 */
-	runs?: RunInfo[];
+	runs: RunInfo[];
 }
 
 /** A run request was accepted; output follows in binary frames. */

@@ -276,12 +276,8 @@ class Bridge {
 		this.#attempt = 0;
 		const lost = [...this.#following.values()];
 		this.#runs.clear();
-		// A drill's finished runs are the drill's, and a drill never shows practice's: they stay
-		// on the drill's timeline (a bridge that forgets them on drill start and end sends none).
-		const drill = message.mode?.kind === 'drill';
-		for (const run of message.runs) {
-			if (run.state !== 'exited' || Boolean(run.simulated) === drill) this.#runs.set(run.id, run);
-		}
+		// The bridge forgets finished runs as a drill starts and ends: these are this mode's.
+		for (const run of message.runs) this.#runs.set(run.id, run);
 		this.#passed.clear();
 		for (const block of message.passed) this.#passed.add(block);
 		this.#showConnected(message.bridge);
@@ -710,14 +706,14 @@ class Bridge {
 
 	/**
 	 * A drill started or ended: what ran before belongs to another exercise. Runs the bridge no
-	 * longer lists (`kept`; a bridge that does not send it: every finished run) leave the Runs
-	 * panel and their panels leave the blocks, so a new drill starts with clean terminals and
+	 * longer lists (`kept`: it keeps only runs still going) leave the Runs panel and their panels
+	 * leave the blocks, so a new drill starts with clean terminals and
 	 * practice never shows a drill's "done exit 0". Runs still going stay: they need watching.
 	 */
-	#forget(kept?: RunInfo[]) {
-		const keep = kept && new Set(kept.map((run) => run.id));
+	#forget(kept: RunInfo[]) {
+		const keep = new Set(kept.map((run) => run.id));
 		for (const [id, run] of this.#runs) {
-			if (keep ? keep.has(id) : run.state !== 'exited') continue;
+			if (keep.has(id)) continue;
 			this.#runs.delete(id);
 			const panel = this.#following.get(id);
 			this.#following.delete(id);
