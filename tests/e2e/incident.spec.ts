@@ -214,6 +214,19 @@ test.describe('without a bridge', () => {
 		await expect(bar(page).getByRole('link', { name: 'Timeline' })).toBeVisible();
 		const width = await page.evaluate(() => document.documentElement.scrollWidth);
 		expect(width).toBeLessThanOrEqual(390);
+		// The chip hangs under the header, over the "On this page" bar: the bar's current heading
+		// must end before it, not run under it.
+		await page.goto(`${site.url}procedure/`);
+		await page.mouse.wheel(0, 1500);
+		const chip = page.locator('.ob-incident-chip');
+		const current = page.locator('#starlight__on-this-page--mobile .display-current');
+		await expect(current).not.toBeEmpty();
+		// As a long heading would read (the fixture's are short).
+		await current.evaluate((el) => (el.textContent = 'Restart the worker once the queue drains'));
+		const [chipBox, currentBox] = [await chip.boundingBox(), await current.boundingBox()];
+		expect(chipBox && currentBox && currentBox.x + currentBox.width).toBeLessThanOrEqual(
+			chipBox!.x,
+		);
 		await page.goto(`${site.url}incident/`);
 		await page.getByRole('button', { name: 'Export report' }).click();
 		const width2 = await page.evaluate(() => document.documentElement.scrollWidth);
