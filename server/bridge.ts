@@ -603,6 +603,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 							...(current.dropped.length > 0 && { dropped: current.dropped }),
 						},
 					}),
+					incidents: timeline.list(),
 					bridgeId: timeline.bridgeId,
 					mode: mode(),
 				});

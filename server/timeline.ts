@@ -22,8 +22,13 @@ import {
 	TimelineFileError,
 } from '../src/incident/file.ts';
 import { BRIDGE_KINDS, IncidentIdSchema, type TimelineEvent } from '../src/incident/schema.ts';
-import { foldIncident, type IncidentState } from '../src/incident/timeline.ts';
-import type { ErrorCode } from '../src/protocol.ts';
+import {
+	foldIncident,
+	summarizeIncident,
+	type IncidentState,
+	type IncidentSummary,
+} from '../src/incident/timeline.ts';
+import { INCIDENT_LIST_MAX, type ErrorCode } from '../src/protocol.ts';
 import { openPrivateFile, privateDir } from './private-files.ts';
 
 type Warn = (line: string) => void;
@@ -189,6 +194,16 @@ export class Timeline {
 
 	get(incident: string): IncidentRecord | undefined {
 		return this.#records.get(incident);
+	}
+
+	/** Every incident kept, newest declaration first, at most `max`. */
+	list(max = INCIDENT_LIST_MAX): IncidentSummary[] {
+		const summaries: IncidentSummary[] = [];
+		for (const { state } of this.#records.values()) {
+			if (state) summaries.push(summarizeIncident(state));
+		}
+		summaries.sort((a, b) => Date.parse(b.declaredAt) - Date.parse(a.declaredAt));
+		return summaries.slice(0, max);
 	}
 
 	/** The open incident, if any (the latest declared, should a merge ever have left two). */

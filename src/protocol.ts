@@ -13,6 +13,7 @@
  * Browser-safe, and free of zod: every page's header script imports it.
  */
 
+import type { IncidentSummary } from './incident/timeline.ts';
 import type { GateOverride } from './runbook/gates.ts';
 import type { Verdict } from './runbook/verdict.ts';
 import type { TimelineEvent } from './incident/schema.ts';
@@ -226,11 +227,22 @@ export interface WelcomeMessage {
 		/** Lines of its file the bridge could not read (a crash mid-write), as sentences. */
 		dropped?: string[];
 	};
+	/**
+	 * Every incident the bridge keeps a timeline of (drills too), newest declaration first, at
+	 * most `INCIDENT_LIST_MAX`: the timeline page lists the earlier ones and asks for one's whole
+	 * timeline with `timeline-get`.
+	 */
+	incidents: IncidentSummary[];
 	/** The bridge's own id, as its run events carry it (`bridge`). */
 	bridgeId: string;
 	/** Live, practice or drill, and the drills a practice bridge can start. */
 	mode: BridgeMode;
 }
+
+export type { IncidentSummary };
+
+/** How many incidents a welcome lists. */
+export const INCIDENT_LIST_MAX = 200;
 
 /** A drill a practice bridge offers, as the page lists it. */
 export interface DrillInfo {

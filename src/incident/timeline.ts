@@ -92,6 +92,33 @@ export interface IncidentState {
 	events: TimelineEvent[];
 }
 
+/** An incident as a list of them shows it (the bridge's welcome): enough to choose it from a list. */
+export interface IncidentSummary {
+	id: string;
+	title: string;
+	severity: number;
+	detectedAt: string;
+	declaredAt: string;
+	open: boolean;
+	resolvedAt?: string;
+	/** A drill's scenario name. */
+	drill?: string;
+}
+
+/** What a list of incidents shows of one. */
+export function summarizeIncident(state: IncidentState): IncidentSummary {
+	return {
+		id: state.id,
+		title: state.title,
+		severity: state.severity,
+		detectedAt: state.detectedAt,
+		declaredAt: state.declaredAt,
+		open: state.open,
+		...(state.resolvedAt !== undefined && { resolvedAt: state.resolvedAt }),
+		...(state.drill !== undefined && { drill: state.drill }),
+	};
+}
+
 /**
  * Folds events into the incident they record, or `undefined` when they hold no declaration.
  * The incident is the one of the earliest declaration; events of another incident are left

@@ -346,6 +346,52 @@ describe('the timeline survives', () => {
 		}
 	});
 
+	it('a restart: earlier incidents are listed newest first, each readable whole', async () => {
+		const dir = await mkdtemp(join(tmpdir(), 'opsbook-timeline-list-'));
+		const first = await startTestBridge({ stateDir: dir });
+		const [older, newer] = [incidentId('older'), incidentId('newer')];
+		const olderEvents = [
+			declared(older, { title: 'Checkout fails', severity: 1 }),
+			note(older, 'rolled back'),
+			resolved(older),
+		];
+		try {
+			const client = await TestClient.connect(first);
+			await client.append(olderEvents);
+			await client.append([declared(newer, { title: 'Search is slow', severity: 3 })]);
+			client.close();
+		} finally {
+			await first.dispose();
+		}
+		const second = await startTestBridge({ stateDir: dir });
+		try {
+			const client = await TestClient.connect(second);
+			const welcome = welcomeOf(client);
+			assert.equal(welcome.incident?.id, newer, 'the open one comes whole');
+			assert.deepEqual(
+				welcome.incidents.map(({ id, title, severity, open }) => ({ id, title, severity, open })),
+				[
+					{ id: newer, title: 'Search is slow', severity: 3, open: true },
+					{ id: older, title: 'Checkout fails', severity: 1, open: false },
+				],
+			);
+			assert.ok(welcome.incidents[1]!.resolvedAt, 'the earlier one says when it was resolved');
+			client.send({ type: 'timeline-get', ref: 'get-older', incident: older });
+			const answer = await client.waitFor(
+				(m): m is TimelineMessage => m.type === 'timeline' && m.ref === 'get-older',
+			);
+			assert.equal(answer.complete, true);
+			assert.deepEqual(answer.events, olderEvents);
+			client.send({ type: 'timeline-get', ref: 'get-none', incident: incidentId('never') });
+			const refused = await client.waitFor((m) => m.type === 'refused' && m.ref === 'get-none');
+			assert.equal(refused.type === 'refused' && refused.code, 'unknown-incident');
+			client.close();
+		} finally {
+			await second.dispose();
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
 	it('a kill -9: every event acknowledged before it is there after it', async () => {
 		const dir = await mkdtemp(join(tmpdir(), 'opsbook-timeline-kill-'));
 		const incident = incidentId('killed');

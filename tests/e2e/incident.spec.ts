@@ -328,6 +328,44 @@ test.describe('with a bridge', () => {
 		}
 	});
 
+	test('an earlier incident stays readable, with its report, after the next is declared', async ({
+		page,
+		bridge,
+	}) => {
+		await page.goto(`${bridge.origin}/#${FRAGMENT_KEY}=${bridge.token}`);
+		await expect(page.locator('opsbook-bridge .ob-chip')).toContainText('connected');
+		await declare(page, { title: 'Checkout fails', level: 1 });
+		await addNote(page, 'Rolled back the release');
+		await bar(page).getByRole('button', { name: 'Resolve' }).click();
+		await page
+			.getByRole('dialog', { name: 'Resolve the incident?' })
+			.getByRole('button', { name: 'Resolve', exact: true })
+			.click();
+		await expect(bar(page)).toContainText('Resolved');
+		await declare(page, { title: 'Search is slow', level: 3 });
+
+		await bar(page).getByRole('link', { name: 'Timeline' }).click();
+		await expect(page.locator('.ob-tl-summary')).toContainText('Search is slow');
+		const incidents = page.getByRole('region', { name: 'Incidents on this bridge' });
+		await expect(incidents.getByRole('listitem')).toHaveCount(2);
+		await expect(incidents.getByRole('listitem').first()).toContainText('Search is slow');
+		await expect(incidents.getByRole('listitem').first()).toContainText('(current)');
+		await incidents.getByRole('link', { name: 'Checkout fails' }).click();
+		await expect(page.locator('.ob-tl-summary')).toContainText(
+			'An earlier incident. Checkout fails: SEV-1',
+		);
+		await expect(timelineList(page)).toContainText('Rolled back the release');
+		await expect(timelineList(page)).not.toContainText('Search is slow');
+		const markdown = await showReport(page);
+		expect(markdown).toContain('Checkout fails');
+		expect(markdown).toContain('**Severity**: SEV-1');
+		expect(markdown).not.toContain('Search is slow');
+		// The current incident is one link away, and the bar still shows it.
+		await expect(bar(page)).toContainText('Search is slow');
+		await incidents.getByRole('link', { name: 'Search is slow' }).click();
+		await expect(page.locator('.ob-tl-summary')).toContainText(/^Search is slow: SEV-3/);
+	});
+
 	test('an incident kept in the browser goes to the bridge once the page is paired', async ({
 		page,
 		bridge,

@@ -11,12 +11,18 @@
  */
 import {
 	type ClientMessage,
+	type IncidentSummary,
 	type RefusedMessage,
 	type TimelineMessage,
 	type WelcomeMessage,
 } from '../../protocol.ts';
 import { BRIDGE_KINDS, type TimelineEvent } from '../../incident/schema.ts';
-import { foldIncident, mergeEvents, type IncidentState } from '../../incident/timeline.ts';
+import {
+	foldIncident,
+	mergeEvents,
+	summarizeIncident,
+	type IncidentState,
+} from '../../incident/timeline.ts';
 
 import { batches } from './batches.ts';
 
@@ -61,6 +67,14 @@ export class IncidentStore extends EventTarget {
 	#handing = 0;
 	/** Lines of the bridge's file it could not read, as it said. */
 	dropped: string[] = [];
+	/** Every incident the paired bridge keeps, newest first, as its welcome listed them. */
+	incidents: IncidentSummary[] = [];
+	/** Incidents asked for with `timeline-get`, by request ref; their whole timelines come back. */
+	readonly #asked = new Map<string, string>();
+	/** Incidents whose whole timeline this page holds (the current one, and those asked for). */
+	readonly #whole = new Set<string>();
+	/** Why an incident asked for could not be shown, by id. */
+	readonly missing = new Map<string, string>();
 
 	constructor() {
 		super();
@@ -88,7 +102,15 @@ export class IncidentStore extends EventTarget {
 	 * The current incident: the one of the newest declaration. A bridge hands over its last
 	 * incident even once resolved, and the browser may hold a newer one declared meanwhile.
 	 */
-	state(): IncidentState | undefined {
+	state(): IncidentState | undefined;
+	/** An incident this page holds the events of, by id (an earlier one asked for with `request`). */
+	state(incident: string): IncidentState | undefined;
+	state(incident?: string): IncidentState | undefined {
+		if (incident !== undefined) {
+			const current = this.state();
+			if (current?.id === incident) return current;
+			return foldIncident(this.events().filter((e) => e.incident === incident));
+		}
 		if (!this.#folded) {
 			const events = this.events();
 			const current = events.findLast((e) => e.kind === 'declared')?.incident;
@@ -129,12 +151,32 @@ export class IncidentStore extends EventTarget {
 		return fresh.length;
 	}
 
+	/**
+	 * Asks the paired bridge for an earlier incident's whole timeline; `false` without a bridge or
+	 * when this page holds it already. A `change` follows when it arrives (or `missing` says why not).
+	 */
+	request(incident: string): boolean {
+		const bridged = this.#bridged;
+		if (!bridged || this.#whole.has(incident) || this.missing.has(incident)) return false;
+		if ([...this.#asked.values()].includes(incident)) return false;
+		const ref = `tl-get-${++this.#refs}`;
+		this.#asked.set(ref, incident);
+		this.missing.delete(incident);
+		bridged.send({ type: 'timeline-get', ref, incident });
+		return true;
+	}
+
 	// What the bridge client (`../bridge.ts`) tells the store.
 
 	bridgeWelcomed(welcome: WelcomeMessage, send: (message: ClientMessage) => void) {
 		this.#bridged = { send, bridgeId: welcome.bridgeId, events: welcome.incident?.events ?? [] };
 		this.#lastBridged = undefined;
 		this.#sent.clear();
+		this.#asked.clear();
+		this.#whole.clear();
+		this.missing.clear();
+		if (welcome.incident) this.#whole.add(welcome.incident.id);
+		this.incidents = welcome.incidents;
 		this.problem = undefined;
 		const own = welcome.bridgeId;
 		// Run records of this bridge that it no longer has cannot be handed back to it.
@@ -154,11 +196,14 @@ export class IncidentStore extends EventTarget {
 		const bridged = this.#bridged;
 		if (!bridged) return;
 		if (message.complete) {
+			this.#whole.add(message.incident);
+			if (message.ref !== undefined) this.#asked.delete(message.ref);
 			bridged.events = mergeEvents(
 				bridged.events.filter((e) => e.incident !== message.incident),
 				message.events,
 			);
 		} else bridged.events = mergeEvents(bridged.events, message.events);
+		this.#summarize(message.incident);
 		if (message.dropped?.length) this.dropped = message.dropped;
 		if (message.ref !== undefined) this.#sent.delete(message.ref);
 		if (this.#sent.size === 0) this.problem = undefined;
@@ -168,6 +213,13 @@ export class IncidentStore extends EventTarget {
 
 	/** A refusal of one of the store's requests; `false` when it is someone else's. */
 	bridgeRefused(message: RefusedMessage): boolean {
+		const asked = message.ref === undefined ? undefined : this.#asked.get(message.ref);
+		if (asked !== undefined) {
+			this.#asked.delete(message.ref!);
+			this.missing.set(asked, message.message);
+			this.#changed();
+			return true;
+		}
 		const ids = message.ref === undefined ? undefined : this.#sent.get(message.ref);
 		if (!ids) return false;
 		this.#sent.delete(message.ref!);
@@ -213,6 +265,16 @@ export class IncidentStore extends EventTarget {
 				bridged.send(message);
 			}
 		}
+	}
+
+	/** Keeps the list of incidents in step with the timeline (a declaration, a resolution). */
+	#summarize(incident: string) {
+		const state = foldIncident(this.events().filter((e) => e.incident === incident));
+		if (!state) return;
+		const summary = summarizeIncident(state);
+		this.incidents = [summary, ...this.incidents.filter((i) => i.id !== incident)].sort(
+			(a, b) => Date.parse(b.declaredAt) - Date.parse(a.declaredAt),
+		);
 	}
 
 	#acknowledge(ids: string[]) {

@@ -134,7 +134,7 @@ export class OpsbookTimeline extends HTMLElement {
 		this.querySelector('.ob-tl-report')?.addEventListener('click', () => this.#showReport());
 		this.querySelector('.ob-report-copy')?.addEventListener('click', () => void this.#copy());
 		this.querySelector('.ob-report-download')?.addEventListener('click', () => {
-			const state = incidentStore.state();
+			const state = this.#state();
 			if (state) download(`${state.id}-report.md`, this.#report, 'text/markdown');
 		});
 		this.querySelector('.ob-tl-debrief')?.addEventListener('click', () => this.#showDebrief());
@@ -143,7 +143,7 @@ export class OpsbookTimeline extends HTMLElement {
 			() => void this.#copyText(this.#debrief, '.ob-debrief-status'),
 		);
 		this.querySelector('.ob-debrief-download')?.addEventListener('click', () => {
-			const state = incidentStore.state();
+			const state = this.#state();
 			if (state) download(`${state.id}-debrief.md`, this.#debrief, 'text/markdown');
 		});
 		addEventListener('hashchange', () => {
@@ -153,13 +153,24 @@ export class OpsbookTimeline extends HTMLElement {
 		this.#render();
 	}
 
+	/** The incident the page was asked for (`?incident=ID`, an earlier one), else none. */
+	#asked(): string | undefined {
+		return new URLSearchParams(location.search).get('incident') || undefined;
+	}
+
+	/** The incident the page shows: the one asked for, else the current one. */
+	#state(): IncidentState | undefined {
+		const asked = this.#asked();
+		return asked === undefined ? incidentStore.state() : incidentStore.state(asked);
+	}
+
 	#say(text: string) {
 		const message = this.querySelector('.ob-tl-message');
 		if (message) message.textContent = text;
 	}
 
 	#render() {
-		const state = incidentStore.state();
+		const state = this.#state();
 		const summary = this.querySelector('.ob-tl-summary');
 		const storage = this.querySelector('.ob-tl-storage');
 		const list = this.querySelector('.ob-tl-list');
@@ -178,16 +189,25 @@ export class OpsbookTimeline extends HTMLElement {
 			}
 		}
 		if (!summary || !list) return;
+		this.#renderEarlier();
 		this.#renderDrill(state);
+		const asked = this.#asked();
 		if (!state) {
 			summary.textContent =
-				'No incident has been declared. Declare one from the header of any page; its timeline shows here.';
+				asked === undefined
+					? 'No incident has been declared. Declare one from the header of any page; its timeline shows here.'
+					: (incidentStore.missing.get(asked) ??
+						(incidentStore.mode === 'bridge'
+							? 'Loading the incident’s timeline from the bridge…'
+							: 'Earlier incidents are kept by the bridge: open this page from the link the bridge printed to read this one.'));
+			if (asked !== undefined) incidentStore.request(asked);
 			list.replaceChildren();
 			return;
 		}
 		const since =
 			Date.parse(state.resolvedAt ?? new Date().toISOString()) - Date.parse(state.detectedAt);
-		summary.textContent = `${state.drill === undefined ? '' : 'DRILL: '}${state.title}: SEV-${state.severity}, detected ${utc(state.detectedAt)}, ${
+		const earlier = asked !== undefined && incidentStore.state()?.id !== state.id;
+		summary.textContent = `${earlier ? 'An earlier incident. ' : ''}${state.drill === undefined ? '' : 'DRILL: '}${state.title}: SEV-${state.severity}, detected ${utc(state.detectedAt)}, ${
 			state.open
 				? `open for ${elapsed(since)}`
 				: `resolved ${utc(state.resolvedAt!)} after ${elapsed(since)}`
@@ -209,6 +229,42 @@ export class OpsbookTimeline extends HTMLElement {
 				this.#showDebrief(location.hash === '#debrief');
 			} else if (!this.querySelector<HTMLElement>('.ob-debrief')?.hidden) this.#showDebrief(false);
 		}
+	}
+
+	/**
+	 * The other incidents the bridge keeps, newest first, each a link to its timeline (and so to
+	 * its report or debrief); the one shown is marked. Hidden while there is none.
+	 */
+	#renderEarlier() {
+		const section = this.querySelector<HTMLElement>('.ob-tl-earlier');
+		const list = section?.querySelector('ol');
+		if (!section || !list) return;
+		const shown = this.#state()?.id;
+		const current = incidentStore.state()?.id;
+		const items = incidentStore.incidents.map((incident) => {
+			const item = make('li', 'ob-tl-earlier-item');
+			const link = make('a', undefined, incident.title);
+			link.href =
+				incident.id === current
+					? location.pathname
+					: `?incident=${encodeURIComponent(incident.id)}`;
+			if (incident.id === shown) link.setAttribute('aria-current', 'page');
+			const since =
+				Date.parse(incident.resolvedAt ?? new Date().toISOString()) -
+				Date.parse(incident.detectedAt);
+			const facts = [
+				`SEV-${incident.severity}`,
+				`detected ${utc(incident.detectedAt)}`,
+				incident.open ? `open for ${elapsed(since)}` : `resolved after ${elapsed(since)}`,
+			];
+			if (incident.drill !== undefined)
+				item.append(make('strong', 'ob-tl-drill-word', 'DRILL'), ' ');
+			item.append(link, make('span', 'ob-tl-earlier-facts', ` — ${facts.join(', ')}`));
+			if (incident.id === current) item.append(make('span', 'ob-tl-earlier-current', ' (current)'));
+			return item;
+		});
+		section.hidden = items.length < 2 && shown === current;
+		list.replaceChildren(...items);
 	}
 
 	/** The drill's marks: the note under the summary and the Debrief button; none for a real incident. */
@@ -383,7 +439,7 @@ export class OpsbookTimeline extends HTMLElement {
 	}
 
 	#export() {
-		const state = incidentStore.state();
+		const state = this.#state();
 		if (!state) return;
 		const text = serializeTimeline(timelineHeader(state.id, new Date()), state.events);
 		download(`${state.id}.jsonl`, text, 'application/x-ndjson');
@@ -430,7 +486,7 @@ export class OpsbookTimeline extends HTMLElement {
 	}
 
 	#showReport(focus = true) {
-		const state = incidentStore.state();
+		const state = this.#state();
 		const section = this.querySelector<HTMLElement>('.ob-report');
 		const preview = this.querySelector<HTMLElement>('.ob-report-preview');
 		if (!state || !section || !preview) return;
@@ -451,7 +507,7 @@ export class OpsbookTimeline extends HTMLElement {
 	 * (a press of Debrief, or End drill's `#debrief`).
 	 */
 	#showDebrief(focus = true) {
-		const state = incidentStore.state();
+		const state = this.#state();
 		const section = this.querySelector<HTMLElement>('.ob-debrief');
 		const preview = this.querySelector<HTMLElement>('.ob-debrief-preview');
 		if (!state?.drill || !section || !preview) return;
