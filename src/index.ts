@@ -110,6 +110,8 @@ export default function opsbook(userOptions?: OpsbookUserOptions): StarlightPlug
 				if (outsideDocs && config.lastUpdated) {
 					addRouteMiddleware({ entrypoint: packageFile('src/integration/last-updated-fs.ts') });
 				}
+				// Walkthrough steps are headings Markdown does not see: added to "On this page".
+				addRouteMiddleware({ entrypoint: packageFile('src/integration/walkthrough-toc-fs.ts') });
 				addIntegration(opsbookIntegration(project));
 			},
 		},

@@ -73,6 +73,14 @@ export async function walkthroughOfPage(file: string): Promise<WalkthroughModel 
 	return (await page(resolve(siteProject().root, file))).walkthrough;
 }
 
+/** The headings and the walkthrough of the page at `file` (relative to the root). */
+export async function outlineOfPage(
+	file: string,
+): Promise<Pick<ParsedRunbook, 'headings' | 'walkthrough'>> {
+	const { headings, walkthrough } = await page(resolve(siteProject().root, file));
+	return { headings, ...(walkthrough && { walkthrough }) };
+}
+
 /** Every walkthrough of the site, in page path order: what the onboarding overview lists. */
 export async function siteWalkthroughs(): Promise<WalkthroughModel[]> {
 	const { root, contentDir } = siteProject();

@@ -99,6 +99,9 @@ export interface DecisionTreeModel {
 export interface PageHeading {
 	text: string;
 	slug: string;
+	/** 1 for `#`, 2 for `##`… */
+	depth: number;
+	line: number;
 }
 
 /**
@@ -177,7 +180,8 @@ export function readDecisionTree(
 	for (const node of descendants(root)) {
 		if (node.type !== 'heading') continue;
 		const text = textOf(node).trim();
-		const heading = { text, slug: slugger.slug(text) };
+		const depth = 'depth' in node && typeof node.depth === 'number' ? node.depth : 1;
+		const heading = { text, slug: slugger.slug(text), depth, line: where(node).line };
 		headingSlugs.set(node, heading);
 		headings.push(heading);
 	}

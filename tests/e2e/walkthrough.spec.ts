@@ -147,6 +147,21 @@ test.describe('without a bridge', () => {
 			'Read the tree',
 		]);
 		await expect(list).toContainText('Look for: three steps.');
+		// "On this page" leads to each step, as it does to a heading (beside the page, on a desktop).
+		await page.setViewportSize({ width: 1280, height: 800 });
+		const onThisPage = page
+			.getByRole('navigation', { name: 'On this page' })
+			.filter({ visible: true });
+		await expect(onThisPage.getByRole('link')).toHaveText([
+			'Overview',
+			'Read the overview',
+			'Run the ready check',
+			'Run the failing check',
+			'Read the tree',
+		]);
+		await onThisPage.getByRole('link', { name: 'Read the tree' }).click();
+		await expect(page).toHaveURL(/#walk-read-the-tree$/);
+		await expect(list.getByRole('heading', { name: 'Read the tree' })).toBeInViewport();
 		await context.close();
 	});
 });

@@ -88,7 +88,8 @@ describe('what opsbook() adds to a Starlight site', () => {
 		assert.deepEqual(update.customCss, [packageFile('src/styles/opsbook.css'), './src/custom.css']);
 		// Starlight processes and dates src/content/docs itself.
 		assert.equal(update.markdown, undefined);
-		assert.deepEqual(middleware, []);
+		// Walkthrough steps in "On this page", on every site.
+		assert.deepEqual(middleware, [packageFile('src/integration/walkthrough-toc-fs.ts')]);
 		assert.deepEqual(integrations, ['opsbook']);
 	});
 
@@ -96,7 +97,10 @@ describe('what opsbook() adds to a Starlight site', () => {
 		const root = await project(['content']);
 		const { update, middleware } = await setup(root, { lastUpdated: true });
 		assert.deepEqual(update.markdown?.processedDirs, ['content']);
-		assert.deepEqual(middleware, [packageFile('src/integration/last-updated-fs.ts')]);
+		assert.deepEqual(middleware, [
+			packageFile('src/integration/last-updated-fs.ts'),
+			packageFile('src/integration/walkthrough-toc-fs.ts'),
+		]);
 	});
 
 	it('keeps a header override of the site’s own, and says what to render in it', async () => {
