@@ -274,7 +274,8 @@ export function takesTerminal(command: string): string | undefined {
 	return undefined;
 }
 
-export type ParamType = 'int' | 'sha' | 'word';
+/** A parameter's type, as the model writes it (`src/runbook/params.ts`). */
+export type ParamType = 'int' | 'int(1..65535)' | 'sha' | 'word';
 
 /** A parameter made from a placeholder. */
 export interface Placeholder {
@@ -287,10 +288,15 @@ export interface Placeholder {
 const INT_NAME =
 	/(^|_)(pid|port|count|num|number|n|replicas|lines|limit|size|seconds|secs|minutes|mins|hours|days|timeout|uid|gid|index|idx|retries|interval|percent|threads|workers|shards|partitions?|weeks|ttl|max|min|depth|tail|since_seconds|lag|offset|epoch)(_|$)/;
 const SHA_NAME = /(^|_)(sha|commit|revision|rev|hash|commit_sha|git_sha|sha1)(_|$)/;
+const PORT_NAME = /(^|_)port(_|$)/;
 
-/** The type a placeholder's name suggests: `int` for pid/port/count-like names, `sha` for commits. */
+/**
+ * The type a placeholder's name suggests: a TCP/UDP port's range for port-like names, `int` for
+ * pid/count-like names, `sha` for commits.
+ */
 export function typeForName(name: string): ParamType {
 	if (SHA_NAME.test(name)) return 'sha';
+	if (PORT_NAME.test(name)) return 'int(1..65535)';
 	if (INT_NAME.test(name)) return 'int';
 	return 'word';
 }

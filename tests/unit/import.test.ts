@@ -200,6 +200,19 @@ describe('placeholders', () => {
 		]);
 		assert.deepEqual(paramsOf('curl http://localhost:{{ port }}/health'), ['port:int']);
 	});
+	it('give port-like names the range of a port', () => {
+		const { blocks, mdx } = imported(
+			'```bash\nss -ltnp "sport = :$PORT"; nc -z localhost <local-port>\n```\n',
+		);
+		assert.deepEqual(
+			blocks[0]!.block.params.map((p) => [p.name, p.type, p.min, p.max]),
+			[
+				['port', 'int', 1, 65535],
+				['local_port', 'int', 1, 65535],
+			],
+		);
+		assert.match(mdx, /\{\{port:int\(1\.\.65535\)\}\}/);
+	});
 	it('leave variables the block sets, the environment, and single quotes alone', () => {
 		assert.deepEqual(paramsOf('export NS=prod\nkubectl -n $NS get pods\nls $HOME'), []);
 		assert.deepEqual(paramsOf("awk '{print $NF}' file"), []);
