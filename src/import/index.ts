@@ -7,7 +7,8 @@
  * ```
  *
  * - `!!! kind "title"` → a Starlight `<Aside>` (Starlight's four kinds, the original kept in the
- *   title); `???`/`???+` → `<details>`; GitHub alerts (`> [!WARNING]`) and `:::note` too;
+ *   title); `???`/`???+` → `<details>` (the kind kept in the summary); GitHub alerts
+ *   (`> [!WARNING]`) and `:::note` too;
  * - `=== "Tab"` groups → Opsbook's `<Tabs>`/`<TabItem>`;
  * - shell fences anywhere → typed command blocks, with a risk, parameters for placeholders, and
  *   console prompts split into the command and its expected output; output stays static.

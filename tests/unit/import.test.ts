@@ -46,15 +46,16 @@ describe('admonitions', () => {
 		assert.match(mdx, /<Aside type="note">\n {2}Plain\./);
 	});
 
-	it('nest, and ???/???+ become collapsible details', () => {
+	it('nest, and ???/???+ become collapsible details that keep their kind', () => {
 		const { mdx } = imported(
-			'??? warning "Outer"\n    Text.\n\n    !!! tip\n        Inner.\n\n???+ note\n    Open.\n\nAfter.\n',
+			'??? warning "Outer"\n    Text.\n\n    !!! tip\n        Inner.\n\n???+ note\n    Open.\n\n??? note "Why"\n    Because.\n\nAfter.\n',
 		);
 		assert.match(
 			mdx,
-			/<details>\n {2}<summary>\n {4}Outer\n {2}<\/summary>\n\n {2}Text\.\n\n {2}<Aside type="tip">\n {4}Inner\.\n {2}<\/Aside>\n<\/details>/,
+			/<details>\n {2}<summary>\n {4}Warning: Outer\n {2}<\/summary>\n\n {2}Text\.\n\n {2}<Aside type="tip">\n {4}Inner\.\n {2}<\/Aside>\n<\/details>/,
 		);
-		assert.match(mdx, /<details open>\n {2}<summary>\n {4}Note/);
+		assert.match(mdx, /<details open>\n {2}<summary>\n {4}Note\n/);
+		assert.match(mdx, /<details>\n {2}<summary>\n {4}Note: Why\n {2}<\/summary>\n\n {2}Because\./);
 		assert.match(mdx, /<\/details>\n\nAfter\.\n$/);
 	});
 
