@@ -12,7 +12,7 @@
  * becomes
  *
  * ````mdx
- * {/* opsbook import, review: risk=read inferred; {{namespace:word}} from <namespace>; … *\/}
+ * {/* opsbook import, review (source line 2): {{namespace:word}} from <namespace>; risk=read inferred; … *\/}
  * ```bash risk=read title="Find the pod"
  * kubectl -n {{namespace:word}} get pods
  * ```
@@ -65,9 +65,19 @@ export interface Fence {
 	line: number;
 }
 
-/** What one fence becomes: fences in order, each with the notes to show above it. */
+/**
+ * What one fence becomes: fences in order, each with the notes to show above it, and, for the
+ * steps of a console session, the line of the block (from 0) the step starts at.
+ */
 export interface ConvertedFence {
-	fences: Array<{ lang: string; meta: string; value: string; notes: string[]; kind?: 'command' }>;
+	fences: Array<{
+		lang: string;
+		meta: string;
+		value: string;
+		notes: string[];
+		kind?: 'command';
+		line?: number;
+	}>;
 	/** Notes that are not inferences but things left as they were. */
 	notConverted: string[];
 }
@@ -170,12 +180,14 @@ export function convertFence(fence: Fence, context: FenceContext): ConvertedFenc
 					? `${kept.title} (${index + 1})`
 					: kept.title;
 			if (step.command.trim() !== '') {
-				fences.push(
-					commandBlock(step.command, outLang, kept.meta, stepTitle, [...languageNote], context),
-				);
+				fences.push({
+					...commandBlock(step.command, outLang, kept.meta, stepTitle, [...languageNote], context),
+					line: step.line,
+				});
 			}
 			if (step.output !== '') {
 				fences.push({
+					line: step.line,
 					lang: 'text',
 					meta: 'title="Expected output"',
 					value: step.output,

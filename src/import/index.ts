@@ -13,8 +13,8 @@
  * - shell fences anywhere → typed command blocks, with a risk, parameters for placeholders, and
  *   console prompts split into the command and its expected output; output stays static.
  *
- * Every guess is marked for review twice: an MDX comment above what it concerns, and a note in
- * the report with the source line. Whatever cannot be converted stays as text, with a note.
+ * Every guess is marked for review twice: an MDX comment above what it concerns, with its source
+ * line, and a note in the report with the same line. Whatever cannot be converted stays as text, with a note.
  *
  * The page is parsed by Sätteri, like every page of the site, and written back as MDX by
  * `mdast-util-to-markdown` with its GFM and MDX extensions, which escape what MDX would otherwise
@@ -132,9 +132,9 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 	};
 	const note = (line: number, kind: ImportNote['kind'], message: string) =>
 		report.push({ line, kind, message });
-	const comment = (messages: string[]): RootContent => ({
+	const comment = (line: number, messages: string[]): RootContent => ({
 		type: 'mdxFlowExpression',
-		value: `/* opsbook import, review: ${messages.join('; ').replace(/\*\//g, '* /')} */`,
+		value: `/* opsbook import, review (source line ${line}): ${messages.join('; ').replace(/\*\//g, '* /')} */`,
 	});
 
 	// Frontmatter: the title and description are Starlight's; anything else is MkDocs'.
@@ -357,12 +357,18 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 					{ uniqueId },
 				);
 				for (const message of converted.notConverted) note(line, 'not-converted', message);
+				// A step of a console session is reported at its own line: the block's lines follow
+				// the fence's line one for one.
+				const start = node.position?.start.line;
+				const lineOfStep = (at: number | undefined) =>
+					at === undefined || start === undefined ? line : (marked.lines[start + at] ?? line);
 				const nodes: RootContent[] = [];
 				for (const fence of converted.fences) {
 					if (fence.kind === 'command') commandBlocks++;
-					for (const message of fence.notes) note(line, 'inferred', message);
+					const at = lineOfStep(fence.line);
+					for (const message of fence.notes) note(at, 'inferred', message);
 					const messages = [...fence.notes, ...converted.notConverted];
-					if (messages.length > 0) nodes.push(comment(messages));
+					if (messages.length > 0) nodes.push(comment(at, messages));
 					nodes.push({
 						type: 'code',
 						lang: fence.lang || null,
@@ -466,7 +472,7 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 				`raw HTML that MDX cannot read is shown as text: ${value.slice(0, 60)}`,
 			);
 			return [
-				comment(['raw HTML kept as text']),
+				comment(lineOf(node), ['raw HTML kept as text']),
 				{ type: 'paragraph', children: [{ type: 'text', value: node.value }] },
 			];
 		}

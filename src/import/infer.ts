@@ -45,8 +45,11 @@ const PROMPT =
 	/^(\s*)(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^\s$#%]*)?\s*|\[[^\]\n]+\]\s*)?([$#%])(?:\s(.*)|$)/;
 
 export interface PromptedBlock {
-	/** Each run of commands, and the output shown after it. */
-	steps: Array<{ command: string; output: string }>;
+	/**
+	 * Each run of commands, and the output shown after it; `line` is where the step starts in the
+	 * block (from 0): its first prompt, or its first line of output when no prompt comes before.
+	 */
+	steps: Array<{ command: string; output: string; line: number }>;
 }
 
 /**
@@ -95,7 +98,7 @@ function prompted(line: string, consoleLang: boolean): string | undefined {
 export function splitPrompts(code: string, consoleLang: boolean): PromptedBlock | undefined {
 	const lines = code.split('\n');
 	if (!lines.some((line) => prompted(line, consoleLang) !== undefined)) return undefined;
-	const steps: Array<{ command: string[]; output: string[] }> = [];
+	const steps: Array<{ command: string[]; output: string[]; line: number }> = [];
 	let i = 0;
 	/** Comment lines just above a prompt: they belong to its command. */
 	let comments: string[] = [];
@@ -113,15 +116,18 @@ export function splitPrompts(code: string, consoleLang: boolean): PromptedBlock 
 		if (command === undefined) {
 			const last = steps[steps.length - 1];
 			if (last) last.output.push(lines[i]!);
-			else steps.push({ command: [], output: [lines[i]!] });
+			else steps.push({ command: [], output: [lines[i]!], line: i });
 			i++;
 			continue;
 		}
 		let step = steps[steps.length - 1];
 		if (!step || step.output.some((l) => l.trim() !== '')) {
-			step = { command: [], output: [] };
+			step = { command: [], output: [], line: i };
 			steps.push(step);
-		} else step.output = [];
+		} else {
+			step.output = [];
+			if (step.command.length === 0) step.line = i;
+		}
 		step.command.push(...comments, command);
 		comments = [];
 		let quote = openQuote(command, undefined);
@@ -149,6 +155,7 @@ export function splitPrompts(code: string, consoleLang: boolean): PromptedBlock 
 		steps: steps.map((s) => ({
 			command: s.command.join('\n'),
 			output: s.output.join('\n').replace(/^\n+|\s+$/g, ''),
+			line: s.line,
 		})),
 	};
 }

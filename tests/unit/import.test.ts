@@ -132,6 +132,24 @@ describe('shell fences', () => {
 		assert.match(mdx, /```text title="Expected output"\ndone\n```/);
 	});
 
+	it('report each command of a console block at its own source line', () => {
+		const source =
+			'# Restart\n\n```console\n$ systemctl status api\nactive\n\n$ systemctl restart api\n```\n';
+		const result = imported(source);
+		const reported = (pattern: RegExp) =>
+			result.report.filter((n) => pattern.test(n.message)).map((n) => n.line);
+		assert.deepEqual(reported(/^risk=/), [4, 7]);
+		assert.deepEqual(reported(/expected output/), [4]);
+		assert.match(
+			result.mdx,
+			/review \(source line 4\): [^*]*\*\/\}\n\n```bash risk=read\nsystemctl status api\n/,
+		);
+		assert.match(
+			result.mdx,
+			/review \(source line 7\): [^*]*\*\/\}\n\n```bash risk=change\nsystemctl restart api\n/,
+		);
+	});
+
 	it('keep output-only blocks static, and leave other languages alone', () => {
 		const { blocks, mdx, report } = imported(
 			'```bash\nNAME   READY\napi    1/1\n```\n\n```yaml\nkey: value\n```\n',
@@ -237,7 +255,7 @@ describe('review marks and the report', () => {
 		const result = imported('# Title\n\nText.\n\n```bash\nkubectl delete pod <pod>\n```\n');
 		assert.match(
 			result.mdx,
-			/\{\/\* opsbook import, review: \{\{pod:word\}\} from <pod>; risk=destructive inferred from “delete”; confirm=delete[^*]*\*\/\}\n\n```bash risk=destructive confirm=delete/,
+			/\{\/\* opsbook import, review \(source line 5\): \{\{pod:word\}\} from <pod>; risk=destructive inferred from “delete”; confirm=delete[^*]*\*\/\}\n\n```bash risk=destructive confirm=delete/,
 		);
 		assert.deepEqual(messages(result), [
 			'5: {{pod:word}} from <pod>',
