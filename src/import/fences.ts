@@ -13,7 +13,7 @@
  *
  * ````mdx
  * {/* opsbook import, review (source line 2): {{namespace:word}} from <namespace>; risk=read inferred; … *\/}
- * ```bash risk=read title="Find the pod"
+ * ```bash id=pods.top.kubectl risk=read title="Find the pod"
  * kubectl -n {{namespace:word}} get pods
  * ```
  * ```text title="Expected output"
@@ -31,6 +31,7 @@ import { parseMeta, type MetaOption } from '../runbook/meta.ts';
 import { opensInteractiveSession, SHELL_LANGS } from '../runbook/parse.ts';
 import { parseTemplate } from '../runbook/template.ts';
 import {
+	commandName,
 	confirmWord,
 	findPlaceholders,
 	inferRisk,
@@ -125,8 +126,11 @@ function keptOptions(options: MetaOption[]): { meta: string[]; title?: string; d
 }
 
 export interface FenceContext {
-	/** Gives a command block an explicit id when its code and options repeat an earlier one. */
-	uniqueId: (meta: string, code: string) => string | undefined;
+	/**
+	 * The id of a command block that runs `name` (`pg-restore`, `kubectl-get`), and whether it
+	 * needed a suffix because the same name stands earlier in its section.
+	 */
+	blockId: (name: string) => { id: string; suffixed: boolean };
 }
 
 /** Converts one fence. */
@@ -359,11 +363,11 @@ function commandBlock(
 		options.push(`confirm=${word}`);
 		notes.push(`confirm=${word} is the word a responder types before it runs`);
 	}
-	const meta = [`risk=${risk}`, ...options, ...ecMeta, ...titled];
-	const id = context.uniqueId(meta.join(' '), built.template);
-	if (id) {
-		meta.unshift(`id=${id}`);
-		notes.push(`id=${id} given: the same command stands earlier on the page`);
-	}
+	// An id of its own, so that re-importing a changed page keeps the ids of the blocks that stay.
+	const { id, suffixed } = context.blockId(commandName(command));
+	notes.push(
+		`id=${id} from the page, the section and the program${suffixed ? ' (numbered: the same program runs earlier in this section)' : ''}`,
+	);
+	const meta = [`id=${id}`, `risk=${risk}`, ...options, ...ecMeta, ...titled];
 	return { lang, meta: meta.join(' '), value: built.template, notes, kind: 'command' };
 }

@@ -60,16 +60,17 @@ export async function importFiles(
 	for (const file of files) {
 		const source = await readFile(resolve(root, file), 'utf8');
 		const from = dirname(resolve(root, file));
-		const result = importMarkdown(source, {
-			file,
-			...(options.format ? { format: options.format } : {}),
-			componentsModule,
-			hasAsset: (path) => existsSync(join(from, path)),
-		});
 		const stem = basename(file).replace(/\.(md|markdown|mdx)$/i, '');
 		let name = `${stem}.mdx`;
 		for (let n = 2; taken.has(name); n++) name = `${stem}-${n}.mdx`;
 		taken.add(name);
+		const result = importMarkdown(source, {
+			file,
+			page: name.replace(/\.mdx$/, ''),
+			...(options.format ? { format: options.format } : {}),
+			componentsModule,
+			hasAsset: (path) => existsSync(join(from, path)),
+		});
 		const target = join(outDir, name);
 		await writeFile(target, result.mdx);
 		for (const asset of result.assets) {

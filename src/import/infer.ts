@@ -174,6 +174,68 @@ function firstWord(line: string): string | undefined {
 	return words[i] ?? words[0];
 }
 
+/** A word as it may stand in a block id: lowercase letters, digits and `-`. */
+const idWord = (word: string) =>
+	word
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-+|-+$/g, '');
+
+/**
+ * The program a command runs, and its subcommand when a plain word follows it, as a block id
+ * writes them: `sudo pg_restore -d app x.dump` → `pg-restore`, `kubectl get pods` →
+ * `kubectl-get` (also `kubectl -n $NS get pods`), `./scripts/restore.sh latest` →
+ * `restore-latest`. Assignments and a `cd` before the command are passed over. `command` when
+ * the block names no program (a placeholder, a subshell).
+ */
+export function commandName(command: string): string {
+	const parts = withoutComments(command)
+		.split(/\n|&&|\|\||;/)
+		.map((part) =>
+			part
+				.trim()
+				// `NAME=$(kubectl get …)` runs what it substitutes; `NAME='<a value>' cmd` runs cmd.
+				.replace(/^[A-Za-z_]\w*=["']?\$\(\s*/, '')
+				.replace(/^(?:[A-Za-z_]\w*=(?:'[^']*'|"[^"]*"|<[^>]*>|\S*)\s*)*/, ''),
+		)
+		.filter((part) => part !== '');
+	const at = parts.findIndex(
+		(part, n) => !/^(cd|pushd)(\s|$)/.test(part) || n === parts.length - 1,
+	);
+	const words = (parts[at] ?? '').split(/\s+/);
+	let i = 0;
+	for (; i < words.length; i++) {
+		const word = words[i]!;
+		if (['time', 'nohup', 'exec', 'env'].includes(word)) continue;
+		if (word !== 'sudo') break;
+		// sudo's own options, and the user or group some take.
+		while (words[i + 1]?.startsWith('-')) {
+			i++;
+			if (/^-[ugpCDhRrTt]$/.test(words[i]!)) i++;
+		}
+	}
+	const program = words[i] ?? '';
+	if (/[{}$`(<]/.test(program)) return 'command';
+	const name = idWord(
+		program
+			.split('/')
+			.pop()!
+			.replace(/\.(sh|bash|py|rb|pl)$/, ''),
+	);
+	if (name === '') return 'command';
+	// Past options given a placeholder (`-n $NAMESPACE`, `--context=<ctx>`), which runbooks put
+	// before the subcommand; another option ends the search, as its value cannot be told apart.
+	let next = i + 1;
+	for (;;) {
+		const word = words[next] ?? '';
+		if (/^--?[\w-]+=/.test(word)) next++;
+		else if (/^--?[\w-]+$/.test(word) && /[$<{]/.test(words[next + 1] ?? '')) next += 2;
+		else break;
+	}
+	const sub = words[next] ?? '';
+	return /^[a-z][a-z0-9_-]*$/.test(sub) ? `${name}-${idWord(sub)}` : name;
+}
+
 /** Whether a line reads as a command (a known program, a path, a variable) rather than output. */
 export function looksLikeCommand(line: string): boolean {
 	const text = line.trim();
