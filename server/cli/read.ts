@@ -300,7 +300,8 @@ export const importCommand: Command = {
 Converts runbooks written for MkDocs-Material or plain (GitHub-flavoured) Markdown into Opsbook
 pages: admonitions become asides, tabs become <Tabs>, shell fences become typed blocks with an
 inferred risk and typed parameters. Every inference is marked for review in the page and listed
-below as FILE:LINE: [kind] message; nothing is dropped silently.
+below as FILE:LINE: [kind] message, and written to DIR/_import-report.md (a section per page,
+kept across imports into DIR; the leading _ keeps it out of the site); nothing is dropped silently.
 
 Options:
   --out DIR      where the pages go (default: the runbooks folder, src/content/docs or content/)
@@ -342,7 +343,7 @@ Exit codes: 0 imported, 1 a page written has problems (opsbook check would list 
 			}
 		}
 		const config = await loadConfig(paths);
-		const { pages } = await importFiles(positionals, { outDir, format, config });
+		const { pages, report } = await importFiles(positionals, { outDir, format, config });
 		let problems = 0;
 		for (const page of pages) {
 			const notes = page.result.report.length;
@@ -353,6 +354,7 @@ Exit codes: 0 imported, 1 a page written has problems (opsbook check would list 
 				console.error(formatProblems(page.problems));
 			}
 		}
+		console.log(`The report is in ${report}: review each note, in the page too.`);
 		return problems > 0 ? EXIT.failed : EXIT.ok;
 	},
 };

@@ -277,7 +277,9 @@ export function markContainers(source: string, { mkdocs }: { mkdocs: boolean }):
 			if (mark === '!!!') {
 				open(asideFor(kind, title, number), indent, 4, number);
 			} else {
-				const summary = title?.trim() || capitalize(kind);
+				// A `<details>` has no kind of its own to show, so its summary says it, as `!!!` titles do.
+				const shown = title?.trim();
+				const summary = shown ? `${capitalize(kind)}: ${shown}` : capitalize(kind);
 				open({ kind: 'details', open: mark === '???+', summary, line: number }, indent, 4, number);
 			}
 			return;

@@ -12,8 +12,8 @@
  * becomes
  *
  * ````mdx
- * {/* opsbook import, review: risk=read inferred; {{namespace:word}} from <namespace>; … *\/}
- * ```bash risk=read title="Find the pod"
+ * {/* opsbook import, review (source line 2): {{namespace:word}} from <namespace>; risk=read inferred; … *\/}
+ * ```bash id=pods.top.kubectl risk=read title="Find the pod"
  * kubectl -n {{namespace:word}} get pods
  * ```
  * ```text title="Expected output"
@@ -31,6 +31,7 @@ import { parseMeta, type MetaOption } from '../runbook/meta.ts';
 import { opensInteractiveSession, SHELL_LANGS } from '../runbook/parse.ts';
 import { parseTemplate } from '../runbook/template.ts';
 import {
+	commandName,
 	confirmWord,
 	findPlaceholders,
 	inferRisk,
@@ -65,9 +66,19 @@ export interface Fence {
 	line: number;
 }
 
-/** What one fence becomes: fences in order, each with the notes to show above it. */
+/**
+ * What one fence becomes: fences in order, each with the notes to show above it, and, for the
+ * steps of a console session, the line of the block (from 0) the step starts at.
+ */
 export interface ConvertedFence {
-	fences: Array<{ lang: string; meta: string; value: string; notes: string[]; kind?: 'command' }>;
+	fences: Array<{
+		lang: string;
+		meta: string;
+		value: string;
+		notes: string[];
+		kind?: 'command';
+		line?: number;
+	}>;
 	/** Notes that are not inferences but things left as they were. */
 	notConverted: string[];
 }
@@ -115,8 +126,11 @@ function keptOptions(options: MetaOption[]): { meta: string[]; title?: string; d
 }
 
 export interface FenceContext {
-	/** Gives a command block an explicit id when its code and options repeat an earlier one. */
-	uniqueId: (meta: string, code: string) => string | undefined;
+	/**
+	 * The id of a command block that runs `name` (`pg-restore`, `kubectl-get`), and whether it
+	 * needed a suffix because the same name stands earlier in its section.
+	 */
+	blockId: (name: string) => { id: string; suffixed: boolean };
 }
 
 /** Converts one fence. */
@@ -170,12 +184,14 @@ export function convertFence(fence: Fence, context: FenceContext): ConvertedFenc
 					? `${kept.title} (${index + 1})`
 					: kept.title;
 			if (step.command.trim() !== '') {
-				fences.push(
-					commandBlock(step.command, outLang, kept.meta, stepTitle, [...languageNote], context),
-				);
+				fences.push({
+					...commandBlock(step.command, outLang, kept.meta, stepTitle, [...languageNote], context),
+					line: step.line,
+				});
 			}
 			if (step.output !== '') {
 				fences.push({
+					line: step.line,
 					lang: 'text',
 					meta: 'title="Expected output"',
 					value: step.output,
@@ -347,11 +363,11 @@ function commandBlock(
 		options.push(`confirm=${word}`);
 		notes.push(`confirm=${word} is the word a responder types before it runs`);
 	}
-	const meta = [`risk=${risk}`, ...options, ...ecMeta, ...titled];
-	const id = context.uniqueId(meta.join(' '), built.template);
-	if (id) {
-		meta.unshift(`id=${id}`);
-		notes.push(`id=${id} given: the same command stands earlier on the page`);
-	}
+	// An id of its own, so that re-importing a changed page keeps the ids of the blocks that stay.
+	const { id, suffixed } = context.blockId(commandName(command));
+	notes.push(
+		`id=${id} from the page, the section and the program${suffixed ? ' (numbered: the same program runs earlier in this section)' : ''}`,
+	);
+	const meta = [`id=${id}`, `risk=${risk}`, ...options, ...ecMeta, ...titled];
 	return { lang, meta: meta.join(' '), value: built.template, notes, kind: 'command' };
 }

@@ -7,13 +7,15 @@
  * ```
  *
  * - `!!! kind "title"` → a Starlight `<Aside>` (Starlight's four kinds, the original kept in the
- *   title); `???`/`???+` → `<details>`; GitHub alerts (`> [!WARNING]`) and `:::note` too;
+ *   title); `???`/`???+` → `<details>` (the kind kept in the summary); GitHub alerts
+ *   (`> [!WARNING]`) and `:::note` too;
  * - `=== "Tab"` groups → Opsbook's `<Tabs>`/`<TabItem>`;
- * - shell fences anywhere → typed command blocks, with a risk, parameters for placeholders, and
- *   console prompts split into the command and its expected output; output stays static.
+ * - shell fences anywhere → typed command blocks, with a risk, parameters for placeholders, an id
+ *   that re-importing keeps (page, section, program), and console prompts split into the command
+ *   and its expected output; output stays static.
  *
- * Every guess is marked for review twice: an MDX comment above what it concerns, and a note in
- * the report with the source line. Whatever cannot be converted stays as text, with a note.
+ * Every guess is marked for review twice: an MDX comment above what it concerns, with its source
+ * line, and a note in the report with the same line. Whatever cannot be converted stays as text, with a note.
  *
  * The page is parsed by Sätteri, like every page of the site, and written back as MDX by
  * `mdast-util-to-markdown` with its GFM and MDX extensions, which escape what MDX would otherwise
@@ -21,22 +23,23 @@
  *
  * Pure: no Node built-ins (disk access is in `import-fs.ts`).
  */
-import { slug as slugify } from 'github-slugger';
+import GithubSlugger, { slug as slugify } from 'github-slugger';
 import type { Nodes, Root, RootContent } from 'mdast';
 import { gfmToMarkdown } from 'mdast-util-gfm';
 import { mdxToMarkdown } from 'mdast-util-mdx';
 import { toMarkdown } from 'mdast-util-to-markdown';
 import { markdownToMdast, mdxToMdast } from 'satteri';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { blockKey } from '../runbook/parse.ts';
 import { asideFor, markContainers, MARKER, type Container } from './containers.ts';
 import { convertFence } from './fences.ts';
 
 export type ImportFormat = 'mkdocs' | 'gfm' | 'auto';
 
 export interface ImportOptions {
-	/** The source file's path, for the report and for block ids; its name gives the page's default title. */
+	/** The source file's path, for the report; its name gives the page's default title. */
 	file: string;
+	/** The page's name, which its block ids start with; by default the source file's name. */
+	page?: string;
 	/** MkDocs-Material (`!!!`, `===`, 4-space bodies) or plain GitHub Markdown; `auto` tells by the text. */
 	format?: ImportFormat;
 	/**
@@ -131,9 +134,9 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 	};
 	const note = (line: number, kind: ImportNote['kind'], message: string) =>
 		report.push({ line, kind, message });
-	const comment = (messages: string[]): RootContent => ({
+	const comment = (line: number, messages: string[]): RootContent => ({
 		type: 'mdxFlowExpression',
-		value: `/* opsbook import, review: ${messages.join('; ').replace(/\*\//g, '* /')} */`,
+		value: `/* opsbook import, review (source line ${line}): ${messages.join('; ').replace(/\*\//g, '* /')} */`,
 	});
 
 	// Frontmatter: the title and description are Starlight's; anything else is MkDocs'.
@@ -170,21 +173,20 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 	}
 	title ??= stem.replace(/[-_]+/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
 
-	// Ids only for blocks that repeat an earlier one exactly; the model derives the rest.
-	const seen = new Set<string>();
-	const perBase = new Map<string, number>();
-	let heading = 'top';
+	// Every command block gets an id from the page, its section and its program
+	// (`backup.restore-db.pg-restore`), numbered only when its section runs the same program
+	// earlier: a block added elsewhere on the page leaves the other ids as they were. Sections are
+	// named by their anchors, which the slugger numbers when a heading repeats.
+	const page = idPart(slugify(options.page ?? stem)) || 'page';
+	const slugger = new GithubSlugger();
+	let section = 'top';
+	const perId = new Map<string, number>();
 	let commandBlocks = 0;
-	const uniqueId = (meta: string, code: string) => {
-		const key = blockKey(meta, code);
-		if (!seen.has(key)) {
-			seen.add(key);
-			return undefined;
-		}
-		const base = `${slugify(stem) || 'page'}.${heading}`;
-		const n = (perBase.get(base) ?? 1) + 1;
-		perBase.set(base, n);
-		return `${base}-${n}`;
+	const blockId = (name: string) => {
+		const base = `${page}.${section}.${name}`;
+		const n = (perId.get(base) ?? 0) + 1;
+		perId.set(base, n);
+		return { id: n === 1 ? base : `${base}-${n}`, suffixed: n > 1 };
 	};
 
 	const containerNode = (container: Container, children: RootContent[]): RootContent => {
@@ -345,7 +347,7 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 						);
 					}
 				}
-				heading = slugify(plainText(node)) || heading;
+				section = idPart(slugger.slug(plainText(node, { html: false }))) || section;
 				transformChildren(node);
 				return [node];
 			}
@@ -353,15 +355,21 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 				const line = lineOf(node);
 				const converted = convertFence(
 					{ lang: node.lang ?? '', meta: node.meta ?? '', value: node.value, line },
-					{ uniqueId },
+					{ blockId },
 				);
 				for (const message of converted.notConverted) note(line, 'not-converted', message);
+				// A step of a console session is reported at its own line: the block's lines follow
+				// the fence's line one for one.
+				const start = node.position?.start.line;
+				const lineOfStep = (at: number | undefined) =>
+					at === undefined || start === undefined ? line : (marked.lines[start + at] ?? line);
 				const nodes: RootContent[] = [];
 				for (const fence of converted.fences) {
 					if (fence.kind === 'command') commandBlocks++;
-					for (const message of fence.notes) note(line, 'inferred', message);
+					const at = lineOfStep(fence.line);
+					for (const message of fence.notes) note(at, 'inferred', message);
 					const messages = [...fence.notes, ...converted.notConverted];
-					if (messages.length > 0) nodes.push(comment(messages));
+					if (messages.length > 0) nodes.push(comment(at, messages));
 					nodes.push({
 						type: 'code',
 						lang: fence.lang || null,
@@ -465,7 +473,7 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 				`raw HTML that MDX cannot read is shown as text: ${value.slice(0, 60)}`,
 			);
 			return [
-				comment(['raw HTML kept as text']),
+				comment(lineOf(node), ['raw HTML kept as text']),
 				{ type: 'paragraph', children: [{ type: 'text', value: node.value }] },
 			];
 		}
@@ -505,9 +513,22 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 	return { mdx, report, format, title, assets, commandBlocks };
 }
 
-function plainText(node: Nodes): string {
+/** A part of a block id: lowercase letters, digits, `_` and `-` (the model's id grammar). */
+function idPart(text: string): string {
+	return text
+		.normalize('NFKD')
+		.replace(/\p{M}+/gu, '')
+		.toLowerCase()
+		.replace(/[^a-z0-9_-]+/g, '-')
+		.replace(/^[-_]+|-+$/g, '');
+}
+
+/** A node's text; with `html: false`, without its raw HTML tags (as a heading's anchor has it). */
+function plainText(node: Nodes, { html = true }: { html?: boolean } = {}): string {
+	if (node.type === 'html' && !html) return '';
 	if ('value' in node && typeof node.value === 'string') return node.value;
-	if ('children' in node) return (node.children as Nodes[]).map(plainText).join('');
+	if ('children' in node)
+		return (node.children as Nodes[]).map((child) => plainText(child, { html })).join('');
 	return '';
 }
 

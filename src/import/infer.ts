@@ -45,8 +45,11 @@ const PROMPT =
 	/^(\s*)(?:\([\w.-]+\)\s*)?(?:[\w.-]+@[\w.-]+(?::[^\s$#%]*)?\s*|\[[^\]\n]+\]\s*)?([$#%])(?:\s(.*)|$)/;
 
 export interface PromptedBlock {
-	/** Each run of commands, and the output shown after it. */
-	steps: Array<{ command: string; output: string }>;
+	/**
+	 * Each run of commands, and the output shown after it; `line` is where the step starts in the
+	 * block (from 0): its first prompt, or its first line of output when no prompt comes before.
+	 */
+	steps: Array<{ command: string; output: string; line: number }>;
 }
 
 /**
@@ -95,7 +98,7 @@ function prompted(line: string, consoleLang: boolean): string | undefined {
 export function splitPrompts(code: string, consoleLang: boolean): PromptedBlock | undefined {
 	const lines = code.split('\n');
 	if (!lines.some((line) => prompted(line, consoleLang) !== undefined)) return undefined;
-	const steps: Array<{ command: string[]; output: string[] }> = [];
+	const steps: Array<{ command: string[]; output: string[]; line: number }> = [];
 	let i = 0;
 	/** Comment lines just above a prompt: they belong to its command. */
 	let comments: string[] = [];
@@ -113,15 +116,18 @@ export function splitPrompts(code: string, consoleLang: boolean): PromptedBlock 
 		if (command === undefined) {
 			const last = steps[steps.length - 1];
 			if (last) last.output.push(lines[i]!);
-			else steps.push({ command: [], output: [lines[i]!] });
+			else steps.push({ command: [], output: [lines[i]!], line: i });
 			i++;
 			continue;
 		}
 		let step = steps[steps.length - 1];
 		if (!step || step.output.some((l) => l.trim() !== '')) {
-			step = { command: [], output: [] };
+			step = { command: [], output: [], line: i };
 			steps.push(step);
-		} else step.output = [];
+		} else {
+			step.output = [];
+			if (step.command.length === 0) step.line = i;
+		}
 		step.command.push(...comments, command);
 		comments = [];
 		let quote = openQuote(command, undefined);
@@ -149,6 +155,7 @@ export function splitPrompts(code: string, consoleLang: boolean): PromptedBlock 
 		steps: steps.map((s) => ({
 			command: s.command.join('\n'),
 			output: s.output.join('\n').replace(/^\n+|\s+$/g, ''),
+			line: s.line,
 		})),
 	};
 }
@@ -165,6 +172,68 @@ function firstWord(line: string): string | undefined {
 		i++;
 	}
 	return words[i] ?? words[0];
+}
+
+/** A word as it may stand in a block id: lowercase letters, digits and `-`. */
+const idWord = (word: string) =>
+	word
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '-')
+		.replace(/^-+|-+$/g, '');
+
+/**
+ * The program a command runs, and its subcommand when a plain word follows it, as a block id
+ * writes them: `sudo pg_restore -d app x.dump` → `pg-restore`, `kubectl get pods` →
+ * `kubectl-get` (also `kubectl -n $NS get pods`), `./scripts/restore.sh latest` →
+ * `restore-latest`. Assignments and a `cd` before the command are passed over. `command` when
+ * the block names no program (a placeholder, a subshell).
+ */
+export function commandName(command: string): string {
+	const parts = withoutComments(command)
+		.split(/\n|&&|\|\||;/)
+		.map((part) =>
+			part
+				.trim()
+				// `NAME=$(kubectl get …)` runs what it substitutes; `NAME='<a value>' cmd` runs cmd.
+				.replace(/^[A-Za-z_]\w*=["']?\$\(\s*/, '')
+				.replace(/^(?:[A-Za-z_]\w*=(?:'[^']*'|"[^"]*"|<[^>]*>|\S*)\s*)*/, ''),
+		)
+		.filter((part) => part !== '');
+	const at = parts.findIndex(
+		(part, n) => !/^(cd|pushd)(\s|$)/.test(part) || n === parts.length - 1,
+	);
+	const words = (parts[at] ?? '').split(/\s+/);
+	let i = 0;
+	for (; i < words.length; i++) {
+		const word = words[i]!;
+		if (['time', 'nohup', 'exec', 'env'].includes(word)) continue;
+		if (word !== 'sudo') break;
+		// sudo's own options, and the user or group some take.
+		while (words[i + 1]?.startsWith('-')) {
+			i++;
+			if (/^-[ugpCDhRrTt]$/.test(words[i]!)) i++;
+		}
+	}
+	const program = words[i] ?? '';
+	if (/[{}$`(<]/.test(program)) return 'command';
+	const name = idWord(
+		program
+			.split('/')
+			.pop()!
+			.replace(/\.(sh|bash|py|rb|pl)$/, ''),
+	);
+	if (name === '') return 'command';
+	// Past options given a placeholder (`-n $NAMESPACE`, `--context=<ctx>`), which runbooks put
+	// before the subcommand; another option ends the search, as its value cannot be told apart.
+	let next = i + 1;
+	for (;;) {
+		const word = words[next] ?? '';
+		if (/^--?[\w-]+=/.test(word)) next++;
+		else if (/^--?[\w-]+$/.test(word) && /[$<{]/.test(words[next + 1] ?? '')) next += 2;
+		else break;
+	}
+	const sub = words[next] ?? '';
+	return /^[a-z][a-z0-9_-]*$/.test(sub) ? `${name}-${idWord(sub)}` : name;
 }
 
 /** Whether a line reads as a command (a known program, a path, a variable) rather than output. */
@@ -274,7 +343,8 @@ export function takesTerminal(command: string): string | undefined {
 	return undefined;
 }
 
-export type ParamType = 'int' | 'sha' | 'word';
+/** A parameter's type, as the model writes it (`src/runbook/params.ts`). */
+export type ParamType = 'int' | 'int(1..65535)' | 'sha' | 'word';
 
 /** A parameter made from a placeholder. */
 export interface Placeholder {
@@ -287,10 +357,15 @@ export interface Placeholder {
 const INT_NAME =
 	/(^|_)(pid|port|count|num|number|n|replicas|lines|limit|size|seconds|secs|minutes|mins|hours|days|timeout|uid|gid|index|idx|retries|interval|percent|threads|workers|shards|partitions?|weeks|ttl|max|min|depth|tail|since_seconds|lag|offset|epoch)(_|$)/;
 const SHA_NAME = /(^|_)(sha|commit|revision|rev|hash|commit_sha|git_sha|sha1)(_|$)/;
+const PORT_NAME = /(^|_)port(_|$)/;
 
-/** The type a placeholder's name suggests: `int` for pid/port/count-like names, `sha` for commits. */
+/**
+ * The type a placeholder's name suggests: a TCP/UDP port's range for port-like names, `int` for
+ * pid/count-like names, `sha` for commits.
+ */
 export function typeForName(name: string): ParamType {
 	if (SHA_NAME.test(name)) return 'sha';
+	if (PORT_NAME.test(name)) return 'int(1..65535)';
 	if (INT_NAME.test(name)) return 'int';
 	return 'word';
 }

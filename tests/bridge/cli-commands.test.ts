@@ -487,6 +487,20 @@ describe('opsbook report and import', () => {
 		assert.match(result.stdout, /restart\.md:\d+: \[\w+\] /);
 		const page = await readFile(join(out, 'restart.mdx'), 'utf8');
 		assert.match(page, /risk=destructive/);
+		// The report beside the pages, one line a note with its source line, named in the summary.
+		const reportFile = join(out, '_import-report.md');
+		assert.ok(result.stdout.includes(`The report is in ${reportFile}`), result.stdout);
+		const report = await readFile(reportFile, 'utf8');
+		assert.match(report, /^## .*restart\.md → .*restart\.mdx$/m);
+		assert.match(report, /^.*restart\.md:4: \[inferred\] risk=change inferred from “restart”$/m);
+		assert.match(report, /^.*restart\.md:7: \[inferred\] risk=destructive inferred from “kill”$/m);
+		// Importing another page there keeps the first one's notes.
+		const other = join(state, 'disk.md');
+		await writeFile(other, '# Disk\n\n```bash\ndf -h\n```\n');
+		assert.equal(opsbook(['import', other, '--out', out]).code, 0);
+		const both = await readFile(reportFile, 'utf8');
+		assert.match(both, /restart\.md:4: \[inferred\] risk=change/);
+		assert.match(both, /^.*disk\.md:3: \[inferred\] risk=read inferred/m);
 		// A page there already is not overwritten without --force.
 		const again = opsbook(['import', source, '--out', out]);
 		assert.equal(again.code, 2);

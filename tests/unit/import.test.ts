@@ -3,8 +3,10 @@
  * page the importer writes read back through the model without a problem.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { importMarkdown, type ImportResult } from '../../src/import/index.ts';
+import { commandName } from '../../src/import/infer.ts';
 import { ConfigSchema } from '../../src/runbook/config.ts';
 import { parseRunbook, type FoundBlock } from '../../src/runbook/parse.ts';
 
@@ -46,15 +48,16 @@ describe('admonitions', () => {
 		assert.match(mdx, /<Aside type="note">\n {2}Plain\./);
 	});
 
-	it('nest, and ???/???+ become collapsible details', () => {
+	it('nest, and ???/???+ become collapsible details that keep their kind', () => {
 		const { mdx } = imported(
-			'??? warning "Outer"\n    Text.\n\n    !!! tip\n        Inner.\n\n???+ note\n    Open.\n\nAfter.\n',
+			'??? warning "Outer"\n    Text.\n\n    !!! tip\n        Inner.\n\n???+ note\n    Open.\n\n??? note "Why"\n    Because.\n\nAfter.\n',
 		);
 		assert.match(
 			mdx,
-			/<details>\n {2}<summary>\n {4}Outer\n {2}<\/summary>\n\n {2}Text\.\n\n {2}<Aside type="tip">\n {4}Inner\.\n {2}<\/Aside>\n<\/details>/,
+			/<details>\n {2}<summary>\n {4}Warning: Outer\n {2}<\/summary>\n\n {2}Text\.\n\n {2}<Aside type="tip">\n {4}Inner\.\n {2}<\/Aside>\n<\/details>/,
 		);
-		assert.match(mdx, /<details open>\n {2}<summary>\n {4}Note/);
+		assert.match(mdx, /<details open>\n {2}<summary>\n {4}Note\n/);
+		assert.match(mdx, /<details>\n {2}<summary>\n {4}Note: Why\n {2}<\/summary>\n\n {2}Because\./);
 		assert.match(mdx, /<\/details>\n\nAfter\.\n$/);
 	});
 
@@ -115,8 +118,11 @@ describe('shell fences', () => {
 				['sh', 'Page', 'df -h'],
 			],
 		);
-		assert.match(mdx, /```bash risk=read showLineNumbers title="List pods"/);
-		assert.match(mdx, /```sh risk=read mark=\{1\}/);
+		assert.match(
+			mdx,
+			/```bash id=page\.top\.kubectl-get risk=read showLineNumbers title="List pods"/,
+		);
+		assert.match(mdx, /```sh id=page\.top\.df risk=read mark=\{1\}/);
 	});
 
 	it('split console prompts into the command and its expected output', () => {
@@ -129,6 +135,25 @@ describe('shell fences', () => {
 		);
 		assert.match(mdx, /```text title="Expected output"\nNAME {3}READY\napi {4}1\/1\n```/);
 		assert.match(mdx, /```text title="Expected output"\ndone\n```/);
+	});
+
+	it('report each command of a console block at its own source line', () => {
+		const source =
+			'# Restart\n\n```console\n$ systemctl status api\nactive\n\n$ systemctl restart api\n```\n';
+		const result = imported(source);
+		const reported = (pattern: RegExp) =>
+			result.report.filter((n) => pattern.test(n.message)).map((n) => n.line);
+		assert.deepEqual(reported(/^id=/), [4, 7]);
+		assert.deepEqual(reported(/^risk=/), [4, 7]);
+		assert.deepEqual(reported(/expected output/), [4]);
+		assert.match(
+			result.mdx,
+			/review \(source line 4\): [^*]*\*\/\}\n\n```bash id=page\.top\.systemctl-status /,
+		);
+		assert.match(
+			result.mdx,
+			/review \(source line 7\): [^*]*\*\/\}\n\n```bash id=page\.top\.systemctl-restart /,
+		);
 	});
 
 	it('keep output-only blocks static, and leave other languages alone', () => {
@@ -200,6 +225,19 @@ describe('placeholders', () => {
 		]);
 		assert.deepEqual(paramsOf('curl http://localhost:{{ port }}/health'), ['port:int']);
 	});
+	it('give port-like names the range of a port', () => {
+		const { blocks, mdx } = imported(
+			'```bash\nss -ltnp "sport = :$PORT"; nc -z localhost <local-port>\n```\n',
+		);
+		assert.deepEqual(
+			blocks[0]!.block.params.map((p) => [p.name, p.type, p.min, p.max]),
+			[
+				['port', 'int', 1, 65535],
+				['local_port', 'int', 1, 65535],
+			],
+		);
+		assert.match(mdx, /\{\{port:int\(1\.\.65535\)\}\}/);
+	});
 	it('leave variables the block sets, the environment, and single quotes alone', () => {
 		assert.deepEqual(paramsOf('export NS=prod\nkubectl -n $NS get pods\nls $HOME'), []);
 		assert.deepEqual(paramsOf("awk '{print $NF}' file"), []);
@@ -223,12 +261,13 @@ describe('review marks and the report', () => {
 		const result = imported('# Title\n\nText.\n\n```bash\nkubectl delete pod <pod>\n```\n');
 		assert.match(
 			result.mdx,
-			/\{\/\* opsbook import, review: \{\{pod:word\}\} from <pod>; risk=destructive inferred from “delete”; confirm=delete[^*]*\*\/\}\n\n```bash risk=destructive confirm=delete/,
+			/\{\/\* opsbook import, review \(source line 5\): \{\{pod:word\}\} from <pod>; risk=destructive inferred from “delete”; confirm=delete[^*]*\*\/\}\n\n```bash id=page\.top\.kubectl-delete risk=destructive confirm=delete/,
 		);
 		assert.deepEqual(messages(result), [
 			'5: {{pod:word}} from <pod>',
 			'5: risk=destructive inferred from “delete”',
 			'5: confirm=delete is the word a responder types before it runs',
+			'5: id=page.top.kubectl-delete from the page, the section and the program',
 		]);
 		assert.equal(result.title, 'Title');
 	});
@@ -255,15 +294,84 @@ describe('review marks and the report', () => {
 		assert.match(messages(result).join('\n'), /1: frontmatter tags left out/);
 	});
 
-	it('gives an id to a block that repeats an earlier one', () => {
-		const { blocks } = imported(
-			'## Check\n\n```bash\ndf -h\n```\n\n## Again\n\n```bash\ndf -h\n```\n',
+	it('gives every block an id from the page, its section and its program', () => {
+		const { blocks, report } = imported(
+			'## Check\n\n```bash\ndf -h\n```\n\n```bash\npg_restore -d app x.dump\n```\n\n' +
+				'```bash\ndf -h /var\n```\n\n## Check\n\n```bash\ndf -h\n```\n\n## Café déjà vu\n\n```bash\ndf -h\n```\n',
 		);
 		assert.deepEqual(
 			blocks.map((b) => [b.explicitId, b.block.id]),
 			[
-				[false, 'page/check'],
-				[true, 'page.again-2'],
+				[true, 'page.check.df'],
+				[true, 'page.check.pg-restore'],
+				[true, 'page.check.df-2'],
+				[true, 'page.check-1.df'],
+				[true, 'page.cafe-deja-vu.df'],
+			],
+		);
+		assert.equal(report.filter((n) => /^id=/.test(n.message)).length, 5, 'each marked for review');
+		assert.ok(report.some((n) => /^id=page\.check\.df-2 .*numbered/.test(n.message)));
+	});
+
+	it('keeps every other id when a block is added at the top of the page or of a section', async () => {
+		// The seed, re-imported after its team added a check above everything and one at the start
+		// of a section that has two blocks already.
+		const seed = await readFile(
+			'tests/fixtures/import/seed-mkdocs/incident-response-runbook.md',
+			'utf8',
+		);
+		const idsOf = (source: string) => imported(source).blocks.map((b) => b.block.id);
+		const before = idsOf(seed);
+		const lines = seed.split('\n');
+		const section = lines.indexOf('### Step 2: Is Docker running?');
+		assert.ok(section > 0);
+		const added = [
+			lines[0],
+			'',
+			'```bash',
+			'uptime',
+			'```',
+			...lines.slice(1, section + 1),
+			'',
+			'```bash',
+			'systemctl is-active docker',
+			'```',
+			...lines.slice(section + 1),
+		].join('\n');
+		const after = idsOf(added);
+		assert.deepEqual(
+			after.filter((id) => !before.includes(id)),
+			['page.top.uptime', 'page.step-2-is-docker-running.systemctl-is-active'],
+		);
+		assert.deepEqual(
+			after.filter((id) => before.includes(id)),
+			before,
+		);
+	});
+
+	it('names a command by its program and subcommand', () => {
+		assert.deepEqual(
+			[
+				'sudo -u postgres pg_restore -d app x.dump',
+				'# first\nFOO=1 kubectl get pods',
+				'./scripts/restore.sh latest',
+				'docker compose -f x.yml up -d',
+				'{{cmd}} --help',
+				'SC=$(kubectl get pvc x -o name)',
+				'kubectl -n <namespace> --context=prod logs x',
+				"NODE='<node from alert>'\ncd /srv && oc debug node/$NODE",
+				'NODE=<node from alert>\nkubectl -n default debug node/$NODE',
+			].map(commandName),
+			[
+				'pg-restore',
+				'kubectl-get',
+				'restore-latest',
+				'docker-compose',
+				'command',
+				'kubectl-get',
+				'kubectl-logs',
+				'oc-debug',
+				'kubectl',
 			],
 		);
 	});
