@@ -631,6 +631,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 					command: resolution.command,
 					redacted: resolution.redacted,
 					secrets: resolution.secrets,
+					values: resolution.values,
 					driver: (drill?.drivers ?? options.drivers).get(resolution.target)!,
 					drill: drill?.scenario.name,
 					page: message.page,

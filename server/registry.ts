@@ -11,6 +11,7 @@ import type { DrillScenario } from '../src/runbook/drill.ts';
 import type { IncidentContent } from '../src/runbook/incident-content.ts';
 import { loadValidRunbooks, type ProjectPaths } from '../src/runbook/runbooks-fs.ts';
 import { unmetNeeds, type GateOverride } from '../src/runbook/gates.ts';
+import { isSecret } from '../src/runbook/params.ts';
 import { RISKS, type CommandBlock, type Risk } from '../src/runbook/schema.ts';
 import { renderTemplate } from '../src/runbook/template.ts';
 import type { ErrorCode, RunRequest } from '../src/protocol.ts';
@@ -66,6 +67,8 @@ export type Resolution =
 			redacted: string;
 			/** The values of those variables, handed to the target apart from the command. */
 			secrets: Record<string, string>;
+			/** The parameters' values as given, secret ones left out: what a drill's answer may name. */
+			values: Record<string, string>;
 			/** The block's gate was closed and the responder ran it anyway: why, and what had not passed. */
 			override?: GateOverride;
 	  }
@@ -169,6 +172,11 @@ export function resolveRun(
 		command: rendered.exec.command,
 		redacted: rendered.redacted,
 		secrets: rendered.exec.env,
+		values: Object.fromEntries(
+			block.params
+				.filter((p) => !isSecret(p) && Object.hasOwn(request.params, p.name))
+				.map((p) => [p.name, request.params[p.name]!]),
+		),
 		// An override of an open gate is no override: nothing was skipped.
 		...(unmet.length > 0 && reason && { override: { reason, needs: unmet } }),
 	};

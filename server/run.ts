@@ -159,6 +159,8 @@ export interface RunOptions {
 	 * the command so that no command line ever holds them.
 	 */
 	secrets?: Readonly<Record<string, string>>;
+	/** The parameters' values, secret ones left out: a drill's answer shows them where it names them. */
+	values?: Readonly<Record<string, string>>;
 	/** The block's gate was closed and the responder ran it anyway, saying why. */
 	override?: GateOverride | undefined;
 	/** Called on every state change, after the audit log has it. */
@@ -297,7 +299,9 @@ export class Run {
 			// Said as it is, like a target's own refusal.
 			if (refusal !== undefined) throw new TargetError(refusal);
 			if (this.#stopping) return void this.#ended(undefined, undefined);
-			if ('simulated' in driver) return this.#play(driver.play(block.id, block.target));
+			if ('simulated' in driver) {
+				return this.#play(driver.play(block.id, block.target, this.#options.values ?? {}));
+			}
 			const prepared = await driver.prepare(this.#command, {
 				runId: this.id,
 				lang: block.lang,

@@ -16,6 +16,7 @@
 import type { Target } from '../../src/runbook/config.ts';
 import {
 	answerFor,
+	answerOutput,
 	noAnswerMessage,
 	otherTargetMessage,
 	type DrillScenario,
@@ -47,7 +48,7 @@ export function drillTarget(name: string, target: Target, drill: DrillPlay): Sim
 		name,
 		target,
 		simulated: true,
-		play(block, blockTarget): Playback {
+		play(block, blockTarget, values): Playback {
 			const answer =
 				blockTarget === name ? answerFor(drill.scenario, block, drill.succeeded) : undefined;
 			if (!answer) {
@@ -62,7 +63,7 @@ export function drillTarget(name: string, target: Target, drill: DrillPlay): Sim
 				};
 			}
 			return {
-				output: terminalText(answer.output),
+				output: terminalText(answerOutput(answer, values)),
 				durationMs: answer.durationMs ?? DEFAULT_ANSWER_MS,
 				exitCode: answer.exit,
 			};

@@ -115,8 +115,9 @@ export interface SimulatedDriver {
 	/**
 	 * The scenario's answer to `block` now (it changes once the fix has run). `blockTarget` is
 	 * the target the block names: a read step run elsewhere ("Run on this machine") is not answered.
+	 * `values` are the run's parameter values (no secrets), which the answer may name.
 	 */
-	play(block: string, blockTarget: string): Playback;
+	play(block: string, blockTarget: string, values: Readonly<Record<string, string>>): Playback;
 }
 
 export interface TargetDriver {

@@ -49,7 +49,9 @@
  * A block's answers are tried from the last to the first: the last whose `after` blocks have all
  * been run with exit 0 in this drill answers (an answer without `after` always matches). So the
  * answers change once the fix has run. A block with no answers is answered plainly that the drill
- * has no output for it. An answer may also say how long it takes: `duration: 3s`.
+ * has no output for it. An answer may also say how long it takes: `duration: 3s`. Its output may
+ * name a parameter of its block as `{{name}}`: the value the trainee gave stands there, so a
+ * restore names the backup they chose (a secret parameter cannot be named).
  *
  * {@link readDrill} reads a file on its own; {@link checkDrills} checks the scenarios against the
  * site (every block named exists, the route follows the tree, the fix changes something), and plays
@@ -61,6 +63,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import type { At } from './mdast.ts';
 import type { RunbookProblem } from './parse.ts';
+import { isSecret } from './params.ts';
 import { BlockIdSchema, type CommandBlock } from './schema.ts';
 import { outcomeFor, type DecisionTreeModel, type TreeStep } from './tree.ts';
 import { isCheck, judge, OutputMatcher, type Outcome, type Verdict } from './verdict.ts';
@@ -139,6 +142,19 @@ export const answerFor: AnswerFor = (scenario, block, succeeded) => {
 	}
 	return undefined;
 };
+
+/** `{{name}}` in an answer's output: a parameter of its block. */
+const ANSWER_PARAM = /\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g;
+
+/** An answer's output with the values the run was given in place of its `{{name}}`s. */
+export function answerOutput(
+	answer: DrillAnswer,
+	values: Readonly<Record<string, string>>,
+): string {
+	return answer.output.replace(ANSWER_PARAM, (whole, name: string) =>
+		Object.hasOwn(values, name) ? values[name]! : whole,
+	);
+}
 
 /**
  * What the drill says of a block it has no answer for, as the run's message: plainly, that nothing
@@ -667,6 +683,23 @@ export function checkDrills(
 				'severity',
 				`SEV-${scenario.severity} is no level of the severity table; its levels are ${site.levels.map((l) => `SEV-${l}`).join(', ')}`,
 			);
+		}
+
+		for (const [id, list] of scenario.answers) {
+			const block = blocks.get(id);
+			if (!block) continue;
+			list.forEach((answer, i) => {
+				for (const [, name] of answer.output.matchAll(ANSWER_PARAM)) {
+					const param = block.params.find((p) => p.name === name);
+					if (!param || isSecret(param)) {
+						const named = block.params.filter((p) => !isSecret(p)).map((p) => `{{${p.name}}}`);
+						problem(
+							`answers ${id} ${i}`,
+							`the output names {{${name}}}, which is ${param ? 'a secret parameter: it is never shown' : `no parameter of ${id}`}; ${named.length > 0 ? `it can name ${named.join(', ')}` : `${id} has none to name`}`,
+						);
+					}
+				}
+			});
 		}
 
 		scenario.route.fix.forEach((id, i) => {

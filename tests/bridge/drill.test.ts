@@ -159,7 +159,9 @@ describe('practice and drill mode', () => {
 			assert.equal(refused.type === 'refused' && refused.code, 'practice', target);
 			assert.match(
 				refused.type === 'refused' ? refused.message : '',
-				new RegExp(`^This is a practice bridge: it runs steps on this machine only, so ${target} cannot be armed`),
+				new RegExp(
+					`^This is a practice bridge: it runs steps on this machine only, so ${target} cannot be armed`,
+				),
 			);
 		}
 		const arms = (await bridge.readAudit()).filter((e) => e.event === 'arm');
@@ -249,8 +251,12 @@ describe('practice and drill mode', () => {
 		assert.equal(detectedAgo, 6 * 60_000);
 		assert.ok(Date.parse(event.at) >= before - 1000);
 
-		const play = async (block: string, extra: Record<string, unknown> = {}) => {
-			const { run, refused } = await client.run(block, {}, extra);
+		const play = async (
+			block: string,
+			extra: Record<string, unknown> = {},
+			params: Record<string, string> = {},
+		) => {
+			const { run, refused } = await client.run(block, params, extra);
 			assert.ok(run, `${block}: ${JSON.stringify(refused)}`);
 			assert.equal(run.simulated, true);
 			return { run, end: await client.ended(run.id), output: () => client.output.get(run.id) };
@@ -270,9 +276,11 @@ describe('practice and drill mode', () => {
 
 		// Gates and confirmations hold as in a real run.
 		assert.equal((await client.run('d.restart')).refused?.code, 'gate-closed');
-		assert.equal((await client.run('d.wipe')).refused?.code, 'confirm-required');
-		const wipe = await play('d.wipe', { confirm: 'wipe' });
-		assert.equal(wipe.output(), 'database wiped\r\n');
+		const table = { table: 'orders' };
+		assert.equal((await client.run('d.wipe', table)).refused?.code, 'confirm-required');
+		// The answer names what the trainee typed.
+		const wipe = await play('d.wipe', { confirm: 'wipe' }, table);
+		assert.equal(wipe.output(), 'database wiped: orders\r\n');
 
 		// Arming a production target is practised too (its name typed), and reaches nothing.
 		assert.equal((await client.run('d.remote')).refused?.code, 'target-not-armed');

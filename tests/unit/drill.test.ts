@@ -10,7 +10,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { answerFor, readDrill, type DrillScenario } from '../../src/runbook/drill.ts';
+import { answerFor, answerOutput, readDrill, type DrillScenario } from '../../src/runbook/drill.ts';
 import { formatProblems, loadRunbooks } from '../../src/runbook/runbooks-fs.ts';
 import type { CommandBlock } from '../../src/runbook/schema.ts';
 import { displayTemplate } from '../../src/runbook/template.ts';
@@ -70,7 +70,7 @@ start
 \`\`\`
 
 \`\`\`bash id=f.wipe risk=destructive confirm=wipe
-wipe
+wipe {{backup:word}} {{key:secret}}
 \`\`\`
 `;
 
@@ -267,6 +267,36 @@ describe('reading a drill', () => {
 	});
 });
 
+describe('an answer naming its block’s parameters', () => {
+	const wiped = (output: string) =>
+		edit(
+			'  f.start:\n    - exit: 0\n',
+			`  f.start:\n    - exit: 0\n  f.wipe:\n    - exit: 0\n      output: ${output}\n`,
+		);
+
+	it('shows the value the trainee gave where the output names it', () => {
+		const { scenario } = readDrill(wiped('"Restoring {{backup}} over {{backup}}; {{other}}"'), {
+			file: 'content/drills/x.yaml',
+			name: 'x',
+		});
+		const answer = answerFor(scenario!, 'f.wipe', new Set())!;
+		assert.equal(
+			answerOutput(answer, { backup: 'orion_0300' }),
+			'Restoring orion_0300 over orion_0300; {{other}}\n',
+		);
+	});
+
+	it('refuses a name that is no parameter of the block, or a secret one, at its line', async () => {
+		assert.deepEqual(await problemsOf(wiped('"Restoring {{backup}}"')), []);
+		assert.deepEqual(await problemsOf(wiped('"Restoring {{backups}}"')), [
+			'content/drills/x.yaml:19:7: the output names {{backups}}, which is no parameter of f.wipe; it can name {{backup}}',
+		]);
+		assert.deepEqual(await problemsOf(wiped('"key {{key}}"')), [
+			'content/drills/x.yaml:19:7: the output names {{key}}, which is a secret parameter: it is never shown; it can name {{backup}}',
+		]);
+	});
+});
+
 describe('answers after a fix', () => {
 	it('database-down: db.ready answers "no response" until db.start has run with exit 0', async () => {
 		const { drills } = await loadRunbooks({ root: process.cwd() });
@@ -303,18 +333,15 @@ describe('answers after a fix', () => {
 		const health = loaded.blocks
 			.map((b) => b.block)
 			.filter((b) => isCheck(b.expect) && /curl -s \S+\/health\b/.test(displayTemplate(b).text));
-		assert.deepEqual(
-			health.map((b) => b.id).sort(),
-			[
-				'api.verify',
-				'caddy.health-internal',
-				'diagnosis.health-external',
-				'diagnosis.health-local',
-				'restart.health',
-				'restore.external',
-				'restore.health',
-			],
-		);
+		assert.deepEqual(health.map((b) => b.id).sort(), [
+			'api.verify',
+			'caddy.health-internal',
+			'diagnosis.health-external',
+			'diagnosis.health-local',
+			'restart.health',
+			'restore.external',
+			'restore.health',
+		]);
 		for (const block of health) {
 			assert.ok(block.expect?.output, `${block.id} expects a healthy status in its output`);
 			for (const [body, outcome] of [
@@ -446,7 +473,10 @@ describe('every drill can be solved by following the site', () => {
 		for (const drill of drills) {
 			for (const { block } of drill.worse) {
 				const answer = answerFor(drill, block, new Set());
-				assert.ok(answer?.output.trim(), `${drill.name}: ${block} prints what the real command would`);
+				assert.ok(
+					answer?.output.trim(),
+					`${drill.name}: ${block} prints what the real command would`,
+				);
 			}
 		}
 	});
@@ -463,7 +493,11 @@ describe('every drill can be solved by following the site', () => {
 		for (const drill of drills) {
 			assert.doesNotMatch(drill.title, causes[drill.name]!, drill.name);
 			assert.ok(drill.explanation, `${drill.name} explains the cause for the debrief`);
-			assert.match(drill.explanation!, causes[drill.name]!, `${drill.name}: the cause is explained`);
+			assert.match(
+				drill.explanation!,
+				causes[drill.name]!,
+				`${drill.name}: the cause is explained`,
+			);
 		}
 	});
 
