@@ -236,22 +236,182 @@ export function commandName(command: string): string {
 	return /^[a-z][a-z0-9_-]*$/.test(sub) ? `${name}-${idWord(sub)}` : name;
 }
 
+/** Programs whose plugins are programs of their own: `kubectl-cnpg`, `git-lfs`, `docker-compose`. */
+const PLUGIN_HOSTS = /^(kubectl|oc|git|docker|helm|podman)-[a-z][\w-]*$/;
+
+/** A path that names a program: relative (`./run.sh`), in a bin folder, or a script. */
+function runnablePath(word: string): boolean {
+	return (
+		/^(\.{1,2}\/|~\/)/.test(word) ||
+		/(^|\/)(s?bin|scripts?|init\.d|libexec)\//.test(word) ||
+		/\.(sh|bash|py|rb|pl)$/.test(word)
+	);
+}
+
+/** The parts of a line between its pipes (`|`, not `||`), quotes and `$(…)` read as bash would. */
+function pipeSegments(line: string): string[] {
+	const segments: string[] = [];
+	let quote: '"' | "'" | undefined;
+	let depth = 0;
+	let start = 0;
+	for (let i = 0; i < line.length; i++) {
+		const char = line[i]!;
+		if (quote === "'") {
+			if (char === "'") quote = undefined;
+		} else if (char === '\\') i++;
+		else if (char === '"') quote = quote === '"' ? undefined : '"';
+		else if (quote) continue;
+		else if (char === "'") quote = "'";
+		else if (char === '(') depth++;
+		else if (char === ')') depth = Math.max(0, depth - 1);
+		else if (char === '|' && depth === 0) {
+			if (line[i + 1] === '|') i++;
+			else {
+				segments.push(line.slice(start, i));
+				start = i + 1;
+			}
+		}
+	}
+	segments.push(line.slice(start));
+	return segments;
+}
+
+/** Whether the text after a pipe starts as a command would: a program, a path, a variable. */
+const startsAsCommand = (segment: string) => /^\s*(?:[a-z_][\w.+-]*|[.~/$"'(])/.test(segment);
+
 /** Whether a line reads as a command (a known program, a path, a variable) rather than output. */
 export function looksLikeCommand(line: string): boolean {
 	const text = line.trim();
 	if (text === '' || text.startsWith('#')) return false;
 	const word = firstWord(text) ?? '';
-	if (KNOWN_COMMANDS.has(word)) return true;
-	if (/^(\.{0,2}\/|~\/)[\w./-]+$/.test(word)) return true;
+	// Columns split by `|` (`info | 1636380469.57 | postgres | record`) are a log, not a pipeline.
+	const segments = pipeSegments(text);
+	const piped = segments.length > 1 && segments.slice(1).every(startsAsCommand);
+	if (KNOWN_COMMANDS.has(word) || PLUGIN_HOSTS.test(word)) return true;
+	if (/^(\.{0,2}\/|~\/)[\w./@%+-]*$/.test(word)) {
+		// A file the text names, not a program: `/var/lib/…/core.14177`, `/dev/rbd0 on /mnt …`.
+		if (/^\/(dev|proc|sys)\//.test(word)) return false;
+		return runnablePath(word) || text !== word;
+	}
 	if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(text)) return true;
 	// An unknown lowercase program given an option or piped on.
-	return /^[a-z][a-z0-9_.-]*$/.test(word) && /(^|\s)(-{1,2}[a-zA-Z]|\||&&)/.test(text);
+	return (
+		/^[a-z][a-z0-9_.-]*$/.test(word) &&
+		(/(^|\s)-{1,2}[a-zA-Z]/.test(text) || /(^|\s)&&/.test(text) || piped)
+	);
+}
+
+/**
+ * What a line that is not a command reads as, if it is output of a recognisable shape: log lines,
+ * timestamps, `key: value` lines, table rows, a file path, an interrupt. Nothing for lines of no
+ * telling shape (prose, a bare word, a shell keyword like `done`).
+ */
+export function outputShape(line: string): string | undefined {
+	const text = line.trim();
+	if (text === '' || text.startsWith('#') || looksLikeCommand(text)) return undefined;
+	if (
+		/^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) ||
+		/^[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}/.test(text) ||
+		/^[IWEF]\d{4} \d{2}:\d{2}:\d{2}/.test(text) ||
+		/^\[\s*\d+\.\d+\]/.test(text) ||
+		/^\d{10}(\.\d+)?\b/.test(text)
+	) {
+		return 'timestamped log lines';
+	}
+	if (
+		/^\|.*\|$/.test(text) ||
+		/^\+[-=+]+$/.test(text) ||
+		/^[A-Z][A-Z-]+(?: {2,}[A-Z][A-Z -]*)+$/.test(text)
+	) {
+		return 'table rows';
+	}
+	if (pipeSegments(text).length > 2) return 'log lines with | columns';
+	if (
+		/^\[?(info|warn|warning|error|err|debug|trace|fatal|notice|crit|critical|panic)\]?\s*[|:\]]/i.test(
+			text,
+		)
+	) {
+		return 'log lines';
+	}
+	if (/^\^[A-Z\\]/.test(text)) return 'an interrupted session (^C)';
+	if (/^(\/[\w.@%+-]+)+\/?$/.test(text)) return 'a file path with no command';
+	if (/^\/(dev|proc|sys)\//.test(text)) return 'a device or file listing';
+	if (/^[A-Za-z][\w .()/-]{0,40}?:(\s+\S|$)/.test(text) && !/^[a-z]+:\/\//.test(text)) {
+		return 'key: value lines';
+	}
+	return undefined;
 }
 
 /** Whether a shell block holds output only: no line of it reads as a command. */
 export function isOutputOnly(code: string): boolean {
 	const lines = code.split('\n').filter((l) => l.trim() !== '');
 	return lines.length > 0 && !lines.some(looksLikeCommand);
+}
+
+/**
+ * Why a block with no command reads as output, for the page and the report: the shapes its
+ * lines have (`log lines with | columns`, `a file path with no command`), in the order they come.
+ */
+export function outputShapes(code: string): string[] {
+	return [
+		...new Set(
+			code
+				.split('\n')
+				.map(outputShape)
+				.filter((s) => s !== undefined),
+		),
+	];
+}
+
+/**
+ * A block of commands whose last lines are their output, shown without a prompt:
+ *
+ * ```shell
+ * curl "https://gitlab.example.com"
+ * curl: (60) SSL certificate problem: unable to get local issuer certificate
+ * ```
+ *
+ * Returns the commands (with the comments between them and the output) and the output, when
+ * every line after the last command reads as output of a recognisable shape (`outputShape`);
+ * lines inside a command's quotes, here-document or `\` continuation are the command's.
+ */
+export function splitTrailingOutput(
+	code: string,
+): { command: string; output: string; shapes: string[] } | undefined {
+	const lines = code.split('\n');
+	/** Whether each line continues the command before it. */
+	const continues: boolean[] = [];
+	let quote: '"' | "'" | undefined;
+	let continued = false;
+	let heredoc: string | undefined;
+	for (const line of lines) {
+		if (heredoc !== undefined) {
+			continues.push(true);
+			if (line.trim() === heredoc) heredoc = undefined;
+			continue;
+		}
+		continues.push(continued || quote !== undefined);
+		quote = openQuote(line, quote);
+		continued = line.trimEnd().endsWith('\\');
+		heredoc = /<<-?\s*['"]?([A-Za-z_]\w*)['"]?/.exec(withoutComments(line))?.[1];
+	}
+	let first = lines.length;
+	for (let i = lines.length - 1; i >= 0; i--) {
+		const text = lines[i]!.trim();
+		if (continues[i]) break;
+		if (text === '' || text.startsWith('#')) continue;
+		if (outputShape(text) === undefined) break;
+		first = i;
+	}
+	// Comments and blank lines just above the output stay with the commands.
+	const command = lines.slice(0, first).join('\n').trimEnd();
+	if (first === lines.length || !command.split('\n').some(looksLikeCommand)) return undefined;
+	const output = lines.slice(first);
+	return {
+		command,
+		output: output.join('\n').trimEnd(),
+		shapes: outputShapes(output.join('\n')),
+	};
 }
 
 /** The command with its comments taken out, for looking at what it does. */

@@ -163,7 +163,82 @@ describe('shell fences', () => {
 		assert.equal(blocks.length, 0);
 		assert.match(mdx, /```bash static\nNAME/);
 		assert.match(mdx, /```yaml\nkey: value\n```/);
-		assert.ok(report.some((n) => n.line === 1 && /output, kept static/.test(n.message)));
+		assert.ok(report.some((n) => n.line === 1 && /read as output \(table rows\)/.test(n.message)));
+	});
+
+	it('keep a fence static whose lines read as output, with the reason, and pipelines typed', () => {
+		const fences = [
+			'info | 1636380469.5728037 | wal-archive | Backup not configured, skip WAL archiving\ninfo | 1636383566.0664876 | postgres | record',
+			'/var/lib/postgresql/data/pgdata/core.14177',
+			'2021-11-08 14:07:39.610 UTC [15] LOG:  ending log output to stderr',
+			'Name:               cluster-example\nNamespace:          default',
+			'| NAME | STATUS |\n|------|--------|\n| api  | up     |',
+			'/dev/rbd0 on /var/lib/kubelet/pods type ext4 (rw,relatime)',
+		];
+		const source = fences.map((code) => `\`\`\`shell\n${code}\n\`\`\`\n`).join('\n');
+		const { blocks, mdx, report } = imported(source);
+		assert.deepEqual(blocks, [], mdx);
+		assert.equal(mdx.match(/```shell static\n/g)?.length, fences.length, mdx);
+		assert.deepEqual(
+			report.map((n) => /read as output \(([^)]*)\)/.exec(n.message)?.[1]),
+			[
+				'log lines with | columns',
+				'a file path with no command',
+				'timestamped log lines',
+				'key: value lines',
+				'table rows',
+				'a device or file listing',
+			],
+		);
+
+		// A bare path in a fence without a language is not read as a command either.
+		const bare = imported('```\n/var/lib/postgresql/data/pgdata/core.14177\n```\n');
+		assert.deepEqual(bare.blocks, []);
+		assert.match(messages(bare).join('\n'), /1: .*reads as output \(a file path with no command\)/);
+
+		// What runs a program stays a command: pipelines, scripts by path, a kubectl plugin.
+		const kept = imported(
+			[
+				'ps aux | grep celery | wc -l',
+				`kubectl logs api | jq -r '[.level, .msg] | join(" | ")'`,
+				'/opt/gitlab/embedded/bin/openssl version',
+				'./scripts/backup.sh',
+				'kubectl-cnpg status <cluster>',
+			]
+				.map((code) => `\`\`\`shell\n${code}\n\`\`\`\n`)
+				.join('\n'),
+		);
+		assert.deepEqual(
+			kept.blocks.map((b) => b.block.template),
+			[
+				'ps aux | grep celery | wc -l',
+				`kubectl logs api | jq -r '[.level, .msg] | join(" | ")'`,
+				'/opt/gitlab/embedded/bin/openssl version',
+				'./scripts/backup.sh',
+				'kubectl-cnpg status {{cluster:word}}',
+			],
+		);
+	});
+
+	it('show the output lines that follow a command unprompted as its expected output', () => {
+		const result = imported(
+			'```shell\ncurl "https://gitlab.example.com"\ncurl: (60) SSL certificate problem: self signed certificate\nMore details here: https://curl.se/docs/sslcerts.html\n```\n\n' +
+				'```bash\ncat <<EOF > /tmp/x.yaml\nname: x\nEOF\n```\n',
+		);
+		assert.deepEqual(
+			result.blocks.map((b) => b.block.template),
+			['curl "https://gitlab.example.com"', 'cat <<EOF > /tmp/x.yaml\nname: x\nEOF'],
+		);
+		assert.match(
+			result.mdx,
+			/```text title="Expected output"\ncurl: \(60\) SSL certificate problem: self signed certificate\nMore details here: https:\/\/curl\.se\/docs\/sslcerts\.html\n```/,
+		);
+		assert.ok(
+			result.report.some(
+				(n) => n.line === 3 && /the last lines read as output \(key: value lines\)/.test(n.message),
+			),
+			messages(result).join('\n'),
+		);
 	});
 
 	it('read a fence without a language as shell only when its lines are commands', () => {
