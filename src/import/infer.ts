@@ -182,19 +182,81 @@ const idWord = (word: string) =>
 		.replace(/^-+|-+$/g, '');
 
 /**
+ * The options that take a value, of programs whose subcommand often follows options
+ * (`kubectl -n rook-ceph get pods`): the value is passed over, not read as the subcommand.
+ * Another option of these programs stands alone; `--flag=value` is always one word.
+ */
+const VALUE_OPTIONS: Record<string, ReadonlySet<string>> = Object.fromEntries(
+	Object.entries({
+		kubectl:
+			'-n --namespace -c --container --context --cluster --user -o --output -l --selector -f --filename --kubeconfig -s --server --as --as-group --token --request-timeout',
+		oc: '-n --namespace -c --container --context --cluster --user -o --output -l --selector -f --filename --kubeconfig -s --server --as --token --request-timeout',
+		helm: '-n --namespace --kube-context --kubeconfig --registry-config --repository-config',
+		docker:
+			'-H --host -c --context --config -l --log-level -f --file -p --project-name --profile -e --env -u --user -w --workdir --env-file --project-directory',
+		'docker-compose':
+			'-f --file -p --project-name --profile --env-file --project-directory --ansi --parallel -e --env -u --user -w --workdir',
+		podman: '-c --connection --url --root --runroot -f --file -p --project-name --profile',
+		'podman-compose': '-f --file -p --project-name --profile --env-file',
+		systemctl:
+			'-u -n --lines -H --host -M --machine -t --type -p --property --state -o --output --since --root -s --signal',
+		journalctl:
+			'-u --unit --user-unit -n --lines --since --until -S -U -p --priority -o --output -t --identifier -D --directory -M --machine -g --grep -F --field',
+		ssh: '-b -B -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w',
+		git: '-C -c --git-dir --work-tree --namespace',
+	}).map(([program, options]) => [program, new Set(options.split(' '))]),
+);
+
+/** Programs that feed the command after the pipe, which names the block instead. */
+const FEEDERS = new Set(['echo', 'printf', 'yes']);
+
+/** The words of a command as bash splits them: quotes, `$(…)` and `${…}` keep their spaces. */
+function shellWords(text: string): string[] {
+	const words: string[] = [];
+	let word = '';
+	let quote: '"' | "'" | undefined;
+	let depth = 0;
+	for (let i = 0; i < text.length; i++) {
+		const char = text[i]!;
+		if (quote === "'") {
+			if (char === "'") quote = undefined;
+		} else if (char === '\\') {
+			word += char + (text[i + 1] ?? '');
+			i++;
+			continue;
+		} else if (char === '"') quote = quote === '"' ? undefined : '"';
+		else if (!quote && char === "'") quote = "'";
+		else if (!quote && (char === '(' || char === '{')) depth++;
+		else if (!quote && (char === ')' || char === '}')) depth = Math.max(0, depth - 1);
+		else if (!quote && depth === 0 && /\s/.test(char)) {
+			if (word) words.push(word);
+			word = '';
+			continue;
+		}
+		word += char;
+	}
+	if (word) words.push(word);
+	return words;
+}
+
+/**
  * The program a command runs, and its subcommand when a plain word follows it, as a block id
  * writes them: `sudo pg_restore -d app x.dump` → `pg-restore`, `kubectl get pods` →
- * `kubectl-get` (also `kubectl -n $NS get pods`), `./scripts/restore.sh latest` →
- * `restore-latest`. Assignments and a `cd` before the command are passed over. `command` when
- * the block names no program (a placeholder, a subshell).
+ * `kubectl-get` (also `kubectl -n rook-ceph get pods` and `kubectl -n $NS get pods`),
+ * `docker compose --profile full ps` → `docker-compose-ps`, `./scripts/restore.sh latest` →
+ * `restore-latest`. Assignments, `export NAME=$(…)`, a `cd` before the command and `echo …|`
+ * feeding it are passed over. `command` when the block names no program (a placeholder, a
+ * subshell).
  */
 export function commandName(command: string): string {
 	const parts = withoutComments(command)
+		.replace(/\\\n/g, ' ')
 		.split(/\n|&&|\|\||;/)
 		.map((part) =>
 			part
 				.trim()
 				// `NAME=$(kubectl get …)` runs what it substitutes; `NAME='<a value>' cmd` runs cmd.
+				.replace(/^(?:export|local|readonly)\s+(?=[A-Za-z_]\w*=["']?\$\()/, '')
 				.replace(/^[A-Za-z_]\w*=["']?\$\(\s*/, '')
 				.replace(/^(?:[A-Za-z_]\w*=(?:'[^']*'|"[^"]*"|<[^>]*>|\S*)\s*)*/, ''),
 		)
@@ -202,7 +264,11 @@ export function commandName(command: string): string {
 	const at = parts.findIndex(
 		(part, n) => !/^(cd|pushd)(\s|$)/.test(part) || n === parts.length - 1,
 	);
-	const words = (parts[at] ?? '').split(/\s+/);
+	let stages = pipeSegments(parts[at] ?? '');
+	while (stages.length > 1 && FEEDERS.has(shellWords(stages[0]!)[0] ?? '')) {
+		stages = stages.slice(1);
+	}
+	const words = shellWords(stages[0]!.trim());
 	let i = 0;
 	for (; i < words.length; i++) {
 		const word = words[i]!;
@@ -216,21 +282,33 @@ export function commandName(command: string): string {
 	}
 	const program = words[i] ?? '';
 	if (/[{}$`(<]/.test(program)) return 'command';
-	const name = idWord(
+	let name = idWord(
 		program
 			.split('/')
 			.pop()!
 			.replace(/\.(sh|bash|py|rb|pl)$/, ''),
 	);
 	if (name === '') return 'command';
-	// Past options given a placeholder (`-n $NAMESPACE`, `--context=<ctx>`), which runbooks put
-	// before the subcommand; another option ends the search, as its value cannot be told apart.
-	let next = i + 1;
-	for (;;) {
-		const word = words[next] ?? '';
-		if (/^--?[\w-]+=/.test(word)) next++;
-		else if (/^--?[\w-]+$/.test(word) && /[$<{]/.test(words[next + 1] ?? '')) next += 2;
-		else break;
+	/** The index of the first word past the options (and their values) starting at `from`. */
+	const pastOptions = (from: number): number => {
+		const values = VALUE_OPTIONS[name];
+		let next = from;
+		for (;;) {
+			const word = words[next] ?? '';
+			if (word === '--' || !word.startsWith('-')) return next;
+			if (/^--?[\w-]+=/.test(word)) next++;
+			else if (values?.has(word)) next += 2;
+			// An option given a placeholder (`-n $NAMESPACE`, `--context <ctx>`), in any program.
+			else if (/^--?[\w-]+$/.test(word) && /[$<{]/.test(words[next + 1] ?? '')) next += 2;
+			else if (values) next++;
+			// Another option of a program not known here ends the search: its value cannot be told.
+			else return next;
+		}
+	};
+	let next = pastOptions(i + 1);
+	if ((name === 'docker' || name === 'podman') && words[next] === 'compose') {
+		name = `${name}-compose`;
+		next = pastOptions(next + 1);
 	}
 	const sub = words[next] ?? '';
 	return /^[a-z][a-z0-9_-]*$/.test(sub) ? `${name}-${idWord(sub)}` : name;

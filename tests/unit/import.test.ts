@@ -441,13 +441,59 @@ describe('review marks and the report', () => {
 				'pg-restore',
 				'kubectl-get',
 				'restore-latest',
-				'docker-compose',
+				'docker-compose-up',
 				'command',
 				'kubectl-get',
 				'kubectl-logs',
 				'oc-debug',
-				'kubectl',
+				'kubectl-debug',
 			],
 		);
+	});
+
+	it('passes over the values of options, so a block is named by its verb', () => {
+		assert.deepEqual(
+			[
+				'kubectl -n rook-ceph get pods',
+				'kubectl --namespace rook-ceph -o wide --context prod get pods',
+				'oc -n openshift-etcd -c etcdctl rsh etcd-0',
+				'kubectl -n rook-ceph \\\n  exec -it deploy/rook-ceph-tools -- ceph status',
+				'docker compose --profile full -f prod.yml ps',
+				'docker-compose -p orion up -d',
+				'systemctl -n 50 status caddy',
+				'sudo journalctl -u caddy --since "1 hour ago" -n 100',
+				'git -C /srv/orion log --oneline -5',
+				'export NAMESPACE="$(kubectl get kubevirt -A -o name)"',
+				'echo | openssl s_client -connect example.com:443',
+			].map(commandName),
+			[
+				'kubectl-get',
+				'kubectl-get',
+				'oc-rsh',
+				'kubectl-exec',
+				'docker-compose-ps',
+				'docker-compose-up',
+				'systemctl-status',
+				'journalctl',
+				'git-log',
+				'kubectl-get',
+				'openssl-s-client',
+			],
+		);
+	});
+
+	it('keeps the ids of kubectl -n X blocks when a block is added above them', () => {
+		const section = (blocks: string[]) =>
+			imported(
+				'## Pods\n\n' + blocks.map((b) => `\`\`\`bash\n${b}\n\`\`\`\n`).join('\n'),
+			).blocks.map((b) => b.block.id);
+		const get = 'kubectl -n rook-ceph get pods';
+		const logs = 'kubectl -n rook-ceph logs -l app=rook-ceph-operator';
+		assert.deepEqual(section([get, logs]), ['page.pods.kubectl-get', 'page.pods.kubectl-logs']);
+		assert.deepEqual(section(['kubectl -n rook-ceph describe pod x', get, logs]), [
+			'page.pods.kubectl-describe',
+			'page.pods.kubectl-get',
+			'page.pods.kubectl-logs',
+		]);
 	});
 });
