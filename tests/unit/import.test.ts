@@ -369,6 +369,15 @@ describe('review marks and the report', () => {
 		assert.match(messages(result).join('\n'), /1: frontmatter tags left out/);
 	});
 
+	it('points links to a heading’s own anchor at the anchor the heading gets', () => {
+		const result = imported(
+			'See the [exporter](#exporter) and [usage](#usage).\n\n## Usage\n\n### Document exporter {#exporter}\n\nText.\n',
+		);
+		assert.match(result.mdx, /\[exporter\]\(#document-exporter\) and \[usage\]\(#usage\)/);
+		assert.match(result.mdx, /^### Document exporter$/m);
+		assert.match(messages(result).join('\n'), /1: link #exporter rewritten to #document-exporter/);
+	});
+
 	it('gives every block an id from the page, its section and its program', () => {
 		const { blocks, report } = imported(
 			'## Check\n\n```bash\ndf -h\n```\n\n```bash\npg_restore -d app x.dump\n```\n\n' +
