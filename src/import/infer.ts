@@ -366,6 +366,8 @@ export function looksLikeCommand(line: string): boolean {
 	const segments = pipeSegments(text);
 	const piped = segments.length > 1 && segments.slice(1).every(startsAsCommand);
 	if (KNOWN_COMMANDS.has(word) || PLUGIN_HOSTS.test(word)) return true;
+	// What runs under sudo is a program, known here or not.
+	if (/^sudo\s+[\w./~-]/.test(text)) return true;
 	if (/^(\.{0,2}\/|~\/)[\w./@%+-]*$/.test(word)) {
 		// A file the text names, not a program: `/var/lib/…/core.14177`, `/dev/rbd0 on /mnt …`.
 		if (/^\/(dev|proc|sys)\//.test(word)) return false;
@@ -521,6 +523,30 @@ export interface RiskGuess {
 }
 
 /**
+ * The programs a command runs: the first word of each of its commands (past `sudo`, `env` and
+ * assignments), and what follows a `--` (`kubectl exec pod -- pg_restore …`).
+ */
+function programWords(command: string): string[] {
+	const programs: string[] = [];
+	for (const part of withoutComments(command).split(/\n|&&|\|\||[;|`]|\$\(/)) {
+		const words = shellWords(part.trim());
+		let i = 0;
+		while (
+			i < words.length &&
+			(/^[A-Za-z_]\w*=/.test(words[i]!) ||
+				['sudo', 'time', 'nohup', 'exec', 'env'].includes(words[i]!) ||
+				(words[i]!.startsWith('-') && i > 0 && words[i - 1] === 'sudo'))
+		) {
+			i++;
+		}
+		if (words[i]) programs.push(words[i]!);
+		const dashes = words.indexOf('--');
+		if (dashes >= 0 && words[dashes + 1]) programs.push(words[dashes + 1]!);
+	}
+	return programs;
+}
+
+/**
  * Guesses a command's risk from its words (comments left out): the highest risk any word has.
  * Guessing high is the safe mistake, and the page marks every guess for review.
  */
@@ -529,10 +555,12 @@ export function inferRisk(command: string): RiskGuess {
 		.split(/[\s;|&()<>`"'=,{}\\]+/)
 		.map((w) => w.toLowerCase())
 		.filter(Boolean);
-	// A script says what it does in its name: `scripts/restore.sh`, `force-delete.py`.
+	// A script or a program says what it does in its name: `scripts/restore.sh`,
+	// `force-delete.py`, `pg_restore`, `set-ceph-debug-level`.
+	const programs = new Set(programWords(command).map((w) => w.toLowerCase()));
 	const words = tokens.flatMap((w) =>
-		/\.(sh|bash|py|rb|pl)$/.test(w)
-			? [w, ...(w.split('/').pop() ?? '').replace(/\.\w+$/, '').split(/[-_.]/)]
+		/\.(sh|bash|py|rb|pl)$/.test(w) || programs.has(w)
+			? [w, ...(w.split('/').pop() ?? '').replace(/\.(sh|bash|py|rb|pl)$/, '').split(/[-_.]/)]
 			: [w],
 	);
 	const destructive = words.find((w) => DESTRUCTIVE.has(w));

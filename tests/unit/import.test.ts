@@ -274,6 +274,19 @@ describe('risk', () => {
 		assert.equal(riskOf('# kill it, then restart\nps aux | grep api').risk, 'read');
 		assert.equal(riskOf('curl -s localhost:8080/health 2>/dev/null').risk, 'read');
 	});
+	it('reads what a program does from its name, also after --', () => {
+		const restore = riskOf(
+			'kubectl exec -i new-cluster-1 -c postgres -- pg_restore --no-owner -d app < app.dump',
+		);
+		assert.deepEqual([restore.risk, restore.confirm], ['destructive', 'restore']);
+		assert.equal(
+			riskOf('kubectl -n rook-ceph exec deploy/rook-ceph-tools -- set-ceph-debug-level 1').risk,
+			'change',
+		);
+		assert.equal(riskOf('sudo update-ca-certificates').risk, 'change');
+		// Only a program's name: the names of the things it reads say nothing.
+		assert.equal(riskOf('pg_isready -h db && kubectl get pod restore-checker-1').risk, 'read');
+	});
 	it('makes an ssh login and an editor interactive', () => {
 		assert.deepEqual(
 			[riskOf('ssh deploy@10.0.0.1').risk, riskOf('ssh deploy@10.0.0.1').interactive],
