@@ -37,7 +37,9 @@ import {
 	inferRisk,
 	isOutputOnly,
 	looksLikeCommand,
+	outputShapes,
 	splitPrompts,
+	splitTrailingOutput,
 	takesTerminal,
 	typeForName,
 	withoutComments,
@@ -57,6 +59,13 @@ const CONSOLE_LANGS = new Set([
 ]);
 /** Other names for a shell script. */
 const SCRIPT_LANGS = new Set(['shellscript', 'ksh', 'bash-script', 'posix']);
+
+/** Shapes of output that look most like commands: a path, a pipeline. */
+const NEAR_COMMANDS = new Set([
+	'a file path with no command',
+	'a device or file listing',
+	'log lines with | columns',
+]);
 
 /** A fence as the importer reads it. */
 export interface Fence {
@@ -163,7 +172,15 @@ export function convertFence(fence: Fence, context: FenceContext): ConvertedFenc
 			.filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
 		const prompts = splitPrompts(fence.value, false);
 		if (!prompts && (lines.length === 0 || !lines.every(looksLikeCommand))) {
-			return { fences: [plain(fence.value)], notConverted };
+			// Said only of the shapes a reader might take for a command: config and prose are left be.
+			const shapes = outputShapes(fence.value).filter((shape) => NEAR_COMMANDS.has(shape));
+			const why =
+				shapes.length > 0
+					? [
+							`the fence names no language and reads as output (${shapes.join(', ')}): kept as it was`,
+						]
+					: [];
+			return { fences: [plain(fence.value, why)], notConverted };
 		}
 		noLanguage = true;
 	}
@@ -207,9 +224,17 @@ export function convertFence(fence: Fence, context: FenceContext): ConvertedFenc
 		return { fences, notConverted };
 	}
 	if (isOutputOnly(fence.value)) {
-		const why = consoleLang
-			? `a ${rawLang} block without prompts reads as output: kept static`
-			: 'no line reads as a command: output, kept static';
+		const shapes = outputShapes(fence.value);
+		const onlyComments = fence.value
+			.split('\n')
+			.every((l) => l.trim() === '' || l.trim().startsWith('#'));
+		const why = onlyComments
+			? 'only comments, no command: kept static'
+			: shapes.length > 0
+				? `its lines read as output (${shapes.join(', ')}), not commands: kept static`
+				: consoleLang
+					? `a ${rawLang} block without prompts reads as output: kept static`
+					: 'no line reads as a command: output, kept static';
 		return {
 			fences: [
 				{
@@ -225,6 +250,31 @@ export function convertFence(fence: Fence, context: FenceContext): ConvertedFenc
 	const unprompted = consoleLang
 		? [`a ${rawLang} block without prompts whose lines read as commands`]
 		: [];
+	const trailing = splitTrailingOutput(fence.value);
+	if (trailing) {
+		return {
+			fences: [
+				commandBlock(
+					trailing.command,
+					outLang,
+					kept.meta,
+					kept.title,
+					[...languageNote, ...unprompted],
+					context,
+				),
+				{
+					lang: 'text',
+					meta: 'title="Expected output"',
+					value: trailing.output,
+					notes: [
+						`the last lines read as output (${trailing.shapes.join(', ')}): this command’s expected output, shown, not run`,
+					],
+					line: fence.value.split('\n').length - trailing.output.split('\n').length,
+				},
+			],
+			notConverted,
+		};
+	}
 	return {
 		fences: [
 			commandBlock(

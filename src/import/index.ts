@@ -112,6 +112,8 @@ const LEFTOVERS: Array<[RegExp, string]> = [
 		'MkDocs admonition or tab syntax that could not be read (import as mkdocs, or check its indentation): kept as text',
 	],
 ];
+/** Attributes at the end of a heading: `{#id}`, `{ #id .class data-x="y" }`. */
+const HEADING_ATTRIBUTES = /\s*\{\s*([#.:][^}]*)\}\s*$/;
 const VOID_HTML = /^<(br|hr|wbr)\s*\/?>$/i;
 
 type Parent = Extract<Nodes, { children: unknown }>;
@@ -188,6 +190,24 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 		perId.set(base, n);
 		return { id: n === 1 ? base : `${base}-${n}`, suffixed: n > 1 };
 	};
+
+	// A heading's own anchor (`## Document exporter {#exporter}`) is left out, as Starlight makes
+	// the anchor from the text: links to it on this page follow to the anchor the heading gets.
+	const anchors = new Map<string, string>();
+	{
+		const slugs = new GithubSlugger();
+		const visit = (node: Nodes) => {
+			if (node.type === 'heading') {
+				const text = plainText(node, { html: false });
+				const attrs = HEADING_ATTRIBUTES.exec(text);
+				const slug = slugs.slug(attrs ? text.slice(0, attrs.index) : text);
+				const own = attrs && /(?:^|\s)#([^\s}]+)/.exec(attrs[1]!)?.[1];
+				if (own && own !== slug) anchors.set(own, slug);
+			}
+			if ('children' in node) for (const child of node.children as Nodes[]) visit(child);
+		};
+		visit(tree);
+	}
 
 	const containerNode = (container: Container, children: RootContent[]): RootContent => {
 		const attribute = (name: string, value: string | null) => ({
@@ -337,7 +357,7 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 			case 'heading': {
 				const last = node.children[node.children.length - 1];
 				if (last?.type === 'text') {
-					const attrs = /\s*\{\s*[#.:][^}]*\}\s*$/.exec(last.value);
+					const attrs = HEADING_ATTRIBUTES.exec(last.value);
 					if (attrs) {
 						last.value = last.value.slice(0, attrs.index);
 						note(
@@ -404,6 +424,15 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 				return [node];
 			}
 			case 'link': {
+				const anchor = node.url.startsWith('#') ? anchors.get(node.url.slice(1)) : undefined;
+				if (anchor !== undefined) {
+					note(
+						lineOf(node),
+						'inferred',
+						`link ${node.url} rewritten to #${anchor}, the anchor its heading gets without its {${node.url}}`,
+					);
+					node.url = `#${anchor}`;
+				}
 				const rewritten = pageLink(node.url);
 				if (rewritten !== undefined) {
 					note(

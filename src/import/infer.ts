@@ -182,19 +182,81 @@ const idWord = (word: string) =>
 		.replace(/^-+|-+$/g, '');
 
 /**
+ * The options that take a value, of programs whose subcommand often follows options
+ * (`kubectl -n rook-ceph get pods`): the value is passed over, not read as the subcommand.
+ * Another option of these programs stands alone; `--flag=value` is always one word.
+ */
+const VALUE_OPTIONS: Record<string, ReadonlySet<string>> = Object.fromEntries(
+	Object.entries({
+		kubectl:
+			'-n --namespace -c --container --context --cluster --user -o --output -l --selector -f --filename --kubeconfig -s --server --as --as-group --token --request-timeout',
+		oc: '-n --namespace -c --container --context --cluster --user -o --output -l --selector -f --filename --kubeconfig -s --server --as --token --request-timeout',
+		helm: '-n --namespace --kube-context --kubeconfig --registry-config --repository-config',
+		docker:
+			'-H --host -c --context --config -l --log-level -f --file -p --project-name --profile -e --env -u --user -w --workdir --env-file --project-directory',
+		'docker-compose':
+			'-f --file -p --project-name --profile --env-file --project-directory --ansi --parallel -e --env -u --user -w --workdir',
+		podman: '-c --connection --url --root --runroot -f --file -p --project-name --profile',
+		'podman-compose': '-f --file -p --project-name --profile --env-file',
+		systemctl:
+			'-u -n --lines -H --host -M --machine -t --type -p --property --state -o --output --since --root -s --signal',
+		journalctl:
+			'-u --unit --user-unit -n --lines --since --until -S -U -p --priority -o --output -t --identifier -D --directory -M --machine -g --grep -F --field',
+		ssh: '-b -B -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w',
+		git: '-C -c --git-dir --work-tree --namespace',
+	}).map(([program, options]) => [program, new Set(options.split(' '))]),
+);
+
+/** Programs that feed the command after the pipe, which names the block instead. */
+const FEEDERS = new Set(['echo', 'printf', 'yes']);
+
+/** The words of a command as bash splits them: quotes, `$(…)` and `${…}` keep their spaces. */
+function shellWords(text: string): string[] {
+	const words: string[] = [];
+	let word = '';
+	let quote: '"' | "'" | undefined;
+	let depth = 0;
+	for (let i = 0; i < text.length; i++) {
+		const char = text[i]!;
+		if (quote === "'") {
+			if (char === "'") quote = undefined;
+		} else if (char === '\\') {
+			word += char + (text[i + 1] ?? '');
+			i++;
+			continue;
+		} else if (char === '"') quote = quote === '"' ? undefined : '"';
+		else if (!quote && char === "'") quote = "'";
+		else if (!quote && (char === '(' || char === '{')) depth++;
+		else if (!quote && (char === ')' || char === '}')) depth = Math.max(0, depth - 1);
+		else if (!quote && depth === 0 && /\s/.test(char)) {
+			if (word) words.push(word);
+			word = '';
+			continue;
+		}
+		word += char;
+	}
+	if (word) words.push(word);
+	return words;
+}
+
+/**
  * The program a command runs, and its subcommand when a plain word follows it, as a block id
  * writes them: `sudo pg_restore -d app x.dump` → `pg-restore`, `kubectl get pods` →
- * `kubectl-get` (also `kubectl -n $NS get pods`), `./scripts/restore.sh latest` →
- * `restore-latest`. Assignments and a `cd` before the command are passed over. `command` when
- * the block names no program (a placeholder, a subshell).
+ * `kubectl-get` (also `kubectl -n rook-ceph get pods` and `kubectl -n $NS get pods`),
+ * `docker compose --profile full ps` → `docker-compose-ps`, `./scripts/restore.sh latest` →
+ * `restore-latest`. Assignments, `export NAME=$(…)`, a `cd` before the command and `echo …|`
+ * feeding it are passed over. `command` when the block names no program (a placeholder, a
+ * subshell).
  */
 export function commandName(command: string): string {
 	const parts = withoutComments(command)
+		.replace(/\\\n/g, ' ')
 		.split(/\n|&&|\|\||;/)
 		.map((part) =>
 			part
 				.trim()
 				// `NAME=$(kubectl get …)` runs what it substitutes; `NAME='<a value>' cmd` runs cmd.
+				.replace(/^(?:export|local|readonly)\s+(?=[A-Za-z_]\w*=["']?\$\()/, '')
 				.replace(/^[A-Za-z_]\w*=["']?\$\(\s*/, '')
 				.replace(/^(?:[A-Za-z_]\w*=(?:'[^']*'|"[^"]*"|<[^>]*>|\S*)\s*)*/, ''),
 		)
@@ -202,7 +264,11 @@ export function commandName(command: string): string {
 	const at = parts.findIndex(
 		(part, n) => !/^(cd|pushd)(\s|$)/.test(part) || n === parts.length - 1,
 	);
-	const words = (parts[at] ?? '').split(/\s+/);
+	let stages = pipeSegments(parts[at] ?? '');
+	while (stages.length > 1 && FEEDERS.has(shellWords(stages[0]!)[0] ?? '')) {
+		stages = stages.slice(1);
+	}
+	const words = shellWords(stages[0]!.trim());
 	let i = 0;
 	for (; i < words.length; i++) {
 		const word = words[i]!;
@@ -216,42 +282,216 @@ export function commandName(command: string): string {
 	}
 	const program = words[i] ?? '';
 	if (/[{}$`(<]/.test(program)) return 'command';
-	const name = idWord(
+	let name = idWord(
 		program
 			.split('/')
 			.pop()!
 			.replace(/\.(sh|bash|py|rb|pl)$/, ''),
 	);
 	if (name === '') return 'command';
-	// Past options given a placeholder (`-n $NAMESPACE`, `--context=<ctx>`), which runbooks put
-	// before the subcommand; another option ends the search, as its value cannot be told apart.
-	let next = i + 1;
-	for (;;) {
-		const word = words[next] ?? '';
-		if (/^--?[\w-]+=/.test(word)) next++;
-		else if (/^--?[\w-]+$/.test(word) && /[$<{]/.test(words[next + 1] ?? '')) next += 2;
-		else break;
+	/** The index of the first word past the options (and their values) starting at `from`. */
+	const pastOptions = (from: number): number => {
+		const values = VALUE_OPTIONS[name];
+		let next = from;
+		for (;;) {
+			const word = words[next] ?? '';
+			if (word === '--' || !word.startsWith('-')) return next;
+			if (/^--?[\w-]+=/.test(word)) next++;
+			else if (values?.has(word)) next += 2;
+			// An option given a placeholder (`-n $NAMESPACE`, `--context <ctx>`), in any program.
+			else if (/^--?[\w-]+$/.test(word) && /[$<{]/.test(words[next + 1] ?? '')) next += 2;
+			else if (values) next++;
+			// Another option of a program not known here ends the search: its value cannot be told.
+			else return next;
+		}
+	};
+	let next = pastOptions(i + 1);
+	if ((name === 'docker' || name === 'podman') && words[next] === 'compose') {
+		name = `${name}-compose`;
+		next = pastOptions(next + 1);
 	}
 	const sub = words[next] ?? '';
 	return /^[a-z][a-z0-9_-]*$/.test(sub) ? `${name}-${idWord(sub)}` : name;
 }
+
+/** Programs whose plugins are programs of their own: `kubectl-cnpg`, `git-lfs`, `docker-compose`. */
+const PLUGIN_HOSTS = /^(kubectl|oc|git|docker|helm|podman)-[a-z][\w-]*$/;
+
+/** A path that names a program: relative (`./run.sh`), in a bin folder, or a script. */
+function runnablePath(word: string): boolean {
+	return (
+		/^(\.{1,2}\/|~\/)/.test(word) ||
+		/(^|\/)(s?bin|scripts?|init\.d|libexec)\//.test(word) ||
+		/\.(sh|bash|py|rb|pl)$/.test(word)
+	);
+}
+
+/** The parts of a line between its pipes (`|`, not `||`), quotes and `$(…)` read as bash would. */
+function pipeSegments(line: string): string[] {
+	const segments: string[] = [];
+	let quote: '"' | "'" | undefined;
+	let depth = 0;
+	let start = 0;
+	for (let i = 0; i < line.length; i++) {
+		const char = line[i]!;
+		if (quote === "'") {
+			if (char === "'") quote = undefined;
+		} else if (char === '\\') i++;
+		else if (char === '"') quote = quote === '"' ? undefined : '"';
+		else if (quote) continue;
+		else if (char === "'") quote = "'";
+		else if (char === '(') depth++;
+		else if (char === ')') depth = Math.max(0, depth - 1);
+		else if (char === '|' && depth === 0) {
+			if (line[i + 1] === '|') i++;
+			else {
+				segments.push(line.slice(start, i));
+				start = i + 1;
+			}
+		}
+	}
+	segments.push(line.slice(start));
+	return segments;
+}
+
+/** Whether the text after a pipe starts as a command would: a program, a path, a variable. */
+const startsAsCommand = (segment: string) => /^\s*(?:[a-z_][\w.+-]*|[.~/$"'(])/.test(segment);
 
 /** Whether a line reads as a command (a known program, a path, a variable) rather than output. */
 export function looksLikeCommand(line: string): boolean {
 	const text = line.trim();
 	if (text === '' || text.startsWith('#')) return false;
 	const word = firstWord(text) ?? '';
-	if (KNOWN_COMMANDS.has(word)) return true;
-	if (/^(\.{0,2}\/|~\/)[\w./-]+$/.test(word)) return true;
+	// Columns split by `|` (`info | 1636380469.57 | postgres | record`) are a log, not a pipeline.
+	const segments = pipeSegments(text);
+	const piped = segments.length > 1 && segments.slice(1).every(startsAsCommand);
+	if (KNOWN_COMMANDS.has(word) || PLUGIN_HOSTS.test(word)) return true;
+	// What runs under sudo is a program, known here or not.
+	if (/^sudo\s+[\w./~-]/.test(text)) return true;
+	if (/^(\.{0,2}\/|~\/)[\w./@%+-]*$/.test(word)) {
+		// A file the text names, not a program: `/var/lib/…/core.14177`, `/dev/rbd0 on /mnt …`.
+		if (/^\/(dev|proc|sys)\//.test(word)) return false;
+		return runnablePath(word) || text !== word;
+	}
 	if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(text)) return true;
 	// An unknown lowercase program given an option or piped on.
-	return /^[a-z][a-z0-9_.-]*$/.test(word) && /(^|\s)(-{1,2}[a-zA-Z]|\||&&)/.test(text);
+	return (
+		/^[a-z][a-z0-9_.-]*$/.test(word) &&
+		(/(^|\s)-{1,2}[a-zA-Z]/.test(text) || /(^|\s)&&/.test(text) || piped)
+	);
+}
+
+/**
+ * What a line that is not a command reads as, if it is output of a recognisable shape: log lines,
+ * timestamps, `key: value` lines, table rows, a file path, an interrupt. Nothing for lines of no
+ * telling shape (prose, a bare word, a shell keyword like `done`).
+ */
+export function outputShape(line: string): string | undefined {
+	const text = line.trim();
+	if (text === '' || text.startsWith('#') || looksLikeCommand(text)) return undefined;
+	if (
+		/^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text) ||
+		/^[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}/.test(text) ||
+		/^[IWEF]\d{4} \d{2}:\d{2}:\d{2}/.test(text) ||
+		/^\[\s*\d+\.\d+\]/.test(text) ||
+		/^\d{10}(\.\d+)?\b/.test(text)
+	) {
+		return 'timestamped log lines';
+	}
+	if (
+		/^\|.*\|$/.test(text) ||
+		/^\+[-=+]+$/.test(text) ||
+		/^[A-Z][A-Z-]+(?: {2,}[A-Z][A-Z -]*)+$/.test(text)
+	) {
+		return 'table rows';
+	}
+	if (pipeSegments(text).length > 2) return 'log lines with | columns';
+	if (
+		/^\[?(info|warn|warning|error|err|debug|trace|fatal|notice|crit|critical|panic)\]?\s*[|:\]]/i.test(
+			text,
+		)
+	) {
+		return 'log lines';
+	}
+	if (/^\^[A-Z\\]/.test(text)) return 'an interrupted session (^C)';
+	if (/^(\/[\w.@%+-]+)+\/?$/.test(text)) return 'a file path with no command';
+	if (/^\/(dev|proc|sys)\//.test(text)) return 'a device or file listing';
+	if (/^[A-Za-z][\w .()/-]{0,40}?:(\s+\S|$)/.test(text) && !/^[a-z]+:\/\//.test(text)) {
+		return 'key: value lines';
+	}
+	return undefined;
 }
 
 /** Whether a shell block holds output only: no line of it reads as a command. */
 export function isOutputOnly(code: string): boolean {
 	const lines = code.split('\n').filter((l) => l.trim() !== '');
 	return lines.length > 0 && !lines.some(looksLikeCommand);
+}
+
+/**
+ * Why a block with no command reads as output, for the page and the report: the shapes its
+ * lines have (`log lines with | columns`, `a file path with no command`), in the order they come.
+ */
+export function outputShapes(code: string): string[] {
+	return [
+		...new Set(
+			code
+				.split('\n')
+				.map(outputShape)
+				.filter((s) => s !== undefined),
+		),
+	];
+}
+
+/**
+ * A block of commands whose last lines are their output, shown without a prompt:
+ *
+ * ```shell
+ * curl "https://gitlab.example.com"
+ * curl: (60) SSL certificate problem: unable to get local issuer certificate
+ * ```
+ *
+ * Returns the commands (with the comments between them and the output) and the output, when
+ * every line after the last command reads as output of a recognisable shape (`outputShape`);
+ * lines inside a command's quotes, here-document or `\` continuation are the command's.
+ */
+export function splitTrailingOutput(
+	code: string,
+): { command: string; output: string; shapes: string[] } | undefined {
+	const lines = code.split('\n');
+	/** Whether each line continues the command before it. */
+	const continues: boolean[] = [];
+	let quote: '"' | "'" | undefined;
+	let continued = false;
+	let heredoc: string | undefined;
+	for (const line of lines) {
+		if (heredoc !== undefined) {
+			continues.push(true);
+			if (line.trim() === heredoc) heredoc = undefined;
+			continue;
+		}
+		continues.push(continued || quote !== undefined);
+		quote = openQuote(line, quote);
+		continued = line.trimEnd().endsWith('\\');
+		heredoc = /<<-?\s*['"]?([A-Za-z_]\w*)['"]?/.exec(withoutComments(line))?.[1];
+	}
+	let first = lines.length;
+	for (let i = lines.length - 1; i >= 0; i--) {
+		const text = lines[i]!.trim();
+		if (continues[i]) break;
+		if (text === '' || text.startsWith('#')) continue;
+		if (outputShape(text) === undefined) break;
+		first = i;
+	}
+	// Comments and blank lines just above the output stay with the commands.
+	const command = lines.slice(0, first).join('\n').trimEnd();
+	if (first === lines.length || !command.split('\n').some(looksLikeCommand)) return undefined;
+	const output = lines.slice(first);
+	return {
+		command,
+		output: output.join('\n').trimEnd(),
+		shapes: outputShapes(output.join('\n')),
+	};
 }
 
 /** The command with its comments taken out, for looking at what it does. */
@@ -283,6 +523,30 @@ export interface RiskGuess {
 }
 
 /**
+ * The programs a command runs: the first word of each of its commands (past `sudo`, `env` and
+ * assignments), and what follows a `--` (`kubectl exec pod -- pg_restore …`).
+ */
+function programWords(command: string): string[] {
+	const programs: string[] = [];
+	for (const part of withoutComments(command).split(/\n|&&|\|\||[;|`]|\$\(/)) {
+		const words = shellWords(part.trim());
+		let i = 0;
+		while (
+			i < words.length &&
+			(/^[A-Za-z_]\w*=/.test(words[i]!) ||
+				['sudo', 'time', 'nohup', 'exec', 'env'].includes(words[i]!) ||
+				(words[i]!.startsWith('-') && i > 0 && words[i - 1] === 'sudo'))
+		) {
+			i++;
+		}
+		if (words[i]) programs.push(words[i]!);
+		const dashes = words.indexOf('--');
+		if (dashes >= 0 && words[dashes + 1]) programs.push(words[dashes + 1]!);
+	}
+	return programs;
+}
+
+/**
  * Guesses a command's risk from its words (comments left out): the highest risk any word has.
  * Guessing high is the safe mistake, and the page marks every guess for review.
  */
@@ -291,10 +555,12 @@ export function inferRisk(command: string): RiskGuess {
 		.split(/[\s;|&()<>`"'=,{}\\]+/)
 		.map((w) => w.toLowerCase())
 		.filter(Boolean);
-	// A script says what it does in its name: `scripts/restore.sh`, `force-delete.py`.
+	// A script or a program says what it does in its name: `scripts/restore.sh`,
+	// `force-delete.py`, `pg_restore`, `set-ceph-debug-level`.
+	const programs = new Set(programWords(command).map((w) => w.toLowerCase()));
 	const words = tokens.flatMap((w) =>
-		/\.(sh|bash|py|rb|pl)$/.test(w)
-			? [w, ...(w.split('/').pop() ?? '').replace(/\.\w+$/, '').split(/[-_.]/)]
+		/\.(sh|bash|py|rb|pl)$/.test(w) || programs.has(w)
+			? [w, ...(w.split('/').pop() ?? '').replace(/\.(sh|bash|py|rb|pl)$/, '').split(/[-_.]/)]
 			: [w],
 	);
 	const destructive = words.find((w) => DESTRUCTIVE.has(w));

@@ -163,7 +163,82 @@ describe('shell fences', () => {
 		assert.equal(blocks.length, 0);
 		assert.match(mdx, /```bash static\nNAME/);
 		assert.match(mdx, /```yaml\nkey: value\n```/);
-		assert.ok(report.some((n) => n.line === 1 && /output, kept static/.test(n.message)));
+		assert.ok(report.some((n) => n.line === 1 && /read as output \(table rows\)/.test(n.message)));
+	});
+
+	it('keep a fence static whose lines read as output, with the reason, and pipelines typed', () => {
+		const fences = [
+			'info | 1636380469.5728037 | wal-archive | Backup not configured, skip WAL archiving\ninfo | 1636383566.0664876 | postgres | record',
+			'/var/lib/postgresql/data/pgdata/core.14177',
+			'2021-11-08 14:07:39.610 UTC [15] LOG:  ending log output to stderr',
+			'Name:               cluster-example\nNamespace:          default',
+			'| NAME | STATUS |\n|------|--------|\n| api  | up     |',
+			'/dev/rbd0 on /var/lib/kubelet/pods type ext4 (rw,relatime)',
+		];
+		const source = fences.map((code) => `\`\`\`shell\n${code}\n\`\`\`\n`).join('\n');
+		const { blocks, mdx, report } = imported(source);
+		assert.deepEqual(blocks, [], mdx);
+		assert.equal(mdx.match(/```shell static\n/g)?.length, fences.length, mdx);
+		assert.deepEqual(
+			report.map((n) => /read as output \(([^)]*)\)/.exec(n.message)?.[1]),
+			[
+				'log lines with | columns',
+				'a file path with no command',
+				'timestamped log lines',
+				'key: value lines',
+				'table rows',
+				'a device or file listing',
+			],
+		);
+
+		// A bare path in a fence without a language is not read as a command either.
+		const bare = imported('```\n/var/lib/postgresql/data/pgdata/core.14177\n```\n');
+		assert.deepEqual(bare.blocks, []);
+		assert.match(messages(bare).join('\n'), /1: .*reads as output \(a file path with no command\)/);
+
+		// What runs a program stays a command: pipelines, scripts by path, a kubectl plugin.
+		const kept = imported(
+			[
+				'ps aux | grep celery | wc -l',
+				`kubectl logs api | jq -r '[.level, .msg] | join(" | ")'`,
+				'/opt/gitlab/embedded/bin/openssl version',
+				'./scripts/backup.sh',
+				'kubectl-cnpg status <cluster>',
+			]
+				.map((code) => `\`\`\`shell\n${code}\n\`\`\`\n`)
+				.join('\n'),
+		);
+		assert.deepEqual(
+			kept.blocks.map((b) => b.block.template),
+			[
+				'ps aux | grep celery | wc -l',
+				`kubectl logs api | jq -r '[.level, .msg] | join(" | ")'`,
+				'/opt/gitlab/embedded/bin/openssl version',
+				'./scripts/backup.sh',
+				'kubectl-cnpg status {{cluster:word}}',
+			],
+		);
+	});
+
+	it('show the output lines that follow a command unprompted as its expected output', () => {
+		const result = imported(
+			'```shell\ncurl "https://gitlab.example.com"\ncurl: (60) SSL certificate problem: self signed certificate\nMore details here: https://curl.se/docs/sslcerts.html\n```\n\n' +
+				'```bash\ncat <<EOF > /tmp/x.yaml\nname: x\nEOF\n```\n',
+		);
+		assert.deepEqual(
+			result.blocks.map((b) => b.block.template),
+			['curl "https://gitlab.example.com"', 'cat <<EOF > /tmp/x.yaml\nname: x\nEOF'],
+		);
+		assert.match(
+			result.mdx,
+			/```text title="Expected output"\ncurl: \(60\) SSL certificate problem: self signed certificate\nMore details here: https:\/\/curl\.se\/docs\/sslcerts\.html\n```/,
+		);
+		assert.ok(
+			result.report.some(
+				(n) => n.line === 3 && /the last lines read as output \(key: value lines\)/.test(n.message),
+			),
+			messages(result).join('\n'),
+		);
 	});
 
 	it('read a fence without a language as shell only when its lines are commands', () => {
@@ -198,6 +273,19 @@ describe('risk', () => {
 		assert.equal(riskOf('echo 1 > /proc/sys/vm/drop_caches_x').risk, 'change');
 		assert.equal(riskOf('# kill it, then restart\nps aux | grep api').risk, 'read');
 		assert.equal(riskOf('curl -s localhost:8080/health 2>/dev/null').risk, 'read');
+	});
+	it('reads what a program does from its name, also after --', () => {
+		const restore = riskOf(
+			'kubectl exec -i new-cluster-1 -c postgres -- pg_restore --no-owner -d app < app.dump',
+		);
+		assert.deepEqual([restore.risk, restore.confirm], ['destructive', 'restore']);
+		assert.equal(
+			riskOf('kubectl -n rook-ceph exec deploy/rook-ceph-tools -- set-ceph-debug-level 1').risk,
+			'change',
+		);
+		assert.equal(riskOf('sudo update-ca-certificates').risk, 'change');
+		// Only a program's name: the names of the things it reads say nothing.
+		assert.equal(riskOf('pg_isready -h db && kubectl get pod restore-checker-1').risk, 'read');
 	});
 	it('makes an ssh login and an editor interactive', () => {
 		assert.deepEqual(
@@ -294,6 +382,15 @@ describe('review marks and the report', () => {
 		assert.match(messages(result).join('\n'), /1: frontmatter tags left out/);
 	});
 
+	it('points links to a heading’s own anchor at the anchor the heading gets', () => {
+		const result = imported(
+			'See the [exporter](#exporter) and [usage](#usage).\n\n## Usage\n\n### Document exporter {#exporter}\n\nText.\n',
+		);
+		assert.match(result.mdx, /\[exporter\]\(#document-exporter\) and \[usage\]\(#usage\)/);
+		assert.match(result.mdx, /^### Document exporter$/m);
+		assert.match(messages(result).join('\n'), /1: link #exporter rewritten to #document-exporter/);
+	});
+
 	it('gives every block an id from the page, its section and its program', () => {
 		const { blocks, report } = imported(
 			'## Check\n\n```bash\ndf -h\n```\n\n```bash\npg_restore -d app x.dump\n```\n\n' +
@@ -366,13 +463,59 @@ describe('review marks and the report', () => {
 				'pg-restore',
 				'kubectl-get',
 				'restore-latest',
-				'docker-compose',
+				'docker-compose-up',
 				'command',
 				'kubectl-get',
 				'kubectl-logs',
 				'oc-debug',
-				'kubectl',
+				'kubectl-debug',
 			],
 		);
+	});
+
+	it('passes over the values of options, so a block is named by its verb', () => {
+		assert.deepEqual(
+			[
+				'kubectl -n rook-ceph get pods',
+				'kubectl --namespace rook-ceph -o wide --context prod get pods',
+				'oc -n openshift-etcd -c etcdctl rsh etcd-0',
+				'kubectl -n rook-ceph \\\n  exec -it deploy/rook-ceph-tools -- ceph status',
+				'docker compose --profile full -f prod.yml ps',
+				'docker-compose -p orion up -d',
+				'systemctl -n 50 status caddy',
+				'sudo journalctl -u caddy --since "1 hour ago" -n 100',
+				'git -C /srv/orion log --oneline -5',
+				'export NAMESPACE="$(kubectl get kubevirt -A -o name)"',
+				'echo | openssl s_client -connect example.com:443',
+			].map(commandName),
+			[
+				'kubectl-get',
+				'kubectl-get',
+				'oc-rsh',
+				'kubectl-exec',
+				'docker-compose-ps',
+				'docker-compose-up',
+				'systemctl-status',
+				'journalctl',
+				'git-log',
+				'kubectl-get',
+				'openssl-s-client',
+			],
+		);
+	});
+
+	it('keeps the ids of kubectl -n X blocks when a block is added above them', () => {
+		const section = (blocks: string[]) =>
+			imported(
+				'## Pods\n\n' + blocks.map((b) => `\`\`\`bash\n${b}\n\`\`\`\n`).join('\n'),
+			).blocks.map((b) => b.block.id);
+		const get = 'kubectl -n rook-ceph get pods';
+		const logs = 'kubectl -n rook-ceph logs -l app=rook-ceph-operator';
+		assert.deepEqual(section([get, logs]), ['page.pods.kubectl-get', 'page.pods.kubectl-logs']);
+		assert.deepEqual(section(['kubectl -n rook-ceph describe pod x', get, logs]), [
+			'page.pods.kubectl-describe',
+			'page.pods.kubectl-get',
+			'page.pods.kubectl-logs',
+		]);
 	});
 });
