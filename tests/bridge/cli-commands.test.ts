@@ -109,6 +109,18 @@ describe('opsbook --help and usage errors', () => {
 		}
 	});
 
+	it('exits 2 with the help on stderr without a command, and the commands on an unknown one', () => {
+		for (const args of [[], ['frobnicate'], ['help', 'frobnicate']]) {
+			const { code, stdout, stderr } = opsbook(args);
+			assert.equal(code, 2, args.join(' ') || 'no command');
+			assert.equal(stdout, '', 'nothing on stdout, where a script reads');
+			for (const name of commands) assert.match(stderr, new RegExp(`^  ${name} `, 'm'));
+		}
+		const help = opsbook(['help', 'list']);
+		assert.equal(help.code, 0);
+		assert.match(help.stdout, /^Usage: opsbook list /);
+	});
+
 	it('exits 2 with a sentence on an unknown command, option or value', () => {
 		for (const args of [
 			['frobnicate'],
@@ -391,6 +403,7 @@ describe('opsbook test', () => {
 
 		// JUnit: junit2json reads it; a testcase per block, classname the page.
 		const xml = await readFile(junitFile, 'utf8');
+		assert.ok(xml.endsWith('</testsuites>\n'), 'the file ends with a newline');
 		const report = (await parseJunit(xml)) as {
 			tests: number;
 			failures: number;
