@@ -33,13 +33,14 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 	};
 }
 
-/** Runs the CLI without a terminal (stdin from /dev/null, as in CI). */
-function opsbook(args: string[], extra: Record<string, string> = {}) {
+/** Runs the CLI without a terminal: stdin from /dev/null, as in CI, or piped `input`. */
+function opsbook(args: string[], extra: Record<string, string> = {}, input?: string) {
 	const result = spawnSync(process.execPath, [BIN, ...args], {
 		cwd: ROOT,
 		env: env(extra),
 		encoding: 'utf8',
-		stdio: ['ignore', 'pipe', 'pipe'],
+		stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+		input,
 		timeout: 60_000,
 	});
 	return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -234,6 +235,21 @@ describe('opsbook run on the local target', () => {
 		const bad = opsbook(['run', 't.seq', '--param', 'count=0']);
 		assert.equal(bad.code, 2);
 		assert.match(bad.stderr, /count/);
+	});
+
+	it('types what is piped in into the block, and ends its input there', () => {
+		const piped = opsbook(['run', 't.ask'], {}, 'Grace\n');
+		assert.equal(piped.code, 0, piped.stderr);
+		assert.match(piped.stdout, /got \[Grace\]/);
+		// From /dev/null the block reads the end of its input at once, not its timeout later.
+		const empty = opsbook(['run', 't.ask']);
+		assert.equal(empty.code, 0, empty.stderr);
+		assert.match(empty.stdout, /got \[\]/);
+		// A pipe is no terminal: it types no confirmation word.
+		const destroy = opsbook(['run', 't.destroy'], {}, 'delete\n');
+		assert.equal(destroy.code, 2);
+		assert.match(destroy.stderr, /type "delete" at a terminal/);
+		assert.doesNotMatch(destroy.stdout, /destroying/);
 	});
 
 	it('runs a destructive block off production with --yes, and logs it', async () => {
