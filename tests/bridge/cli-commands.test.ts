@@ -6,14 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseJunit } from 'junit2json';
 import pty from 'node-pty';
 import { Parser } from 'tap-parser';
-import { serializeTimeline, timelineHeader } from '../../src/incident/file.ts';
+import { parseTimeline, serializeTimeline, timelineHeader } from '../../src/incident/file.ts';
+import type { TimelineEvent } from '../../src/incident/schema.ts';
 import { FIXTURE, readAudit, ROOT } from '../support/bridge.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
 import { until } from '../support/processes.ts';
@@ -270,6 +271,59 @@ describe('opsbook run on the local target', () => {
 			],
 		);
 		assert.equal(entries[0]!.page, 'opsbook CLI');
+	});
+
+	it('records its run in the open incident’s timeline, as a run from the page is', async () => {
+		// A state folder of its own: an open incident there records every run of this test only.
+		const home = await mkdtemp(join(tmpdir(), 'opsbook-incident-'));
+		try {
+			const incident = '2026-11-26-api-down';
+			const folder = join(home, 'opsbook/incidents');
+			await mkdir(folder, { recursive: true, mode: 0o700 });
+			await chmod(join(home, 'opsbook'), 0o700);
+			const file = join(folder, `${incident}.jsonl`);
+			await writeFile(
+				file,
+				serializeTimeline(timelineHeader(incident, '2026-11-26T03:00:00.000Z'), [
+					{
+						id: 'e1',
+						incident,
+						at: '2026-11-26T03:05:00.000Z',
+						kind: 'declared',
+						title: 'API down',
+						severity: 1,
+						detectedAt: '2026-11-26T03:01:00.000Z',
+						responders: ['Dana Reyes'],
+					},
+				]),
+				{ mode: 0o600 },
+			);
+			const result = opsbook(['run', 't.check-down'], { XDG_STATE_HOME: home });
+			assert.equal(result.code, 1, result.stderr);
+			const { events, dropped } = parseTimeline(await readFile(file, 'utf8'));
+			assert.deepEqual(dropped, []);
+			const runs = events.filter((e) => e.kind === 'run-started' || e.kind === 'run-ended');
+			assert.deepEqual(
+				runs.map((e) => [e.kind, e.incident, 'block' in e ? e.block : '']),
+				[
+					['run-started', incident, 't.check-down'],
+					['run-ended', incident, 't.check-down'],
+				],
+			);
+			const [started, ended] = runs as [
+				Extract<TimelineEvent, { kind: 'run-started' }>,
+				Extract<TimelineEvent, { kind: 'run-ended' }>,
+			];
+			assert.equal(started.page, 'opsbook CLI');
+			assert.equal(started.target, 'local');
+			assert.equal(started.check, true);
+			assert.equal(started.audit, join(home, 'opsbook/audit.jsonl'));
+			assert.equal(ended.run, started.run);
+			assert.equal(ended.verdict?.outcome, 'fail');
+			assert.ok(ended.tail?.some((line) => /Could not connect/.test(line)));
+		} finally {
+			await rm(home, { recursive: true, force: true });
+		}
 	});
 
 	it('keeps a gate closed unless the override says why', () => {
