@@ -3,7 +3,7 @@
  * `--help`; errors a user can fix (a wrong option, a malformed runbook, a refused run) end with
  * their message and exit code 2, never a stack trace.
  */
-import { RunbookError } from '../../src/runbook/runbooks-fs.ts';
+import { ProjectError, RunbookError } from '../../src/runbook/runbooks-fs.ts';
 import { main as bridgeMain, USAGE as BRIDGE_USAGE } from '../cli.ts';
 import { PermissionError } from '../private-files.ts';
 import { EXIT, EXIT_CODES_HELP, UsageError, type Command } from './common.ts';
@@ -111,7 +111,11 @@ export async function main(argv: string[]): Promise<number> {
 			console.error(`${error.message}\n\nFix these first (npx opsbook check lists them).`);
 			return EXIT.usage;
 		}
-		if (error instanceof UsageError || error instanceof PermissionError) {
+		if (
+			error instanceof UsageError ||
+			error instanceof PermissionError ||
+			error instanceof ProjectError
+		) {
 			console.error(`opsbook ${name}: ${error.message}`);
 			return EXIT.usage;
 		}

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigSchema, type OpsbookConfig } from './config.ts';
 import { checkDrills, readDrill, type DrillScenario } from './drill.ts';
@@ -62,6 +62,14 @@ export class RunbookError extends Error {
 	}
 }
 
+/** The project cannot be read at all (no runbooks folder): a configuration error. */
+export class ProjectError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ProjectError';
+	}
+}
+
 /** `content/a.mdx:12:3: message`, one problem a line, in file and line order. */
 export function formatProblems(problems: readonly RunbookProblem[]): string {
 	const sorted = [...problems].sort((a, b) =>
@@ -78,10 +86,12 @@ export async function loadConfig({
 	root,
 	configFile = DEFAULT_CONFIG_FILE,
 }: ProjectPaths): Promise<OpsbookConfig> {
-	const path = join(root, configFile);
+	const path = resolve(root, configFile);
 	let raw: unknown = {};
 	try {
-		raw = ((await import(pathToFileURL(path).href)) as { default: unknown }).default;
+		// Read at run time from the project, never bundled (Vite would warn it cannot follow it).
+		raw = ((await import(/* @vite-ignore */ pathToFileURL(path).href)) as { default: unknown })
+			.default;
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
 	}
@@ -171,7 +181,13 @@ export async function loadRunbooks(
 ): Promise<LoadedRunbooks> {
 	const { root, contentDir = defaultContentDir(root) } = paths;
 	const resolvedConfig = config ?? (await loadConfig(paths));
-	const dir = join(root, contentDir);
+	// A folder given as an absolute path (OPSBOOK_CONTENT_DIR=/srv/runbooks) is that folder.
+	const dir = resolve(root, contentDir);
+	if (!existsSync(dir)) {
+		throw new ProjectError(
+			`There is no runbooks folder at ${contentDir} (${dir}): run it in the site's folder, or name the folder with OPSBOOK_CONTENT_DIR.`,
+		);
+	}
 	const runbooks: ParsedRunbook[] = [];
 	for (const path of await findPages(dir)) {
 		const source = await readFile(path, 'utf8');

@@ -206,6 +206,19 @@ describe('opsbook list, show and check', () => {
 			/duplicate id "restart": also defined at tests\/fixtures\/broken\/runbook\.mdx:9:1;/,
 		);
 		assert.doesNotMatch(broken.stderr, /needs names/);
+		// The folder may be given from anywhere; one that is not there is a sentence, exit 2.
+		const absolute = opsbook(['check'], {
+			OPSBOOK_CONTENT_DIR: join(ROOT, 'tests/fixtures/broken'),
+		});
+		assert.equal(absolute.code, 1, absolute.stderr);
+		assert.match(absolute.stderr, /^9 problems in the runbooks:/);
+		const missing = opsbook(['check'], { OPSBOOK_CONTENT_DIR: 'no/such/folder' });
+		assert.equal(missing.code, 2);
+		assert.match(
+			missing.stderr,
+			/^opsbook check: There is no runbooks folder at no\/such\/folder /,
+		);
+		noStack(missing.stderr);
 	});
 });
 
