@@ -183,7 +183,8 @@ target arming, confirmation, gates, audit log and verdict. Its output streams he
 type goes to it. At a terminal it asks for the parameters it lacks; in a script it refuses.
 Without a terminal, what is piped in is typed into the block (and echoed, as a terminal does),
 then the end of input; a confirmation word is never read from a pipe: use --yes (not on
-production).
+production). While an incident is open (~/.local/state/opsbook/incidents/), the run is recorded
+in its timeline, as a run from the page is.
 
 Options:
 ${TARGET_HELP}
@@ -240,6 +241,12 @@ refused (the message says why).`,
 			}
 			const { info } = await stream(started);
 			console.error(`\nopsbook: ${block.id}: ${describeEnd(info)}`);
+			const incident = session.recordedIn(info.id);
+			if (incident) {
+				console.error(
+					`opsbook: recorded in the timeline of the open incident “${incident.title}” (${incident.file})`,
+				);
+			}
 			return exitCodeOf(info);
 		} finally {
 			await session.close();

@@ -63,6 +63,8 @@ export interface Session {
 	/** Arms `target`; a production target needs its name as `confirm` (the bridge checks). */
 	arm(target: string, confirm?: string): Promise<Refusal | undefined>;
 	run(request: RunRequest): Promise<SessionRun | Refusal>;
+	/** The open incident whose timeline recorded run `runId`, as the bridge records any run. */
+	recordedIn(runId: string): { title: string; file: string } | undefined;
 	close(): Promise<void>;
 }
 
@@ -198,6 +200,13 @@ export async function openSession(options: Omit<OpenOptions, 'embedded'>): Promi
 				resize: (cols, rows) => send({ type: 'resize', run, cols, rows }),
 				stop: () => send({ type: 'stop', run }),
 			};
+		},
+		recordedIn(runId) {
+			const open = opened.timeline.open();
+			if (!open?.state || !open.ids.has(`run:${opened.timeline.bridgeId}:${runId}:started`)) {
+				return undefined;
+			}
+			return { title: open.state.title, file: open.file };
 		},
 		async close() {
 			connection?.closed();

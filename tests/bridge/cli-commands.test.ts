@@ -284,6 +284,7 @@ describe('opsbook run on the local target', () => {
 			],
 		);
 		assert.equal(entries[0]!.page, 'opsbook CLI');
+		assert.doesNotMatch(result.stderr, /recorded in the timeline/, 'no incident is open');
 	});
 
 	it('records its run in the open incident’s timeline, as a run from the page is', async () => {
@@ -313,6 +314,10 @@ describe('opsbook run on the local target', () => {
 			);
 			const result = opsbook(['run', 't.check-down'], { XDG_STATE_HOME: home });
 			assert.equal(result.code, 1, result.stderr);
+			assert.match(
+				result.stderr,
+				/^opsbook: recorded in the timeline of the open incident “API down” \(.*2026-11-26-api-down\.jsonl\)$/m,
+			);
 			const { events, dropped } = parseTimeline(await readFile(file, 'utf8'));
 			assert.deepEqual(dropped, []);
 			const runs = events.filter((e) => e.kind === 'run-started' || e.kind === 'run-ended');
