@@ -2,12 +2,12 @@
  * `npm run bench`: every benchmark, each against a baseline measured in the same run. Ratios and
  * targets are printed; nothing is asserted (timings belong here, not in tests).
  *
- *   node bench/run.ts [site|bridge|terminal]…   (all of them by default)
+ *   node bench/run.ts [site|bridge|terminal|check]…   (all of them by default)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const ALL = ['site', 'bridge', 'terminal'];
+const ALL = ['site', 'bridge', 'terminal', 'check'];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ALL;
 let failed = false;
 for (const name of chosen) {

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RISKS, type Risk } from '../src/runbook/schema.ts';
-import { projectPaths, RunbookError } from '../src/runbook/runbooks-fs.ts';
+import { ProjectError, projectPaths, RunbookError } from '../src/runbook/runbooks-fs.ts';
 import { PermissionError } from './private-files.ts';
 import { defaultStateDir } from './audit-log.ts';
 import { pairingLink, runningBridges } from './running.ts';
@@ -250,6 +250,7 @@ export async function runCli(argv: string[]): Promise<void> {
 		);
 		if (
 			error instanceof RunbookError ||
+			error instanceof ProjectError ||
 			error instanceof UsageError ||
 			error instanceof PermissionError ||
 			badOption

@@ -3,7 +3,7 @@
  * `--help`; errors a user can fix (a wrong option, a malformed runbook, a refused run) end with
  * their message and exit code 2, never a stack trace.
  */
-import { RunbookError } from '../../src/runbook/runbooks-fs.ts';
+import { ProjectError, RunbookError } from '../../src/runbook/runbooks-fs.ts';
 import { main as bridgeMain, USAGE as BRIDGE_USAGE } from '../cli.ts';
 import { PermissionError } from '../private-files.ts';
 import { EXIT, EXIT_CODES_HELP, UsageError, type Command } from './common.ts';
@@ -57,7 +57,8 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join('\n')}
 
 Run it in the site's folder: the runbooks are read from src/content/docs (or content/, or
 OPSBOOK_CONTENT_DIR) and the targets from opsbook.config.ts (or OPSBOOK_CONFIG).
-\`opsbook <command> --help\` gives a command's options and examples.
+\`opsbook <command> --help\` gives a command's options and examples. Without a command, this
+help goes to stderr and the exit code is 2.
 
 Examples:
   npx opsbook check                          what the build would refuse, as file:line:column
@@ -71,8 +72,19 @@ ${EXIT_CODES_HELP}`;
 /** Runs `argv`; resolves with the exit code, or -1 when a server keeps running. */
 export async function main(argv: string[]): Promise<number> {
 	const [name, ...rest] = argv;
-	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-		const about = name === 'help' && rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+	// No command is a usage error, as in git or npm: a script that forgot its command must not
+	// pass. Asking for the help is not.
+	if (name === undefined) {
+		console.error(`opsbook: no command given\n\n${HELP}`);
+		return EXIT.usage;
+	}
+	if (name === '--help' || name === '-h' || name === 'help') {
+		const topic = name === 'help' ? rest[0] : undefined;
+		const about = topic === undefined ? undefined : COMMANDS.find((c) => c.name === topic);
+		if (topic !== undefined && !about) {
+			console.error(`opsbook: unknown command "${topic}"\n\n${HELP}`);
+			return EXIT.usage;
+		}
 		console.log(about?.help ?? HELP);
 		return EXIT.ok;
 	}
@@ -99,7 +111,11 @@ export async function main(argv: string[]): Promise<number> {
 			console.error(`${error.message}\n\nFix these first (npx opsbook check lists them).`);
 			return EXIT.usage;
 		}
-		if (error instanceof UsageError || error instanceof PermissionError) {
+		if (
+			error instanceof UsageError ||
+			error instanceof PermissionError ||
+			error instanceof ProjectError
+		) {
 			console.error(`opsbook ${name}: ${error.message}`);
 			return EXIT.usage;
 		}

@@ -181,6 +181,10 @@ export const run: Command = {
 Runs one block the way Run on its page does: the same checks of its parameters, quoting, risk,
 target arming, confirmation, gates, audit log and verdict. Its output streams here, and what you
 type goes to it. At a terminal it asks for the parameters it lacks; in a script it refuses.
+Without a terminal, what is piped in is typed into the block (and echoed, as a terminal does),
+then the end of input; a confirmation word is never read from a pipe: use --yes (not on
+production). While an incident is open (~/.local/state/opsbook/incidents/), the run is recorded
+in its timeline, as a run from the page is.
 
 Options:
 ${TARGET_HELP}
@@ -191,6 +195,7 @@ Examples:
   opsbook run db.status
   opsbook run app.restart --target staging --param service=api
   opsbook run cache.flush --yes                       a destructive block, not on production
+  echo yes | opsbook run app.migrate                  answers the block's own question
   opsbook run db.failover --arm-production db-prod    asks for the confirmation word
 
 Exit codes: the block's own exit code; for a check, 0 pass or warn and 1 fail; 1 when it could
@@ -236,6 +241,12 @@ refused (the message says why).`,
 			}
 			const { info } = await stream(started);
 			console.error(`\nopsbook: ${block.id}: ${describeEnd(info)}`);
+			const incident = session.recordedIn(info.id);
+			if (incident) {
+				console.error(
+					`opsbook: recorded in the timeline of the open incident “${incident.title}” (${incident.file})`,
+				);
+			}
 			return exitCodeOf(info);
 		} finally {
 			await session.close();
@@ -246,7 +257,9 @@ refused (the message says why).`,
 /**
  * Follows a started run to its end: at a terminal, keystrokes (Ctrl-C included) go to the block
  * and its terminal follows ours in size; Ctrl-C twice within a second stops it as Stop does
- * (Ctrl-C, then SIGTERM and SIGKILL to its process group). Without a terminal, SIGINT stops it.
+ * (Ctrl-C, then SIGTERM and SIGKILL to its process group). Without a terminal, SIGINT stops it,
+ * and what is piped in (`echo yes | opsbook run …`) is typed into the block once it runs, then
+ * Ctrl-D, so a block that reads to the end of its input ends too.
  */
 async function stream(
 	started: NonNullable<Exclude<Awaited<ReturnType<Session['run']>>, { ok: false }>>,
@@ -264,22 +277,40 @@ async function stream(
 	};
 	const onResize = () => started.resize(process.stdout.columns, process.stdout.rows);
 	const onSignal = () => started.stop();
-	if (raw) {
-		stdin.setRawMode(true);
-		stdin.on('data', onData);
-		stdin.resume();
-	}
+	// The block's terminal reads lines (canonical mode): Ctrl-D at the start of a line ends its
+	// input; after a last line without a newline, a first Ctrl-D ends that line.
+	let endsLine = true;
+	const onPiped = (text: string) => {
+		if (text.length > 0) endsLine = text.endsWith('\n');
+		started.input(text);
+	};
+	const onPipeEnd = () => started.input(endsLine ? '\x04' : '\x04\x04');
 	process.stdout.on('resize', onResize);
 	process.on('SIGINT', onSignal);
 	process.on('SIGTERM', onSignal);
 	try {
+		if (raw) {
+			stdin.setRawMode(true);
+			stdin.on('data', onData);
+			stdin.resume();
+		} else {
+			// Typed before the command runs, it would be lost.
+			await started.running;
+			stdin.setEncoding('utf8');
+			stdin.on('data', onPiped);
+			stdin.once('end', onPipeEnd);
+			stdin.resume();
+		}
 		return await started.ended;
 	} finally {
 		if (raw) {
 			stdin.off('data', onData);
 			stdin.setRawMode(false);
-			stdin.pause();
+		} else {
+			stdin.off('data', onPiped);
+			stdin.off('end', onPipeEnd);
 		}
+		stdin.pause();
 		process.stdout.off('resize', onResize);
 		process.off('SIGINT', onSignal);
 		process.off('SIGTERM', onSignal);

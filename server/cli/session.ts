@@ -44,6 +44,11 @@ export interface RunRequest {
 
 export interface SessionRun {
 	info: RunInfo;
+	/**
+	 * Resolves once the command runs (or the run has ended without running): the bridge drops
+	 * keystrokes that come while a run is starting, as a terminal not yet open would.
+	 */
+	running: Promise<void>;
 	/** Resolves with the run's last state once it has ended and the audit log has the end. */
 	ended: Promise<{ info: RunInfo; tail: string[] }>;
 	input(data: string): void;
@@ -58,6 +63,8 @@ export interface Session {
 	/** Arms `target`; a production target needs its name as `confirm` (the bridge checks). */
 	arm(target: string, confirm?: string): Promise<Refusal | undefined>;
 	run(request: RunRequest): Promise<SessionRun | Refusal>;
+	/** The open incident whose timeline recorded run `runId`, as the bridge records any run. */
+	recordedIn(runId: string): { title: string; file: string } | undefined;
 	close(): Promise<void>;
 }
 
@@ -73,6 +80,7 @@ export async function openSession(options: Omit<OpenOptions, 'embedded'>): Promi
 	const waiters = new Set<Waiter>();
 	const outputs = new Map<string, (data: Uint8Array) => void>();
 	const ends = new Map<string, (end: { info: RunInfo; tail: string[] }) => void>();
+	const runnings = new Map<string, () => void>();
 	let connection: Connection | undefined;
 	const send = (message: object) => connection!.message(JSON.stringify(message), false);
 	connection = bridge.opened(
@@ -88,6 +96,10 @@ export async function openSession(options: Omit<OpenOptions, 'embedded'>): Promi
 				const message = JSON.parse(data) as ServerMessage;
 				if (message.type === 'welcome') targets = message.bridge.targets;
 				if (message.type === 'targets') targets = message.targets;
+				if (message.type === 'run' && message.run.state !== 'starting') {
+					runnings.get(message.run.id)?.();
+					runnings.delete(message.run.id);
+				}
 				if (message.type === 'run' && message.run.state === 'exited') {
 					const end = ends.get(message.run.id);
 					if (end) {
@@ -151,10 +163,14 @@ export async function openSession(options: Omit<OpenOptions, 'embedded'>): Promi
 			});
 			let finish!: (end: { info: RunInfo; tail: string[] }) => void;
 			const ended = new Promise<{ info: RunInfo; tail: string[] }>((resolve) => (finish = resolve));
+			let runs!: () => void;
+			const running = new Promise<void>((resolve) => (runs = resolve));
 			// Registered as soon as the id is known, in the same turn as `started`.
 			waiters.add((message) => {
 				if (message.type !== 'started' || message.ref !== id) return false;
 				ends.set(message.run.id, finish);
+				if (message.run.state === 'starting') runnings.set(message.run.id, runs);
+				else runs();
 				return true;
 			});
 			send({
@@ -175,6 +191,7 @@ export async function openSession(options: Omit<OpenOptions, 'embedded'>): Promi
 			const run = runId!;
 			return {
 				info,
+				running,
 				ended,
 				input: (data) => {
 					for (let at = 0; at < data.length; at += 8192)
@@ -183,6 +200,13 @@ export async function openSession(options: Omit<OpenOptions, 'embedded'>): Promi
 				resize: (cols, rows) => send({ type: 'resize', run, cols, rows }),
 				stop: () => send({ type: 'stop', run }),
 			};
+		},
+		recordedIn(runId) {
+			const open = opened.timeline.open();
+			if (!open?.state || !open.ids.has(`run:${opened.timeline.bridgeId}:${runId}:started`)) {
+				return undefined;
+			}
+			return { title: open.state.title, file: open.file };
 		},
 		async close() {
 			connection?.closed();

@@ -129,7 +129,8 @@ export function junit(results: readonly TestResult[], durationMs: number): strin
 			}
 		}
 	}
-	return root.end({ prettyPrint: true });
+	// A text file ends with a newline (POSIX; `cat`, diffs and CI log viewers expect it).
+	return `${root.end({ prettyPrint: true })}\n`;
 }
 
 /** TAP 13, through Node's own TAP reporter. */

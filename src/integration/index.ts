@@ -25,14 +25,9 @@ export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegr
 			'astro:config:setup': async ({ command, injectRoute, injectScript, logger }) => {
 				const loaded = await loadRunbooks(project);
 				if (loaded.problems.length > 0) {
-					const message = formatProblems(loaded.problems);
-					if (command === 'build') {
-						throw new AstroError(
-							message,
-							'Each line names the file, line and column of a command block and what to change. Run `npx opsbook check` to check again without building.',
-						);
-					}
-					logger.error(message);
+					// The list as `opsbook check` prints it, one `file:line:column: message` a line.
+					logger.error(formatProblems(loaded.problems));
+					if (command === 'build') throw buildStopped(loaded.problems.length);
 				} else {
 					logger.info(`${loaded.blocks.length} command blocks in ${loaded.runbooks.length} pages`);
 				}
@@ -54,4 +49,18 @@ export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegr
 			},
 		},
 	};
+}
+
+/**
+ * What fails the build once the problems are listed. Astro prints any error a hook throws after
+ * "An unhandled error occurred while running the hook", with its stack; this one's stack would
+ * point into Opsbook, not at the runbooks, so it has none, and its message points at the list.
+ */
+function buildStopped(count: number): AstroError {
+	const error = new AstroError(
+		`The runbooks have ${count} problem${count === 1 ? '' : 's'}, listed above as file:line:column: nothing was built.`,
+		'Fix each line above. `npx opsbook check` lists them again in a second, without building.',
+	);
+	error.stack = '';
+	return error;
 }

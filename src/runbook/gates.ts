@@ -73,14 +73,19 @@ export interface GateProblem {
 
 /**
  * Checks every `needs` of the site: each names a block that exists, and no block needs itself,
- * directly or through others (it could never run without an override).
+ * directly or through others (it could never run without an override). `alsoKnown` are the ids of
+ * blocks that exist but have problems of their own, reported where they stand.
  */
-export function checkNeeds(blocks: readonly GatedBlock[]): GateProblem[] {
+export function checkNeeds(
+	blocks: readonly GatedBlock[],
+	alsoKnown: Iterable<string> = [],
+): GateProblem[] {
 	const problems: GateProblem[] = [];
 	const byId = new Map(blocks.map((b) => [b.id, b]));
+	const known = new Set([...byId.keys(), ...alsoKnown]);
 	for (const block of blocks) {
 		for (const id of new Set(block.needs?.flat())) {
-			if (!byId.has(id)) {
+			if (!known.has(id)) {
 				problems.push({
 					...block.at,
 					message: `needs names "${id}", which is no block of the site; give the id of a block (like needs=db.ready)`,

@@ -16,7 +16,7 @@
  */
 import GithubSlugger from 'github-slugger';
 import { markdownToMdast, mdxToMdast, type MdastNode } from 'satteri';
-import { parse as parseYaml } from 'yaml';
+import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { OpsbookConfig } from './config.ts';
 import { readIncidentContent, type PageIncidentContent } from './incident-content.ts';
 import { textOf } from './mdast.ts';
@@ -106,11 +106,23 @@ export interface RunAllGroup {
 	column: number;
 }
 
+/** A command block the model refused: its problems are reported, and its id is still taken. */
+export interface RejectedBlock {
+	id: string;
+	source: { file: string; line: number; column: number };
+}
+
 export interface ParsedRunbook {
 	file: string;
 	slug: string;
 	title: string;
 	blocks: FoundBlock[];
+	/**
+	 * The command blocks with problems, in document order. The site-wide checks count their ids,
+	 * so a broken block is reported for what is wrong with it, not again as "no such block" where
+	 * a gate or a Run all names it, and a second block with its id is still a duplicate.
+	 */
+	rejected: RejectedBlock[];
 	/** The page's Run all controls. */
 	runAll: RunAllGroup[];
 	problems: RunbookProblem[];
@@ -158,6 +170,7 @@ export function parseRunbook(
 			slug: slugOf(contentPath),
 			title: contentPath,
 			blocks: [],
+			rejected: [],
 			runAll: [],
 			problems,
 			headings: [],
@@ -168,25 +181,49 @@ export function parseRunbook(
 	let frontmatter: Record<string, unknown> = {};
 	const children = 'children' in tree ? (tree.children as MdastNode[]) : [];
 	const yamlNode = children.find((n) => n.type === 'yaml');
+	// Where a key of the frontmatter is written: its YAML starts on the line after the opening `---`.
+	let frontmatterAt = (_path: readonly PropertyKey[]) => ({ line: 1, column: 1 });
 	if (yamlNode && 'value' in yamlNode) {
-		try {
-			frontmatter = (parseYaml(String(yamlNode.value)) as Record<string, unknown>) ?? {};
-		} catch (error) {
-			problem(1, 1, `frontmatter is not valid YAML: ${(error as Error).message}`);
+		const text = String(yamlNode.value);
+		const firstLine = (yamlNode.position?.start.line ?? 1) + 1;
+		const lines = new LineCounter();
+		const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+		const position = (offset: number) => {
+			const { line, col } = lines.linePos(offset);
+			return { line: firstLine + line - 1, column: col };
+		};
+		frontmatterAt = (path) => {
+			// The deepest part of the path that is written, else the page's first line.
+			for (let depth = path.length; depth > 0; depth--) {
+				const node = document.getIn(path.slice(0, depth) as unknown[], true);
+				if (isNode(node) && node.range) return position(node.range[0]);
+			}
+			return { line: 1, column: 1 };
+		};
+		for (const error of document.errors) {
+			const { line, column } = position(error.pos[0]);
+			problem(line, column, `frontmatter is not valid YAML: ${error.message}`);
+		}
+		if (document.errors.length === 0) {
+			frontmatter = (document.toJS() as Record<string, unknown> | null) ?? {};
 		}
 	}
 	const title = typeof frontmatter.title === 'string' ? frontmatter.title : slugOf(contentPath);
 	const slug = slugOf(contentPath) || 'index';
 	const pageOptions = RunbookFrontmatterSchema.safeParse(frontmatter);
-	if (!pageOptions.success) {
-		problem(1, 1, `frontmatter: ${pageOptions.error.issues[0]?.message}`);
+	for (const issue of pageOptions.error?.issues ?? []) {
+		const { line, column } = frontmatterAt(issue.path);
+		const key = issue.path.map(String).join('.');
+		problem(line, column, `frontmatter${key ? ` ${key}` : ''}: ${issue.message}`);
 	}
 	const pageTarget = pageOptions.data?.opsbook?.target;
 	if (pageTarget !== undefined && !(pageTarget in config.targets)) {
-		problem(1, 1, unknownTarget(pageTarget, config, 'opsbook.target in the frontmatter'));
+		const { line, column } = frontmatterAt(['opsbook', 'target']);
+		problem(line, column, unknownTarget(pageTarget, config, 'opsbook.target in the frontmatter'));
 	}
 
 	const blocks: FoundBlock[] = [];
+	const rejected: RejectedBlock[] = [];
 	const runAll: RunAllGroup[] = [];
 	const slugger = new GithubSlugger();
 	let heading: { text: string; slug: string } | undefined;
@@ -434,7 +471,12 @@ export function parseRunbook(
 			id = n === 1 ? base : `${base}-${n}`;
 		}
 
-		if (problems.length > before || risk === undefined) return undefined;
+		if (problems.length > before || risk === undefined) {
+			if (BlockIdSchema.safeParse(id).success) {
+				rejected.push({ id, source: { file, line, column } });
+			}
+			return undefined;
+		}
 		return {
 			fenceIndex,
 			explicitId: idOption !== undefined,
@@ -483,7 +525,7 @@ export function parseRunbook(
 		} else seen.set(key, found);
 	}
 	// A Run all runs blocks of its own page, where the responder sees them run and stop.
-	const ids = new Set(blocks.map((b) => b.block.id));
+	const ids = new Set([...blocks.map((b) => b.block.id), ...rejected.map((r) => r.id)]);
 	for (const group of runAll) {
 		const missing = group.steps.filter((id) => !ids.has(id));
 		const repeated = group.steps.filter((id, i) => group.steps.indexOf(id) !== i);
@@ -532,6 +574,7 @@ export function parseRunbook(
 		slug,
 		title,
 		blocks,
+		rejected,
 		runAll,
 		problems,
 		headings,

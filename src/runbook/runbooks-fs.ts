@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigSchema, type OpsbookConfig } from './config.ts';
 import { checkDrills, readDrill, type DrillScenario } from './drill.ts';
@@ -62,6 +62,14 @@ export class RunbookError extends Error {
 	}
 }
 
+/** The project cannot be read at all (no runbooks folder): a configuration error. */
+export class ProjectError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ProjectError';
+	}
+}
+
 /** `content/a.mdx:12:3: message`, one problem a line, in file and line order. */
 export function formatProblems(problems: readonly RunbookProblem[]): string {
 	const sorted = [...problems].sort((a, b) =>
@@ -78,10 +86,12 @@ export async function loadConfig({
 	root,
 	configFile = DEFAULT_CONFIG_FILE,
 }: ProjectPaths): Promise<OpsbookConfig> {
-	const path = join(root, configFile);
+	const path = resolve(root, configFile);
 	let raw: unknown = {};
 	try {
-		raw = ((await import(pathToFileURL(path).href)) as { default: unknown }).default;
+		// Read at run time from the project, never bundled (Vite would warn it cannot follow it).
+		raw = ((await import(/* @vite-ignore */ pathToFileURL(path).href)) as { default: unknown })
+			.default;
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
 	}
@@ -171,7 +181,13 @@ export async function loadRunbooks(
 ): Promise<LoadedRunbooks> {
 	const { root, contentDir = defaultContentDir(root) } = paths;
 	const resolvedConfig = config ?? (await loadConfig(paths));
-	const dir = join(root, contentDir);
+	// A folder given as an absolute path (OPSBOOK_CONTENT_DIR=/srv/runbooks) is that folder.
+	const dir = resolve(root, contentDir);
+	if (!existsSync(dir)) {
+		throw new ProjectError(
+			`There is no runbooks folder at ${contentDir} (${dir}): run it in the site's folder, or name the folder with OPSBOOK_CONTENT_DIR.`,
+		);
+	}
 	const runbooks: ParsedRunbook[] = [];
 	for (const path of await findPages(dir)) {
 		const source = await readFile(path, 'utf8');
@@ -185,19 +201,9 @@ export async function loadRunbooks(
 	}
 	const blocks = runbooks.flatMap((r) => r.blocks);
 	const problems = runbooks.flatMap((r) => r.problems);
+	problems.push(...duplicateIds(runbooks));
 	const byId = new Map<string, FoundBlock>();
-	for (const found of blocks) {
-		const first = byId.get(found.block.id);
-		if (first) {
-			const { file, line, column } = found.block.source;
-			problems.push({
-				file,
-				line,
-				column,
-				message: `duplicate id "${found.block.id}": already used at ${first.block.source.file}:${first.block.source.line}; ids must be unique across the site`,
-			});
-		} else byId.set(found.block.id, found);
-	}
+	for (const found of blocks) if (!byId.has(found.block.id)) byId.set(found.block.id, found);
 	resolveTreeLinks(sitePages(runbooks), (file, line, column, message) =>
 		problems.push({ file, line, column, message }),
 	);
@@ -209,6 +215,7 @@ export async function loadRunbooks(
 				needs: found.block.needs,
 				at: found.needsAt ?? found.block.source,
 			})),
+			runbooks.flatMap((r) => r.rejected.map((b) => b.id)),
 		),
 	);
 	const incident = siteIncidentContent(runbooks, (file, line, column, message) =>
@@ -226,9 +233,40 @@ export async function loadRunbooks(
 	return { config: resolvedConfig, runbooks, blocks, problems, incident, drills };
 }
 
+/**
+ * Every id used twice, reported at its second use with where the first is: pages in path order
+ * (the order `opsbook check` and the build read them), blocks in document order, blocks with
+ * problems of their own included.
+ */
+export function duplicateIds(runbooks: readonly ParsedRunbook[]): RunbookProblem[] {
+	const problems: RunbookProblem[] = [];
+	const first = new Map<string, { file: string; line: number; column: number }>();
+	for (const page of runbooks) {
+		const all = [
+			...page.blocks.map((b) => ({ id: b.block.id, source: b.block.source })),
+			...page.rejected,
+		].sort((a, b) => a.source.line - b.source.line || a.source.column - b.source.column);
+		for (const { id, source } of all) {
+			const earlier = first.get(id);
+			if (!earlier) {
+				first.set(id, source);
+				continue;
+			}
+			problems.push({
+				...source,
+				message: `duplicate id "${id}": also defined at ${earlier.file}:${earlier.line}:${earlier.column}; ids must be unique across the site, so give this block another id=`,
+			});
+		}
+	}
+	return problems;
+}
+
 /** The pages as decision trees see them: what an outcome's link may point at. */
 export function sitePages(runbooks: readonly ParsedRunbook[]) {
-	return runbooks.map((r) => ({ ...r, blocks: r.blocks.map((b) => b.block.id) }));
+	return runbooks.map((r) => ({
+		...r,
+		blocks: [...r.blocks.map((b) => b.block.id), ...r.rejected.map((b) => b.id)],
+	}));
 }
 
 /** Like `loadRunbooks`, but throws a `RunbookError` listing every problem. */

@@ -155,6 +155,7 @@ import { defineConfig } from 'astro/config';
 import opsbook from 'opsbook';
 
 export default defineConfig({
+	site: 'https://runbooks.example.com',
 	integrations: [starlight({ title: 'Team runbooks', plugins: [opsbook()] })],
 });
 `,
@@ -177,7 +178,16 @@ export const collections = {
 			existsSync(join(site, 'node_modules/node-pty/build/Release/pty.node')),
 			"node-pty's install script built it (the site's allowScripts)",
 		);
-		run(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], { cwd: site });
+		const built = run(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], {
+			cwd: site,
+		});
+		// Starlight adds the sitemap; the plugin adds nothing to it twice, nor warns about it.
+		assert.doesNotMatch(built, /\[WARN\] \[@astrojs\/sitemap\]/, built);
+		const sitemap = await readFile(join(site, 'dist/sitemap-0.xml'), 'utf8');
+		assert.deepEqual([...sitemap.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]).sort(), [
+			'https://runbooks.example.com/disk/',
+			'https://runbooks.example.com/incident/',
+		]);
 
 		const registry = RegistrySchema.parse(
 			JSON.parse(await readFile(join(site, 'dist/opsbook/registry.json'), 'utf8')),

@@ -167,29 +167,33 @@ describe('with OPSBOOK_EDIT_URL', () => {
 });
 
 describe('a broken runbook', () => {
-	it('fails the build and names the file, line and reason', async () => {
+	it('fails the build with the list opsbook check prints, and no stack trace', async () => {
 		const out = resolve('tests/.tmp/broken-site');
 		try {
 			const result = build('tests/fixtures/broken', out);
 			assert.notEqual(result.status, 0, 'the build fails');
 			const output = result.stdout + result.stderr;
-			assert.match(
-				output,
-				/tests\/fixtures\/broken\/runbook\.mdx:7:\d+: risk "high" is not one of read, change, destructive/,
+			const check = spawnSync(process.execPath, ['bin/opsbook.ts', 'check'], {
+				encoding: 'utf8',
+				env: { ...process.env, OPSBOOK_CONTENT_DIR: 'tests/fixtures/broken' },
+			});
+			const listed = check.stderr.split('\n').filter((l) => /^ {2}\S+:\d+:\d+: /.test(l));
+			assert.equal(listed.length, 9, check.stderr);
+			// Every line, as check prints it, in the same order.
+			const at = listed.map((line) => output.indexOf(`\n${line}\n`));
+			assert.ok(
+				at.every((i, n) => i >= 0 && (n === 0 || i > at[n - 1]!)),
+				`each problem in order:\n${output}`,
 			);
 			assert.match(
 				output,
-				/tests\/fixtures\/broken\/runbook\.mdx:8:\d+: placeholder "\{\{service\}\}" has no type/,
+				/^ {2}tests\/fixtures\/broken\/runbook\.mdx:9:20: risk "high" is not one of read, change, destructive$/m,
 			);
 			// The severity table and escalation rules an incident reads are validated like blocks.
-			assert.match(
-				output,
-				/tests\/fixtures\/broken\/severity\.mdx:11:\d+: SEV-1's response time "ASAP" is not one Opsbook can time/,
-			);
-			assert.match(
-				output,
-				/tests\/fixtures\/broken\/severity\.mdx:15:1: <Escalate after="a while">: write a duration/,
-			);
+			assert.match(output, /severity\.mdx:11:\d+: SEV-1's response time "ASAP" is not one/);
+			assert.match(output, /The runbooks have 9 problems, listed above as file:line:column/);
+			assert.match(output, /npx opsbook check/);
+			assert.doesNotMatch(output, /Stack trace|\n\s+at /, 'a list, not a stack trace');
 			assert.ok(!existsSync(join(out, 'index.html')), 'nothing is published');
 		} finally {
 			await rm(out, { recursive: true, force: true });

@@ -218,10 +218,59 @@ describe('refusing a malformed block', () => {
 		assert.match(problems[0]!.message, /stands inside backticks/);
 	});
 
-	it('refuses an unknown target in the frontmatter', () => {
-		assert.match(
-			problemOf(page('Text.', 'title: T\nopsbook:\n  target: nowhere')),
-			/^1: opsbook.target in the frontmatter names target "nowhere"/,
+	it('refuses an unknown target in the frontmatter, where it is written', () => {
+		const { problems } = parse(page('Text.', 'title: T\nopsbook:\n  target: nowhere'));
+		assert.deepEqual(
+			problems.map((p) => `${p.line}:${p.column}: ${p.message.slice(0, 57)}`),
+			['4:11: opsbook.target in the frontmatter names target "nowhere",'],
+		);
+	});
+
+	it('places a frontmatter problem at its key, named by its path', () => {
+		const wrong = parse(page('Text.', 'title: T\nopsbook:\n  target: 3'));
+		assert.deepEqual(
+			wrong.problems.map((p) => `${p.line}:${p.column}: ${p.message}`),
+			['4:11: frontmatter opsbook.target: Invalid input: expected string, received number'],
+		);
+		const yaml = parse(page('Text.', 'title: T\nopsbook: [a'));
+		assert.equal(yaml.problems[0]?.line, 3, JSON.stringify(yaml.problems));
+		assert.match(yaml.problems[0]!.message, /^frontmatter is not valid YAML: /);
+	});
+
+	it('lists every problem of a block, each at its own column', () => {
+		const { problems } = parse(
+			page(fence('id=a risk=high colour=red timeout=forever', 'echo {{n:integer}} {{m}}')),
+		);
+		assert.deepEqual(
+			formatProblems(problems)
+				.split('\n')
+				.slice(1)
+				.map((line) => line.split(/;|,| must| has /)[0]),
+			[
+				'  content/runbooks/test.mdx:5:14: risk "high" is not one of read',
+				'  content/runbooks/test.mdx:5:24: unknown option "colour"',
+				'  content/runbooks/test.mdx:5:35: timeout "forever"',
+				'  content/runbooks/test.mdx:6:6: parameter "n"',
+				'  content/runbooks/test.mdx:6:20: placeholder "{{m}}"',
+			],
+		);
+	});
+
+	it('reports a block with problems once, not again where a gate or a Run all names it', () => {
+		const { problems } = parse(
+			page(
+				[
+					fence('id=a.one risk=high', 'uptime'),
+					'',
+					fence('id=a.two risk=read needs=a.one', 'uptime -p'),
+					'',
+					'<RunAll steps="a.one a.two" />',
+				].join('\n'),
+			),
+		);
+		assert.deepEqual(
+			problems.map((p) => `${p.line}: ${p.message}`),
+			['5: risk "high" is not one of read, change, destructive'],
 		);
 	});
 
@@ -237,8 +286,30 @@ describe('refusing a malformed block', () => {
 			const loaded = await loadRunbooks({ root });
 			assert.equal(
 				formatProblems(loaded.problems),
-				'1 problem in the runbooks:\n  content/runbooks/b.mdx:7:1: duplicate id "same": already used at content/a.mdx:5; ids must be unique across the site',
+				'1 problem in the runbooks:\n  content/runbooks/b.mdx:7:1: duplicate id "same": also defined at content/a.mdx:5:1; ids must be unique across the site, so give this block another id=',
 			);
+		} finally {
+			await rm(root, { recursive: true, force: true });
+		}
+	});
+
+	it('refuses a duplicate id when a block that has it has problems too, and a gate naming it', async () => {
+		const root = await mkdtemp(join(tmpdir(), 'opsbook-'));
+		try {
+			await mkdir(join(root, 'content'), { recursive: true });
+			await writeFile(
+				join(root, 'content/a.mdx'),
+				page(`${fence('id=same risk=high', 'uptime')}\n\n${fence('id=same risk=read', 'df -h')}`),
+			);
+			await writeFile(
+				join(root, 'content/b.mdx'),
+				page(fence('id=later risk=read needs=same', 'uptime')),
+			);
+			const loaded = await loadRunbooks({ root });
+			assert.deepEqual(formatProblems(loaded.problems).split('\n').slice(1), [
+				'  content/a.mdx:5:17: risk "high" is not one of read, change, destructive',
+				'  content/a.mdx:9:1: duplicate id "same": also defined at content/a.mdx:5:1; ids must be unique across the site, so give this block another id=',
+			]);
 		} finally {
 			await rm(root, { recursive: true, force: true });
 		}
