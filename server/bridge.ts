@@ -498,6 +498,12 @@ export function makeBridge(options: BridgeOptions): Bridge {
 	}
 	const reminders = setInterval(remind, limits.reminderMs);
 	reminders.unref();
+	// Runs an `opsbook run` in a terminal recorded in the open incident reach the pages too.
+	const unwatch = options.embedded
+		? undefined
+		: timeline.watch((incident, events) =>
+				announce({ ok: true, added: new Map([[incident, events]]), echo: new Map() }),
+			);
 	remind();
 
 	const recordStart = async (run: Run): Promise<string | undefined> => {
@@ -839,6 +845,7 @@ export function makeBridge(options: BridgeOptions): Bridge {
 			// A drill left open would stand in the way of the next real incident.
 			if (drill) await endDrill().catch(() => undefined);
 			clearInterval(reminders);
+			unwatch?.();
 			const live = [...runs.values()].filter((r) => r.state !== 'exited');
 			for (const run of live) run.stop();
 			await Promise.all(live.map((r) => r.finished));

@@ -10,9 +10,21 @@
  *
  * At most one incident is open at a time: runs are recorded to it, and a second declaration is
  * refused until it is resolved.
+ *
+ * Another process may append to the same files: `opsbook run` in a terminal records its runs in
+ * the open incident as the bridge does. A running bridge watches the folder (`watch`) and takes
+ * in what others wrote, so its pages and their report miss nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, ftruncateSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import {
+	closeSync,
+	constants,
+	ftruncateSync,
+	readdirSync,
+	readFileSync,
+	watch,
+	writeSync,
+} from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -190,6 +202,85 @@ export class Timeline {
 		record.state = foldIncident(record.events);
 		this.#records.set(id, record);
 		for (const line of parsed.dropped) this.#warn(`opsbook: ${file}: ${line}`);
+	}
+
+	/**
+	 * Watches the folder for events other processes append (an `opsbook run` in a terminal), and
+	 * hands each batch it takes in to `onAdded`, in the order of the files. Returns the stop.
+	 */
+	watch(onAdded: (incident: string, events: TimelineEvent[]) => void): () => void {
+		privateDir(this.dir, this.#warn);
+		const pending = new Set<string>();
+		let timer: NodeJS.Timeout | undefined;
+		const watcher = watch(this.dir, (_type, name) => {
+			if (typeof name !== 'string' || !name.endsWith('.jsonl')) return;
+			pending.add(name);
+			// A burst of appends is read once; a write of our own reads nothing new.
+			timer ??= setTimeout(() => {
+				timer = undefined;
+				const names = [...pending].sort();
+				pending.clear();
+				// After the writes under way, and before the next: our own appends are not mixed in.
+				this.#queue = this.#queue
+					.then(() => {
+						for (const name of names) {
+							const fresh = this.#takeIn(name);
+							if (fresh) onAdded(fresh.incident, fresh.events);
+						}
+					})
+					.catch((error: Error) =>
+						this.#warn(`opsbook: reading the timelines again: ${error.message}`),
+					);
+			}, 50);
+		});
+		watcher.on('error', (error) => this.#warn(`opsbook: watching ${this.dir}: ${error.message}`));
+		return () => {
+			clearTimeout(timer);
+			watcher.close();
+		};
+	}
+
+	/** The events of file `name` this bridge has not seen, taken into its record. */
+	#takeIn(name: string): { incident: string; events: TimelineEvent[] } | undefined {
+		const incident = name.slice(0, -'.jsonl'.length);
+		if (!IncidentIdSchema.safeParse(incident).success) return undefined;
+		const record = this.#records.get(incident);
+		if (!record) {
+			// A file another process made: loaded as at start-up.
+			try {
+				this.#load(name);
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+				throw error;
+			}
+			const loaded = this.#records.get(incident);
+			return loaded && loaded.events.length > 0
+				? { incident, events: [...loaded.events] }
+				: undefined;
+		}
+		let text: string;
+		const fd = openPrivateFile(record.file, constants.O_RDONLY, 'the timeline file', this.#warn);
+		try {
+			text = readFileSync(fd, 'utf8');
+		} finally {
+			closeSync(fd);
+		}
+		let parsed;
+		try {
+			parsed = parseTimeline(text);
+		} catch (error) {
+			if (error instanceof TimelineFileError) return undefined;
+			throw error;
+		}
+		// A line being written as we read is left for the next look: nothing is reported lost.
+		const fresh = parsed.events.filter((event) => !record.ids.has(event.id));
+		if (fresh.length === 0) return undefined;
+		for (const event of fresh) {
+			record.ids.add(event.id);
+			record.events.push(event);
+		}
+		record.state = foldIncident(record.events);
+		return { incident, events: fresh };
 	}
 
 	get(incident: string): IncidentRecord | undefined {

@@ -15,7 +15,7 @@ import pty from 'node-pty';
 import { Parser } from 'tap-parser';
 import { parseTimeline, serializeTimeline, timelineHeader } from '../../src/incident/file.ts';
 import type { TimelineEvent } from '../../src/incident/schema.ts';
-import { FIXTURE, readAudit, ROOT } from '../support/bridge.ts';
+import { FIXTURE, readAudit, ROOT, startTestBridge, TestClient } from '../support/bridge.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
 import { until } from '../support/processes.ts';
 
@@ -340,6 +340,54 @@ describe('opsbook run on the local target', () => {
 			assert.equal(ended.verdict?.outcome, 'fail');
 			assert.ok(ended.tail?.some((line) => /Could not connect/.test(line)));
 		} finally {
+			await rm(home, { recursive: true, force: true });
+		}
+	});
+
+	it('shows its run to the pages of a bridge running on the same incident', async () => {
+		const home = await mkdtemp(join(tmpdir(), 'opsbook-incident-'));
+		const bridge = await startTestBridge({ stateDir: join(home, 'opsbook') });
+		try {
+			const page = await TestClient.connect(bridge);
+			const incident = '2026-11-26-checkout-down';
+			await page.append([
+				{
+					id: 'e1',
+					incident,
+					at: new Date().toISOString(),
+					kind: 'declared',
+					title: 'Checkout down',
+					severity: 2,
+					detectedAt: new Date().toISOString(),
+					responders: [],
+				},
+			]);
+			// A responder at a terminal, beside the page.
+			const result = opsbook(['run', 't.check-down'], { XDG_STATE_HOME: home });
+			assert.equal(result.code, 1, result.stderr);
+			const seen = () =>
+				page.messages.flatMap((m) =>
+					m.type === 'timeline' && m.incident === incident ? m.events : [],
+				);
+			await page.until(
+				() => seen().some((e) => e.kind === 'run-ended' && e.block === 't.check-down'),
+				'the terminal’s run on the page’s timeline',
+			);
+			const started = seen().find((e) => e.kind === 'run-started');
+			assert.equal(started?.kind === 'run-started' && started.page, 'opsbook CLI');
+			page.close();
+			// And a page that comes later gets it with the incident.
+			const later = await TestClient.connect(bridge);
+			const welcome = later.messages.find((m) => m.type === 'welcome');
+			assert.ok(
+				welcome?.type === 'welcome' &&
+					welcome.incident?.events.some(
+						(e) => e.kind === 'run-ended' && e.block === 't.check-down',
+					),
+			);
+			later.close();
+		} finally {
+			await bridge.dispose();
 			await rm(home, { recursive: true, force: true });
 		}
 	});
