@@ -73,7 +73,7 @@ async function lockfileFor(name: string, dependencies: Record<string, string>, t
 	lock.packages[''] = { name, dependencies };
 	lock.packages['node_modules/opsbook'] = {
 		version: own.version,
-		resolved: `file:../${tarball}`,
+		resolved: `file:vendor/${tarball}`,
 		license: own.license,
 		dependencies: own.dependencies,
 		peerDependencies: own.peerDependencies,
@@ -116,8 +116,12 @@ describe('the packed package in a new Starlight site', () => {
 
 	it('installs offline, builds with the plugin and emits the registry with the block', async () => {
 		// `prepack` compiles the Node side (plugin, bin, bridge) to lib/ first.
-		run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: ROOT });
-		const [tarball] = (await readdir(work)).filter((f) => f.endsWith('.tgz'));
+		// Into the site's own vendor/ folder, as the README says: committed with the site, so a CI
+		// runner that checks the site out installs the same file.
+		const vendor = join(site, 'vendor');
+		await mkdir(vendor, { recursive: true });
+		run('npm', ['pack', '--silent', '--pack-destination', vendor], { cwd: ROOT });
+		const [tarball] = (await readdir(vendor)).filter((f) => f.endsWith('.tgz'));
 		assert.ok(tarball, 'npm pack wrote a tarball');
 
 		const own = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
@@ -125,7 +129,7 @@ describe('the packed package in a new Starlight site', () => {
 		};
 		const dependencies = {
 			...own.peerDependencies,
-			opsbook: `file:../${tarball}`,
+			opsbook: `file:vendor/${tarball}`,
 		};
 		await mkdir(join(site, 'src/content/docs'), { recursive: true });
 		await writeFile(
