@@ -5,6 +5,7 @@
  */
 import type { RunInfo, TargetInfo } from '../protocol.ts';
 import { blockHref, duration, summarize } from './run-state.ts';
+import { make } from './dom.ts';
 
 export class RunsList {
 	readonly #root: HTMLElement;
@@ -30,7 +31,13 @@ export class RunsList {
 		this.#runs = [...runs].sort((a, b) => b.startedAt - a.startedAt);
 		this.#targets = targets;
 		const running = this.#runs.filter((run) => run.state !== 'exited').length;
-		button.textContent = `Runs (${this.#runs.length})`;
+		// "Runs (2)"; a phone shows the count beside an icon only (see opsbook.css), so the name is
+		// said whole, whatever shows.
+		const count = `(${this.#runs.length})`;
+		if (button.getAttribute('aria-label') !== `Runs ${count}`) {
+			button.setAttribute('aria-label', `Runs ${count}`);
+			button.replaceChildren(make('span', 'ob-runs-word', 'Runs '), count);
+		}
 		button.dataset.running = String(running > 0);
 		button.title = running > 0 ? `${running} running` : 'Recent runs';
 		this.#render();

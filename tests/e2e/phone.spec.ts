@@ -15,9 +15,9 @@ test.use({ viewport: { width: 390, height: 844 } });
 const chip = (page: Page) => page.locator('opsbook-bridge .ob-chip');
 
 /** The title's text is not clipped, and nothing makes the page scroll sideways. */
-async function expectWholeTitle(page: Page) {
+async function expectWholeTitle(page: Page, text = 'Opsbook') {
 	const title = page.locator('.site-title span');
-	await expect(title).toHaveText('Opsbook');
+	await expect(title).toHaveText(text);
 	const {
 		scroll,
 		client,
@@ -48,6 +48,10 @@ test('the site title stays readable when connected and with a production target 
 		await expect(chip(page)).toContainText('connected');
 		await expect(page.getByRole('button', { name: 'Runs (0)' })).toBeVisible();
 		await expectWholeTitle(page);
+		// A team's title a little longer than ours still fits beside the chips.
+		await page.locator('.site-title span').evaluate((title) => (title.textContent = 'Team Docs'));
+		await expectWholeTitle(page, 'Team Docs');
+		await page.reload();
 		// Arming only marks the target: nothing connects to prodbox until a step runs.
 		await page
 			.locator('opsbook-command#cmd-r\\.prod')
