@@ -343,6 +343,11 @@ function commandTaint(
 		if (j === n) return positionals > 0 && !prefix.startsWith('-') ? NONE : code(AS_NAME);
 		return commandTaint(words, j, prefix, context);
 	}
+	// A container runner: the command it runs in the container is a command like any other.
+	const inner = containerCommand(words, k, base);
+	if (inner !== undefined && n >= inner) {
+		return n === inner ? code(AS_NAME) : commandTaint(words, inner, prefix, context);
+	}
 	// An ordinary command: its arguments are data, unless a later word starts a command of its own
 	// (`docker exec web sh -c …`, `kubectl exec pod -- psql …`) or takes code (`-c`).
 	for (let m = k + 1; m < n; m++) {
@@ -365,6 +370,53 @@ function commandTaint(
 		);
 	}
 	return NONE;
+}
+
+/** Options of container runners (and their subcommands) that take the next word as their value. */
+const CONTAINER_VALUE_OPTIONS = new Set([
+	...['-e', '--env', '--env-file', '-u', '--user', '-w', '--workdir', '--detach-keys', '--index'],
+	...['--name', '-v', '--volume', '-p', '--publish', '--network', '--net', '--entrypoint'],
+	...['-l', '--label', '--mount', '--platform', '--pull', '-h', '--hostname', '--add-host'],
+	...['--device', '--cpus', '-m', '--memory', '--restart', '--gpus', '--ulimit', '--cap-add'],
+	...['--cap-drop', '--security-opt', '--tmpfs', '--log-driver', '--log-opt', '--pid', '--ipc'],
+	...['-f', '--file', '--project-name', '--project-directory', '--profile', '--context'],
+	...['-H', '--host', '--log-level', '--config', '--env-from'],
+]);
+const CONTAINER_RUNNERS = new Set(['docker', 'podman', 'nerdctl', 'docker-compose']);
+
+/**
+ * Where the command a container runner runs starts, when the simple command at `words[k]` is one:
+ * `docker exec [options] web CMD`, `docker compose run [options] api CMD`, `kubectl exec pod -- CMD`.
+ * Undefined for anything else (`docker ps`, `kubectl get`).
+ */
+function containerCommand(words: readonly string[], k: number, base: string): number | undefined {
+	if (base === 'kubectl' || base === 'oc') {
+		const dash = words.indexOf('--', k + 1);
+		const verbs = words.slice(k + 1, dash === -1 ? undefined : dash);
+		if (!verbs.some((w) => w === 'exec' || w === 'run' || w === 'debug')) return undefined;
+		// Without `--` the pod's command cannot be told from the options' values: the words after
+		// `--` are the command (kubectl requires it for exec since 1.x).
+		return dash === -1 ? undefined : dash + 1;
+	}
+	if (!CONTAINER_RUNNERS.has(base)) return undefined;
+	let j = k + 1;
+	const options = () => {
+		while (j < words.length && /^-./.test(words[j]!)) {
+			const w = words[j]!;
+			j += CONTAINER_VALUE_OPTIONS.has(w) ? 2 : 1;
+		}
+	};
+	options();
+	if (base !== 'docker-compose' && words[j] === 'compose') {
+		j++;
+		options();
+	}
+	if (words[j] === 'container') j++;
+	if (!['exec', 'run'].includes(words[j] ?? '')) return undefined;
+	j++;
+	options();
+	// The container, service or image, then its command.
+	return j + 1;
 }
 
 /** The program a simple command runs, through wrappers (`sudo -u x psql` runs psql). */
