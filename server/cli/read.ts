@@ -11,7 +11,7 @@ import { importFiles } from '../../src/import/import-fs.ts';
 import { parseTimeline } from '../../src/incident/file.ts';
 import { renderReport } from '../../src/incident/report.ts';
 import { foldIncident } from '../../src/incident/timeline.ts';
-import { describeType, isSecret } from '../../src/runbook/params.ts';
+import { checkParamValue, describeType, isSecret } from '../../src/runbook/params.ts';
 import {
 	formatProblems,
 	loadConfig,
@@ -139,7 +139,9 @@ export const show: Command = {
 
 Shows a block: where it is, its risk and target, what a good run looks like, its parameters with
 their types, and the command it resolves to (with the values given, else the defaults; a
-parameter with neither shows as <NAME>). Nothing runs.
+parameter with neither shows as <NAME>, and is named above the command). Each value given is
+checked against its type: a bad one is an error (exit 2), even while others are missing.
+Nothing runs.
 
 Options:
   --param NAME=VALUE  a parameter's value, checked against its type (repeatable)
@@ -178,25 +180,40 @@ ${EXIT_CODES_HELP}`,
 				lines.push(`  ${p.name}: ${p.type}, ${describeType(p)}${fallback}`);
 			}
 		}
-		const known = Object.fromEntries(
-			Object.entries(given).filter(([name]) => block.params.some((p) => p.name === name)),
-		);
 		for (const name of Object.keys(given)) {
-			if (!(name in known)) throw new UsageError(`${block.id} has no parameter "${name}"`);
+			if (!block.params.some((p) => p.name === name)) {
+				throw new UsageError(`${block.id} has no parameter "${name}"`);
+			}
 		}
-		const missing = block.params.filter((p) => p.default === undefined && !(p.name in known));
-		lines.push('', 'Command:');
+		// Every value given is checked, whatever else is missing: a bad one shown as if fine, or
+		// not shown at all behind the others' placeholders, would pass for a good one.
+		const known: Record<string, string> = {};
+		const bad: string[] = [];
+		for (const spec of block.params) {
+			if (given[spec.name] === undefined) continue;
+			const checked = checkParamValue(spec, given[spec.name]);
+			if (checked.ok) known[spec.name] = checked.value;
+			else bad.push(checked.message);
+		}
+		const missing = block.params
+			.filter((p) => p.default === undefined && given[p.name] === undefined)
+			.map((p) => p.name);
+		const toGive = `give ${missing.length === 1 ? 'it' : 'them'} with --param NAME=VALUE`;
+		if (bad.length > 0) {
+			if (missing.length > 0) bad.push(`missing: ${missing.join(', ')} (${toGive})`);
+			throw new UsageError(bad.join('\n'));
+		}
 		if (missing.length === 0) {
 			const rendered = renderTemplate(block, known);
-			if (!rendered.ok) {
-				console.error(rendered.errors.map((e) => e.message).join('\n'));
-				return EXIT.usage;
-			}
+			if (!rendered.ok) throw new UsageError(rendered.errors.map((e) => e.message).join('\n'));
 			const shown = block.params.some(isSecret) ? rendered.redacted : rendered.command;
-			lines.push(...shown.split('\n').map((l) => `  ${l}`));
+			lines.push('', 'Command:', ...shown.split('\n').map((l) => `  ${l}`));
 		} else {
 			lines.push(
-				...displayTemplate(block)
+				'',
+				`Missing: ${missing.join(', ')} (${toGive})`,
+				`Command, with ${missing.map((n) => `<${n}>`).join(', ')} where ${missing.length === 1 ? 'its value goes' : 'their values go'}:`,
+				...displayTemplate(block, known)
 					.text.split('\n')
 					.map((l) => `  ${l}`),
 			);

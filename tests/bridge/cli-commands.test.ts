@@ -176,6 +176,52 @@ describe('opsbook list, show and check', () => {
 		assert.doesNotMatch(secret.stdout, /hunter2/);
 	});
 
+	it('refuses a bad value even while other parameters are missing, and names the missing ones', () => {
+		// t.release takes app, namespace (words) and revision (a sha), none with a default.
+		const revision = opsbook(['show', 't.release', '--param', 'revision=3']);
+		assert.equal(revision.code, 2);
+		assert.equal(revision.stdout, '', 'no command shown as if 3 were a revision');
+		assert.match(revision.stderr, /revision must be a git commit hash/);
+		assert.match(revision.stderr, /missing: app, namespace/);
+		const namespace = opsbook([
+			'show',
+			't.release',
+			'--param',
+			'namespace=a;b',
+			'--param',
+			'app=web',
+		]);
+		assert.equal(namespace.code, 2);
+		assert.match(namespace.stderr, /namespace must be one word/);
+		assert.match(namespace.stderr, /missing: revision/);
+		noStack(namespace.stderr);
+		// Good values stand in the command; the missing ones are said, and shown as placeholders.
+		const partial = opsbook([
+			'show',
+			't.release',
+			'--param',
+			'app=web',
+			'--param',
+			'revision=abc1234',
+		]);
+		assert.equal(partial.code, 0, partial.stderr);
+		assert.match(partial.stdout, /^Missing: namespace \(give it with --param NAME=VALUE\)$/m);
+		assert.match(partial.stdout, /^ {2}echo release web in <namespace> at abc1234$/m);
+		const whole = opsbook([
+			'show',
+			't.release',
+			'--param',
+			'app=web',
+			'--param',
+			'namespace=prod',
+			'--param',
+			'revision=abc1234',
+		]);
+		assert.equal(whole.code, 0, whole.stderr);
+		assert.doesNotMatch(whole.stdout, /Missing/);
+		assert.match(whole.stdout, /Command:\n {2}echo release web in prod at abc1234$/m);
+	});
+
 	it('checks the fixture site, and lists every problem of the broken one', () => {
 		const good = opsbook(['check']);
 		assert.equal(good.code, 0, good.stderr);
