@@ -463,15 +463,20 @@ describe('opsbook run on the local target', () => {
 
 	it('asks for the confirmation word at a terminal, and runs nothing on a wrong one', async () => {
 		const wrong = await atTerminal(
-			['run', 't.destroy'],
+			['run', 't.destroy', '--param', 'what=everything'],
 			[[/type "delete" to run it on local: /, 'nope']],
 		);
 		assert.equal(wrong.code, 2);
+		// As the page's dialog does: what will run, and where, before the word is asked for.
+		assert.match(
+			wrong.output,
+			/"Delete something" is destructive\. It will run this command on local:\r?\n\r?\n {4}echo destroying everything\r?\n\r?\n(\x1b\[\d*[A-Z])*Confirm: type "delete"/,
+		);
 		assert.match(wrong.output, /Not confirmed/);
-		assert.doesNotMatch(wrong.output, /destroying/);
+		assert.doesNotMatch(wrong.output, /^destroying/m, 'shown, not run');
 		const right = await atTerminal(['run', 't.destroy'], [[/type "delete"/, 'delete']]);
 		assert.equal(right.code, 0, right.output);
-		assert.match(right.output, /destroying nothing/);
+		assert.match(right.output, /^destroying nothing/m);
 	});
 
 	it('hands keystrokes to the block', async () => {
@@ -523,6 +528,7 @@ describe('opsbook run and test on the test sshd', () => {
 			],
 		);
 		assert.equal(typed.code, 0, typed.output);
+		assert.match(typed.output, /It will run this command on prodbox \(test sshd\) \(production\):/);
 		assert.match(typed.output, /production change/);
 		const mistyped = await atTerminal(
 			['run', 'r.prod', '--arm', 'prodbox', ...ssh()],
