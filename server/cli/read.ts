@@ -43,17 +43,38 @@ async function blocks(): Promise<CommandBlock[]> {
 	return loaded.blocks.map((b) => b.block);
 }
 
-function table(rows: string[][]): string {
-	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-	return rows
-		.map((r) =>
-			r
-				.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
-				.join('  ')
-				.trimEnd(),
-		)
-		.join('\n');
+/**
+ * Rows as aligned columns, each no wider than its `max` (the last is never padded): a longer
+ * cell keeps its whole text, which a responder copies into `opsbook run`, and the rest of its
+ * row goes on the next line, under its columns (as `docker ps` and `kubectl` do with long names).
+ */
+export function table(rows: string[][], max: readonly number[] = []): string {
+	const widths = rows[0]!.map((_, i) =>
+		Math.min(max[i] ?? Infinity, Math.max(...rows.map((r) => r[i]!.length))),
+	);
+	const lines: string[] = [];
+	for (const row of rows) {
+		let line = '';
+		row.forEach((cell, i) => {
+			if (i === row.length - 1) {
+				line += cell;
+				return;
+			}
+			line += cell;
+			// Where the next column starts: each column is followed by two spaces.
+			const next = widths.slice(0, i + 1).reduce((sum, w) => sum + w + 2, 0);
+			if (line.length > next - 2) {
+				lines.push(line);
+				line = ' '.repeat(next);
+			} else line = line.padEnd(next);
+		});
+		lines.push(line.trimEnd());
+	}
+	return lines.join('\n');
 }
+
+/** The widest columns of `opsbook list` but TITLE: a row reads in 120 columns, most in 80. */
+const LIST_WIDTHS = [40, 11, 16, 32];
 
 export const list: Command = {
 	name: 'list',
@@ -112,10 +133,13 @@ ${EXIT_CODES_HELP}`,
 			return EXIT.ok;
 		}
 		console.log(
-			table([
-				['ID', 'RISK', 'TARGET', 'PAGE', 'TITLE'],
-				...found.map((b) => [b.id, b.risk, b.target, b.page.slug || '/', b.title]),
-			]),
+			table(
+				[
+					['ID', 'RISK', 'TARGET', 'PAGE', 'TITLE'],
+					...found.map((b) => [b.id, b.risk, b.target, b.page.slug || '/', b.title]),
+				],
+				LIST_WIDTHS,
+			),
 		);
 		return EXIT.ok;
 	},

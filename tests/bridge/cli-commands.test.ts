@@ -164,6 +164,46 @@ describe('opsbook list, show and check', () => {
 		]);
 	});
 
+	it('keeps the list readable in 120 columns when imported ids are long', async () => {
+		const content = await mkdtemp(join(tmpdir(), 'opsbook-long-ids-'));
+		try {
+			// Ids as opsbook import makes them: the page, the section and the program.
+			const long = 'payments-failover.promote-the-replica-to-primary.pg-ctl-promote';
+			await writeFile(
+				join(content, 'payments-failover.mdx'),
+				[
+					'---',
+					'title: Payments database failover',
+					'---',
+					'',
+					`\`\`\`bash id=${long} risk=change title="Promote the replica"`,
+					'pg_ctl promote',
+					'```',
+					'',
+					'```bash id=db.status risk=read title="Read the status"',
+					'pg_isready',
+					'```',
+				].join('\n'),
+			);
+			const listed = opsbook(['list'], { OPSBOOK_CONTENT_DIR: content });
+			assert.equal(listed.code, 0, listed.stderr);
+			const lines = listed.stdout.trimEnd().split('\n');
+			for (const line of lines) assert.ok(line.length <= 120, `${line.length} columns: ${line}`);
+			// The long id whole, on a line of its own, which a responder copies into opsbook run;
+			// its row under the columns on the next; a short id keeps its row on one line.
+			const at = lines.indexOf(long);
+			assert.ok(at > 0, listed.stdout);
+			assert.match(lines[at + 1]!, /^ {42}change +local +payments-failover +Promote the replica$/);
+			assert.match(listed.stdout, /^db\.status +read +local /m);
+			const header = lines[0]!;
+			assert.equal(header.indexOf('RISK'), lines[at + 1]!.indexOf('change'), 'aligned');
+			const json = JSON.parse(opsbook(['list', '--json'], { OPSBOOK_CONTENT_DIR: content }).stdout);
+			assert.ok((json as Array<{ id: string }>).some((r) => r.id === long));
+		} finally {
+			await rm(content, { recursive: true, force: true });
+		}
+	});
+
 	it('shows a block, its typed parameters and the resolved command', () => {
 		const { code, stdout } = opsbook(['show', 't.seq', '--param', 'count=3']);
 		assert.equal(code, 0);
