@@ -76,8 +76,16 @@ export function table(rows: string[][], max: readonly number[] = []): string {
 /** The widest columns of `opsbook list` but TITLE: a row reads in 120 columns, most in 80. */
 const LIST_WIDTHS = [40, 11, 16, 32];
 
+const LIST_OPTIONS = {
+	page: { type: 'string' },
+	risk: { type: 'string' },
+	target: { type: 'string' },
+	json: { type: 'boolean' },
+} as const;
+
 export const list: Command = {
 	name: 'list',
+	options: LIST_OPTIONS,
 	summary: 'the command blocks: id, risk, target, page, title',
 	help: `Usage: opsbook list [--page PAGE] [--risk RISK] [--target TARGET] [--json]
 
@@ -96,16 +104,7 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
 	async run(argv) {
-		const { values } = parse(
-			argv,
-			{
-				page: { type: 'string' },
-				risk: { type: 'string' },
-				target: { type: 'string' },
-				json: { type: 'boolean' },
-			},
-			false,
-		);
+		const { values } = parse(argv, LIST_OPTIONS, false);
 		if (values.risk !== undefined && !(RISKS as readonly string[]).includes(values.risk)) {
 			throw new UsageError(`--risk must be one of ${RISKS.join(', ')}, not "${values.risk}"`);
 		}
@@ -156,8 +155,11 @@ export function describeExpect(block: CommandBlock): string | undefined {
 	return `${parts.join(' and ')}${warn}`;
 }
 
+const SHOW_OPTIONS = { param: { type: 'string', multiple: true } } as const;
+
 export const show: Command = {
 	name: 'show',
+	options: SHOW_OPTIONS,
 	summary: 'a block: its parameters with their types, and the command it runs',
 	help: `Usage: opsbook show ID [--param NAME=VALUE…]
 
@@ -176,9 +178,7 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
 	async run(argv) {
-		const { values, positionals } = parse(argv, {
-			param: { type: 'string', multiple: true },
-		});
+		const { values, positionals } = parse(argv, SHOW_OPTIONS);
 		const [id, ...extra] = positionals;
 		if (id === undefined || extra.length > 0)
 			throw new UsageError('opsbook show takes one block id');
@@ -249,6 +249,7 @@ ${EXIT_CODES_HELP}`,
 
 export const check: Command = {
 	name: 'check',
+	options: {},
 	summary: "the build's validation without building: every problem as file:line:column",
 	help: `Usage: opsbook check
 
@@ -274,8 +275,11 @@ Exit codes: 0 all valid, 1 a runbook has problems, 2 a usage or configuration er
 	},
 };
 
+const REPORT_OPTIONS = { out: { type: 'string' }, author: { type: 'string' } } as const;
+
 export const report: Command = {
 	name: 'report',
+	options: REPORT_OPTIONS,
 	summary: 'the post-incident report, from a timeline file',
 	help: `Usage: opsbook report TIMELINE.jsonl [--out FILE] [--author NAME]
 
@@ -293,10 +297,7 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
 	async run(argv) {
-		const { values, positionals } = parse(argv, {
-			out: { type: 'string' },
-			author: { type: 'string' },
-		});
+		const { values, positionals } = parse(argv, REPORT_OPTIONS);
 		const [file, ...extra] = positionals;
 		if (file === undefined || extra.length > 0) {
 			throw new UsageError('opsbook report takes one timeline file');
@@ -333,8 +334,15 @@ ${EXIT_CODES_HELP}`,
 	},
 };
 
+const IMPORT_OPTIONS = {
+	out: { type: 'string' },
+	format: { type: 'string' },
+	force: { type: 'boolean' },
+} as const;
+
 export const importCommand: Command = {
 	name: 'import',
+	options: IMPORT_OPTIONS,
 	summary: 'MkDocs-Material or Markdown runbooks into Opsbook pages',
 	help: `Usage: opsbook import FILE.md… [--out DIR] [--format auto|mkdocs|gfm] [--force]
 
@@ -356,11 +364,7 @@ Examples:
 Exit codes: 0 imported, 1 a page written has problems (opsbook check would list them),
 2 a usage or configuration error.`,
 	async run(argv) {
-		const { values, positionals } = parse(argv, {
-			out: { type: 'string' },
-			format: { type: 'string' },
-			force: { type: 'boolean' },
-		});
+		const { values, positionals } = parse(argv, IMPORT_OPTIONS);
 		if (positionals.length === 0) throw new UsageError('opsbook import takes one or more files');
 		const format = values.format ?? 'auto';
 		if (format !== 'auto' && format !== 'mkdocs' && format !== 'gfm') {

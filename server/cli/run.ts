@@ -186,8 +186,11 @@ async function confirmationFor(
 	return word;
 }
 
+const RUN_OPTIONS = { ...TARGET_OPTIONS, override: { type: 'string' } } as const;
+
 export const run: Command = {
 	name: 'run',
+	options: RUN_OPTIONS,
 	summary: 'run a block, streaming to the terminal, with the guarantees of the page',
 	help: `Usage: opsbook run ID [--target NAME] [--param NAME=VALUE…] [--yes] [--override REASON]
 
@@ -215,10 +218,7 @@ Exit codes: the block's own exit code; for a check, 0 pass or warn and 1 fail; 1
 not start, timed out or was stopped; 2 a usage or configuration error, or a run the bridge
 refused (the message says why).`,
 	async run(argv) {
-		const { values, positionals } = parse(argv, {
-			...TARGET_OPTIONS,
-			override: { type: 'string' },
-		});
+		const { values, positionals } = parse(argv, RUN_OPTIONS);
 		const [id, ...extra] = positionals;
 		if (id === undefined || extra.length > 0)
 			throw new UsageError('opsbook run takes one block id');

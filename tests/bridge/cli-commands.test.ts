@@ -111,6 +111,32 @@ describe('opsbook --help and usage errors', () => {
 		}
 	});
 
+	it('gives serve, bridge and pair each its own help, with its options and examples', () => {
+		const help = (name: string) => opsbook([name, '--help']).stdout;
+		const [serve, bridge, pair] = [help('serve'), help('bridge'), help('pair')];
+		assert.match(serve, /^Usage: opsbook serve \[SITE_DIR\]/);
+		assert.match(bridge, /^Usage: opsbook bridge --site URL/);
+		assert.match(pair, /^Usage: opsbook pair\n/);
+		assert.match(bridge, /^ {2}--site URL /m);
+		assert.doesNotMatch(serve, /^ {2}--site /m, 'serve takes no --site');
+		assert.match(serve, /default 4321/);
+		assert.match(bridge, /default 4322/);
+		assert.match(serve, /^ {2}npx opsbook serve --practice/m);
+		assert.match(bridge, /^ {2}npx opsbook bridge --site https:/m);
+		assert.doesNotMatch(pair, /--port|--arm/, 'pair takes no options');
+		// pair says so when given one; bridge takes no folder, serve one.
+		for (const args of [
+			['pair', '--port', '4000'],
+			['bridge', 'dist', '--site', 'https://runbooks.example.com/'],
+			['serve', 'dist', 'other'],
+		]) {
+			const refused = opsbook(args);
+			assert.equal(refused.code, 2, args.join(' '));
+			assert.equal(refused.stdout, '', args.join(' '));
+			noStack(refused.stderr);
+		}
+	});
+
 	it('exits 2 with the help on stderr without a command, and the commands on an unknown one', () => {
 		for (const args of [[], ['frobnicate'], ['help', 'frobnicate']]) {
 			const { code, stdout, stderr } = opsbook(args);
