@@ -137,6 +137,36 @@ describe('opsbook --help and usage errors', () => {
 		}
 	});
 
+	it('names every option a command takes in its --help and in the README', async () => {
+		const { COMMANDS } = await import('../../server/cli/index.ts');
+		const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+		const cli = readme.slice(readme.indexOf('## The command line'));
+		const section = cli.slice(0, cli.indexOf('\n## ', 1));
+		// Where the README speaks of a command: its row of the table, and the paragraphs and
+		// list items that name it.
+		const about = (name: string) =>
+			section
+				.split(/\n(?=\| |- |\n)/)
+				.filter((part) => part.includes(`\`opsbook ${name}`))
+				.join('\n');
+		for (const command of COMMANDS) {
+			const text = about(command.name);
+			assert.ok(text.length > 0, `the README's CLI section speaks of opsbook ${command.name}`);
+			for (const option of Object.keys(command.options)) {
+				assert.match(
+					command.help,
+					new RegExp(`--${option}\\b`),
+					`${command.name} --help: --${option}`,
+				);
+				assert.match(
+					text,
+					new RegExp(`--${option}\\b`),
+					`README, opsbook ${command.name}: --${option}`,
+				);
+			}
+		}
+	});
+
 	it('exits 2 with the help on stderr without a command, and the commands on an unknown one', () => {
 		for (const args of [[], ['frobnicate'], ['help', 'frobnicate']]) {
 			const { code, stdout, stderr } = opsbook(args);
