@@ -3,8 +3,9 @@
  *
  *   opsbook serve  [dist]   serve the built site and the bridge on one loopback port (`npm start`)
  *   opsbook bridge          the bridge alone, for a site published elsewhere (`--site URL`)
+ *   opsbook pair            the pairing link of the bridges running, again
  *
- * Both print the one URL to open: it carries the pairing token in its fragment.
+ * serve and bridge print the one URL to open: it carries the pairing token in its fragment.
  *
  * package.json starts it with `--max-semi-space-size=2`: a pty is read in reads of a few KiB,
  * each holding a 64 KiB buffer until V8's young generation is next collected, and a small young
@@ -13,7 +14,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RISKS, type Risk } from '../src/runbook/schema.ts';
 import { ProjectError, projectPaths, RunbookError } from '../src/runbook/runbooks-fs.ts';
 import { PermissionError } from './private-files.ts';
@@ -21,56 +22,117 @@ import { defaultStateDir } from './audit-log.ts';
 import { pairingLink, runningBridges } from './running.ts';
 import { keptToken, startBridge, UsageError, type RunningBridge } from './start.ts';
 
-export const USAGE = `Usage:
-  opsbook serve [SITE_DIR]   serve the built site (default: dist) and the bridge on 127.0.0.1
-  opsbook bridge --site URL  the bridge alone, for the site published at URL
-  opsbook pair               print the pairing link of the bridges running for you
+const EXIT_CODES = `Exit codes: 0 stopped with Ctrl-C, 2 a usage or configuration error (a port asked for
+that is taken, no built site, a malformed runbook).`;
 
-Options:
-  --port N              port to listen on; without it serve takes 4321 and bridge 4322, or a
-                        free port, said loudly, when that one is taken
-  --host ADDR           address to listen on (default 127.0.0.1; keep it on loopback)
+/** The options `serve` and `bridge` share; each help adds its own `--port` default. */
+const BRIDGE_OPTIONS = `  --host ADDR           address to listen on (default 127.0.0.1; keep it on loopback)
   --max-risk LEVEL      the riskiest blocks this bridge runs: read, change or destructive (default)
   --practice            a practice bridge, for learning: read steps only (the pages say so), and
                         drills can be started from the page
-  --drill NAME          play the drill NAME (drills/NAME.yaml in the runbooks folder): nothing is executed, every
-                        Run is answered from the scenario; implies --practice
+  --drill NAME          play the drill NAME (drills/NAME.yaml in the runbooks folder): nothing is
+                        executed, every Run is answered from the scenario; implies --practice
   --arm TARGET          let steps reach TARGET from the start (repeatable). Every step runs on
                         its own target; one other than local is out of reach until armed, here
                         or from the page (a production target asks for its name to be typed)
   --allow-origin URL    also accept pages from this origin (repeatable)
   --audit-log FILE      where runs are logged (default: ~/.local/state/opsbook/audit.jsonl)
   --ssh-config FILE     ssh client config for ssh targets (default: ssh's own, ~/.ssh/config)
-  --new-token           pair anew: pages paired before must open the new URL
-`;
+  --new-token           pair anew: pages paired before must open the new URL`;
+
+/** What `serve` and `bridge` take (`--site` is `bridge`'s; `serve` takes it only to say so). */
+export const BRIDGE_PARSE_OPTIONS = {
+	port: { type: 'string' },
+	host: { type: 'string', default: '127.0.0.1' },
+	site: { type: 'string' },
+	'max-risk': { type: 'string' },
+	practice: { type: 'boolean', default: false },
+	drill: { type: 'string' },
+	arm: { type: 'string', multiple: true, default: [] },
+	'allow-origin': { type: 'string', multiple: true, default: [] },
+	'audit-log': { type: 'string' },
+	'ssh-config': { type: 'string' },
+	'new-token': { type: 'boolean', default: false },
+} as const satisfies NonNullable<ParseArgsConfig['options']>;
+
+/** `opsbook serve|bridge|pair --help`, each with its own options and examples. */
+export const HELP = {
+	serve: `Usage: opsbook serve [SITE_DIR] [options]
+
+Serves the built site in SITE_DIR (default: dist, or OPSBOOK_OUT_DIR) and the bridge together on
+127.0.0.1, and prints the one link to open: it carries the pairing token in its fragment. Build
+the site first; in the Opsbook repository, npm start builds it and then does this.
+
+Options:
+  --port N              port to listen on (default 4321, or a free port, said loudly above the
+                        link, when 4321 is taken; a port asked for that is taken is an error)
+${BRIDGE_OPTIONS}
+
+Examples:
+  npx astro build && npx opsbook serve       then open the link it prints
+  npx opsbook serve build/site --port 8080
+  npx opsbook serve --arm staging            steps on staging can run from the start
+  npx opsbook serve --max-risk read          a bridge that runs read steps only
+  npx opsbook serve --practice               read steps only, and drills to start from the page
+  npx opsbook serve --drill db-down          play drills/db-down.yaml: nothing is executed
+
+${EXIT_CODES}`,
+	bridge: `Usage: opsbook bridge --site URL [options]
+
+Runs the bridge alone, for runbooks published at URL (a site built with Opsbook and deployed
+elsewhere), and prints the link to open: the site's address with the pairing token in its
+fragment. The pages run their steps through this bridge, on this machine.
+
+Options:
+  --site URL            the address of the published runbooks (required), like
+                        https://runbooks.example.com/; pages from that origin are accepted
+  --port N              port to listen on (default 4322, or a free port, said loudly above the
+                        link, when 4322 is taken; a port asked for that is taken is an error)
+${BRIDGE_OPTIONS}
+
+Examples:
+  npx opsbook bridge --site https://runbooks.example.com/
+  npx opsbook bridge --site https://runbooks.example.com/ --arm staging
+  npx opsbook bridge --site https://runbooks.example.com/ --audit-log ~/incident-audit.jsonl
+
+${EXIT_CODES}`,
+	pair: `Usage: opsbook pair
+
+Prints the pairing link of every Opsbook bridge running for you (opsbook serve or opsbook
+bridge), so a new tab, or one that lost its pairing, can be paired again without restarting the
+bridge and stopping its runs. It takes no options; the link carries the token: keep it to yourself.
+
+Examples:
+  npx opsbook pair
+  npm run pair          the same, in the Opsbook repository
+
+Exit codes: 0 printed, 2 no bridge is running for you.`,
+} as const;
 
 export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 	const { values, positionals } = parseArgs({
 		args: argv,
 		allowPositionals: true,
-		options: {
-			port: { type: 'string' },
-			host: { type: 'string', default: '127.0.0.1' },
-			site: { type: 'string' },
-			'max-risk': { type: 'string' },
-			practice: { type: 'boolean', default: false },
-			drill: { type: 'string' },
-			arm: { type: 'string', multiple: true, default: [] },
-			'allow-origin': { type: 'string', multiple: true, default: [] },
-			'audit-log': { type: 'string' },
-			'ssh-config': { type: 'string' },
-			'new-token': { type: 'boolean', default: false },
-			help: { type: 'boolean', short: 'h', default: false },
-		},
+		options: { ...BRIDGE_PARSE_OPTIONS, help: { type: 'boolean', short: 'h', default: false } },
 	});
-	const [command = 'serve', siteDir] = positionals;
-	if (values.help || !['serve', 'bridge', 'pair'].includes(command)) {
-		console.log(USAGE);
+	const [command = 'serve', siteDir, ...extra] = positionals;
+	if (!isBridgeCommand(command)) {
+		throw new UsageError(`Unknown command "${command}": serve, bridge or pair.\n\n${HELP.serve}`);
+	}
+	if (values.help) {
+		console.log(HELP[command]);
 		return undefined;
 	}
 	if (command === 'pair') {
 		printPairingLinks();
 		return undefined;
+	}
+	if (extra.length > 0 || (command === 'bridge' && siteDir !== undefined)) {
+		throw new UsageError(
+			command === 'serve'
+				? `one site folder to serve, not ${[siteDir, ...extra].join(' ')}`
+				: `a folder is for opsbook serve; this bridge is for the site at --site URL (given: ${[siteDir, ...extra].join(' ')})`,
+		);
 	}
 	const practice = values.practice || values.drill !== undefined;
 	const maxRisk = values['max-risk'] ?? (practice ? 'read' : 'destructive');
@@ -188,6 +250,10 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 
 export { UsageError };
 
+function isBridgeCommand(name: string): name is keyof typeof HELP {
+	return Object.hasOwn(HELP, name);
+}
+
 /** What a practice or drill bridge says under its link, loudly: nobody should mistake it. */
 function modeLines({ bridge }: RunningBridge): string[] {
 	const mode = bridge.mode();
@@ -215,7 +281,7 @@ function modeLines({ bridge }: RunningBridge): string[] {
  * Prints the link of every bridge running for this user, so a tab can be paired again without
  * restarting a bridge and stopping its runs.
  */
-function printPairingLinks() {
+export function printPairingLinks() {
 	const stateDir = defaultStateDir();
 	const running = runningBridges(stateDir);
 	const token = keptToken(stateDir);

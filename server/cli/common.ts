@@ -22,6 +22,8 @@ export interface Command {
 	summary: string;
 	/** The whole of `opsbook NAME --help`: usage, options, examples, exit codes. */
 	help: string;
+	/** The options it takes, as `parseArgs` reads them (besides `--help`): each is in `help`. */
+	options: NonNullable<ParseArgsConfig['options']>;
 	/** Runs the command; resolves with the exit code. */
 	run(argv: string[]): Promise<number>;
 }

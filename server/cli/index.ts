@@ -4,30 +4,46 @@
  * their message and exit code 2, never a stack trace.
  */
 import { ProjectError, RunbookError } from '../../src/runbook/runbooks-fs.ts';
-import { main as bridgeMain, USAGE as BRIDGE_USAGE } from '../cli.ts';
+import {
+	BRIDGE_PARSE_OPTIONS,
+	main as bridgeMain,
+	HELP as BRIDGE_HELP,
+	printPairingLinks,
+} from '../cli.ts';
 import { PermissionError } from '../private-files.ts';
-import { EXIT, EXIT_CODES_HELP, UsageError, type Command } from './common.ts';
+import { EXIT, EXIT_CODES_HELP, parse, UsageError, type Command } from './common.ts';
 import { check, importCommand, list, report, show } from './read.ts';
 import { run } from './run.ts';
 import { test } from './test.ts';
 
-/** `serve`, `bridge` and `pair` are the long-running bridge of `server/cli.ts`. */
-function bridgeCommand(
-	name: 'serve' | 'bridge' | 'pair',
-	summary: string,
-	examples: string,
-): Command {
+/** `serve` and `bridge` are the long-running bridge of `server/cli.ts`. */
+function bridgeCommand(name: 'serve' | 'bridge', summary: string): Command {
+	const { site, ...options } = BRIDGE_PARSE_OPTIONS;
 	return {
 		name,
 		summary,
-		help: `${BRIDGE_USAGE}\nExamples:\n${examples}\n\n${EXIT_CODES_HELP}`,
+		help: BRIDGE_HELP[name],
+		// serve reads --site only to point at bridge.
+		options: name === 'bridge' ? { site, ...options } : options,
 		async run(argv) {
 			const running = await bridgeMain([name, ...argv]);
-			// A bridge keeps the process alive until Ctrl-C; pair has printed its link.
+			// A bridge keeps the process alive until Ctrl-C.
 			return running ? -1 : EXIT.ok;
 		},
 	};
 }
+
+const pair: Command = {
+	name: 'pair',
+	summary: 'print the pairing link of the running bridge',
+	help: BRIDGE_HELP.pair,
+	options: {},
+	async run(argv) {
+		parse(argv, {}, false);
+		printPairingLinks();
+		return EXIT.ok;
+	},
+};
 
 export const COMMANDS: readonly Command[] = [
 	list,
@@ -38,14 +54,9 @@ export const COMMANDS: readonly Command[] = [
 	bridgeCommand(
 		'serve',
 		'serve the built site and the bridge on 127.0.0.1 (npm start in this repository)',
-		'  npx astro build && npx opsbook serve     then open the link it prints\n  npx opsbook serve --practice             read steps only, and drills',
 	),
-	bridgeCommand(
-		'bridge',
-		'the bridge alone, for a site published elsewhere',
-		'  npx opsbook bridge --site https://runbooks.example.com/\n  npx opsbook bridge --site https://runbooks.example.com/ --arm staging',
-	),
-	bridgeCommand('pair', 'print the pairing link of the running bridge', '  npx opsbook pair'),
+	bridgeCommand('bridge', 'the bridge alone, for a site published elsewhere'),
+	pair,
 	report,
 	importCommand,
 ];

@@ -11,7 +11,7 @@ import { importFiles } from '../../src/import/import-fs.ts';
 import { parseTimeline } from '../../src/incident/file.ts';
 import { renderReport } from '../../src/incident/report.ts';
 import { foldIncident } from '../../src/incident/timeline.ts';
-import { describeType, isSecret } from '../../src/runbook/params.ts';
+import { checkParamValue, describeType, isSecret } from '../../src/runbook/params.ts';
 import {
 	formatProblems,
 	loadConfig,
@@ -43,20 +43,49 @@ async function blocks(): Promise<CommandBlock[]> {
 	return loaded.blocks.map((b) => b.block);
 }
 
-function table(rows: string[][]): string {
-	const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-	return rows
-		.map((r) =>
-			r
-				.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
-				.join('  ')
-				.trimEnd(),
-		)
-		.join('\n');
+/**
+ * Rows as aligned columns, each no wider than its `max` (the last is never padded): a longer
+ * cell keeps its whole text, which a responder copies into `opsbook run`, and the rest of its
+ * row goes on the next line, under its columns (as `docker ps` and `kubectl` do with long names).
+ */
+export function table(rows: string[][], max: readonly number[] = []): string {
+	const widths = rows[0]!.map((_, i) =>
+		Math.min(max[i] ?? Infinity, Math.max(...rows.map((r) => r[i]!.length))),
+	);
+	const lines: string[] = [];
+	for (const row of rows) {
+		let line = '';
+		row.forEach((cell, i) => {
+			if (i === row.length - 1) {
+				line += cell;
+				return;
+			}
+			line += cell;
+			// Where the next column starts: each column is followed by two spaces.
+			const next = widths.slice(0, i + 1).reduce((sum, w) => sum + w + 2, 0);
+			if (line.length > next - 2) {
+				lines.push(line);
+				line = ' '.repeat(next);
+			} else line = line.padEnd(next);
+		});
+		lines.push(line.trimEnd());
+	}
+	return lines.join('\n');
 }
+
+/** The widest columns of `opsbook list` but TITLE: a row reads in 120 columns, most in 80. */
+const LIST_WIDTHS = [40, 11, 16, 32];
+
+const LIST_OPTIONS = {
+	page: { type: 'string' },
+	risk: { type: 'string' },
+	target: { type: 'string' },
+	json: { type: 'boolean' },
+} as const;
 
 export const list: Command = {
 	name: 'list',
+	options: LIST_OPTIONS,
 	summary: 'the command blocks: id, risk, target, page, title',
 	help: `Usage: opsbook list [--page PAGE] [--risk RISK] [--target TARGET] [--json]
 
@@ -75,16 +104,7 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
 	async run(argv) {
-		const { values } = parse(
-			argv,
-			{
-				page: { type: 'string' },
-				risk: { type: 'string' },
-				target: { type: 'string' },
-				json: { type: 'boolean' },
-			},
-			false,
-		);
+		const { values } = parse(argv, LIST_OPTIONS, false);
 		if (values.risk !== undefined && !(RISKS as readonly string[]).includes(values.risk)) {
 			throw new UsageError(`--risk must be one of ${RISKS.join(', ')}, not "${values.risk}"`);
 		}
@@ -112,10 +132,13 @@ ${EXIT_CODES_HELP}`,
 			return EXIT.ok;
 		}
 		console.log(
-			table([
-				['ID', 'RISK', 'TARGET', 'PAGE', 'TITLE'],
-				...found.map((b) => [b.id, b.risk, b.target, b.page.slug || '/', b.title]),
-			]),
+			table(
+				[
+					['ID', 'RISK', 'TARGET', 'PAGE', 'TITLE'],
+					...found.map((b) => [b.id, b.risk, b.target, b.page.slug || '/', b.title]),
+				],
+				LIST_WIDTHS,
+			),
 		);
 		return EXIT.ok;
 	},
@@ -132,14 +155,19 @@ export function describeExpect(block: CommandBlock): string | undefined {
 	return `${parts.join(' and ')}${warn}`;
 }
 
+const SHOW_OPTIONS = { param: { type: 'string', multiple: true } } as const;
+
 export const show: Command = {
 	name: 'show',
+	options: SHOW_OPTIONS,
 	summary: 'a block: its parameters with their types, and the command it runs',
 	help: `Usage: opsbook show ID [--param NAME=VALUE…]
 
 Shows a block: where it is, its risk and target, what a good run looks like, its parameters with
 their types, and the command it resolves to (with the values given, else the defaults; a
-parameter with neither shows as <NAME>). Nothing runs.
+parameter with neither shows as <NAME>, and is named above the command). Each value given is
+checked against its type: a bad one is an error (exit 2), even while others are missing.
+Nothing runs.
 
 Options:
   --param NAME=VALUE  a parameter's value, checked against its type (repeatable)
@@ -150,9 +178,7 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
 	async run(argv) {
-		const { values, positionals } = parse(argv, {
-			param: { type: 'string', multiple: true },
-		});
+		const { values, positionals } = parse(argv, SHOW_OPTIONS);
 		const [id, ...extra] = positionals;
 		if (id === undefined || extra.length > 0)
 			throw new UsageError('opsbook show takes one block id');
@@ -178,25 +204,40 @@ ${EXIT_CODES_HELP}`,
 				lines.push(`  ${p.name}: ${p.type}, ${describeType(p)}${fallback}`);
 			}
 		}
-		const known = Object.fromEntries(
-			Object.entries(given).filter(([name]) => block.params.some((p) => p.name === name)),
-		);
 		for (const name of Object.keys(given)) {
-			if (!(name in known)) throw new UsageError(`${block.id} has no parameter "${name}"`);
+			if (!block.params.some((p) => p.name === name)) {
+				throw new UsageError(`${block.id} has no parameter "${name}"`);
+			}
 		}
-		const missing = block.params.filter((p) => p.default === undefined && !(p.name in known));
-		lines.push('', 'Command:');
+		// Every value given is checked, whatever else is missing: a bad one shown as if fine, or
+		// not shown at all behind the others' placeholders, would pass for a good one.
+		const known: Record<string, string> = {};
+		const bad: string[] = [];
+		for (const spec of block.params) {
+			if (given[spec.name] === undefined) continue;
+			const checked = checkParamValue(spec, given[spec.name]);
+			if (checked.ok) known[spec.name] = checked.value;
+			else bad.push(checked.message);
+		}
+		const missing = block.params
+			.filter((p) => p.default === undefined && given[p.name] === undefined)
+			.map((p) => p.name);
+		const toGive = `give ${missing.length === 1 ? 'it' : 'them'} with --param NAME=VALUE`;
+		if (bad.length > 0) {
+			if (missing.length > 0) bad.push(`missing: ${missing.join(', ')} (${toGive})`);
+			throw new UsageError(bad.join('\n'));
+		}
 		if (missing.length === 0) {
 			const rendered = renderTemplate(block, known);
-			if (!rendered.ok) {
-				console.error(rendered.errors.map((e) => e.message).join('\n'));
-				return EXIT.usage;
-			}
+			if (!rendered.ok) throw new UsageError(rendered.errors.map((e) => e.message).join('\n'));
 			const shown = block.params.some(isSecret) ? rendered.redacted : rendered.command;
-			lines.push(...shown.split('\n').map((l) => `  ${l}`));
+			lines.push('', 'Command:', ...shown.split('\n').map((l) => `  ${l}`));
 		} else {
 			lines.push(
-				...displayTemplate(block)
+				'',
+				`Missing: ${missing.join(', ')} (${toGive})`,
+				`Command, with ${missing.map((n) => `<${n}>`).join(', ')} where ${missing.length === 1 ? 'its value goes' : 'their values go'}:`,
+				...displayTemplate(block, known)
 					.text.split('\n')
 					.map((l) => `  ${l}`),
 			);
@@ -208,6 +249,7 @@ ${EXIT_CODES_HELP}`,
 
 export const check: Command = {
 	name: 'check',
+	options: {},
 	summary: "the build's validation without building: every problem as file:line:column",
 	help: `Usage: opsbook check
 
@@ -233,8 +275,11 @@ Exit codes: 0 all valid, 1 a runbook has problems, 2 a usage or configuration er
 	},
 };
 
+const REPORT_OPTIONS = { out: { type: 'string' }, author: { type: 'string' } } as const;
+
 export const report: Command = {
 	name: 'report',
+	options: REPORT_OPTIONS,
 	summary: 'the post-incident report, from a timeline file',
 	help: `Usage: opsbook report TIMELINE.jsonl [--out FILE] [--author NAME]
 
@@ -252,10 +297,7 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
 	async run(argv) {
-		const { values, positionals } = parse(argv, {
-			out: { type: 'string' },
-			author: { type: 'string' },
-		});
+		const { values, positionals } = parse(argv, REPORT_OPTIONS);
 		const [file, ...extra] = positionals;
 		if (file === undefined || extra.length > 0) {
 			throw new UsageError('opsbook report takes one timeline file');
@@ -292,8 +334,15 @@ ${EXIT_CODES_HELP}`,
 	},
 };
 
+const IMPORT_OPTIONS = {
+	out: { type: 'string' },
+	format: { type: 'string' },
+	force: { type: 'boolean' },
+} as const;
+
 export const importCommand: Command = {
 	name: 'import',
+	options: IMPORT_OPTIONS,
 	summary: 'MkDocs-Material or Markdown runbooks into Opsbook pages',
 	help: `Usage: opsbook import FILE.md… [--out DIR] [--format auto|mkdocs|gfm] [--force]
 
@@ -315,11 +364,7 @@ Examples:
 Exit codes: 0 imported, 1 a page written has problems (opsbook check would list them),
 2 a usage or configuration error.`,
 	async run(argv) {
-		const { values, positionals } = parse(argv, {
-			out: { type: 'string' },
-			format: { type: 'string' },
-			force: { type: 'boolean' },
-		});
+		const { values, positionals } = parse(argv, IMPORT_OPTIONS);
 		if (positionals.length === 0) throw new UsageError('opsbook import takes one or more files');
 		const format = values.format ?? 'auto';
 		if (format !== 'auto' && format !== 'mkdocs' && format !== 'gfm') {

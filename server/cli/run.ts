@@ -10,6 +10,7 @@
  */
 import { constants } from 'node:os';
 import { checkParamValue } from '../../src/runbook/params.ts';
+import { renderTemplate } from '../../src/runbook/template.ts';
 import type { RunInfo } from '../../src/protocol.ts';
 import type { CommandBlock } from '../../src/runbook/schema.ts';
 import { defaultStateDir } from '../audit-log.ts';
@@ -150,10 +151,14 @@ async function valuesFor(block: CommandBlock, given: Record<string, string>) {
 	return params;
 }
 
-/** The confirmation word of a destructive block: typed, or `--yes` off production. */
+/**
+ * The confirmation word of a destructive block: typed, or `--yes` off production. Asked below
+ * what the page's dialog shows: the command that will run (secrets as '***') and its target.
+ */
 async function confirmationFor(
 	block: CommandBlock,
-	target: { name: string; production?: boolean | undefined },
+	params: Record<string, string>,
+	target: { name: string; label?: string; production?: boolean | undefined },
 	yes: boolean,
 ): Promise<string | undefined> {
 	if (block.risk !== 'destructive') return undefined;
@@ -166,15 +171,26 @@ async function confirmationFor(
 		);
 	}
 	if (why) process.stderr.write(`${why.trim()}\n`);
-	const typed = await ask(
-		`"${block.title}" is destructive: type "${word}" to run it on ${target.name}: `,
+	const rendered = renderTemplate(block, params);
+	if (!rendered.ok) throw new UsageError(rendered.errors.map((e) => e.message).join('\n'));
+	const label = target.label ?? target.name;
+	const on = `${label}${target.production ? ' (production)' : ''}`;
+	process.stderr.write(
+		`"${block.title}" is destructive. It will run this command on ${on}:\n\n${rendered.redacted
+			.split('\n')
+			.map((line) => `    ${line}`)
+			.join('\n')}\n\n`,
 	);
+	const typed = await ask(`Confirm: type "${word}" to run it on ${target.name}: `);
 	if (typed !== word) throw new UsageError(`Not confirmed: "${block.title}" did not run.`);
 	return word;
 }
 
+const RUN_OPTIONS = { ...TARGET_OPTIONS, override: { type: 'string' } } as const;
+
 export const run: Command = {
 	name: 'run',
+	options: RUN_OPTIONS,
 	summary: 'run a block, streaming to the terminal, with the guarantees of the page',
 	help: `Usage: opsbook run ID [--target NAME] [--param NAME=VALUE…] [--yes] [--override REASON]
 
@@ -202,10 +218,7 @@ Exit codes: the block's own exit code; for a check, 0 pass or warn and 1 fail; 1
 not start, timed out or was stopped; 2 a usage or configuration error, or a run the bridge
 refused (the message says why).`,
 	async run(argv) {
-		const { values, positionals } = parse(argv, {
-			...TARGET_OPTIONS,
-			override: { type: 'string' },
-		});
+		const { values, positionals } = parse(argv, RUN_OPTIONS);
 		const [id, ...extra] = positionals;
 		if (id === undefined || extra.length > 0)
 			throw new UsageError('opsbook run takes one block id');
@@ -217,7 +230,7 @@ refused (the message says why).`,
 			const where = values.target ?? block.target;
 			const target = session.targets().find((t) => t.name === where) ?? { name: where };
 			const params = await valuesFor(block, given);
-			const confirm = await confirmationFor(block, target, values.yes === true);
+			const confirm = await confirmationFor(block, params, target, values.yes === true);
 			const tty = process.stdout.isTTY === true;
 			const started = await session.run({
 				block,

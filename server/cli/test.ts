@@ -176,8 +176,17 @@ export function summary(results: readonly TestResult[]): string {
 	return `${n('passed')} passed, ${n('failed')} failed, ${n('skipped')} skipped`;
 }
 
+const TEST_OPTIONS = {
+	...TARGET_OPTIONS,
+	risk: { type: 'string' },
+	page: { type: 'string', multiple: true },
+	junit: { type: 'string' },
+	tap: { type: 'boolean' },
+} as const;
+
 export const test: Command = {
 	name: 'test',
+	options: TEST_OPTIONS,
 	summary: 'docs as tests: run every check block, report JUnit or TAP',
 	help: `Usage: opsbook test [--target NAME] [--risk read] [--page PAGE] [--junit FILE] [--tap]
 
@@ -202,17 +211,7 @@ Examples:
 
 Exit codes: 0 every check run passed, 1 a check failed, 2 a usage or configuration error.`,
 	async run(argv) {
-		const { values } = parse(
-			argv,
-			{
-				...TARGET_OPTIONS,
-				risk: { type: 'string' },
-				page: { type: 'string', multiple: true },
-				junit: { type: 'string' },
-				tap: { type: 'boolean' },
-			},
-			false,
-		);
+		const { values } = parse(argv, TEST_OPTIONS, false);
 		const risk = (values.risk ?? 'read') as Risk;
 		if (!RISKS.includes(risk)) {
 			throw new UsageError(`--risk must be one of ${RISKS.join(', ')}, not "${values.risk}"`);

@@ -269,10 +269,14 @@ export function renderTemplate(
 }
 
 /**
- * The command as a reader sees it with no values given: defaults filled in, other parameters
- * shown as `<name>`. Also returns where each `<name>` stands, for highlighting.
+ * The command as a reader sees it: the `values` given (already checked against their types; a
+ * secret shown as `'***'`), else defaults, other parameters shown as `<name>`. Also returns
+ * where each `<name>` stands, for highlighting.
  */
-export function displayTemplate(template: ParsedTemplate): {
+export function displayTemplate(
+	template: ParsedTemplate,
+	values: Readonly<Record<string, string>> = {},
+): {
 	text: string;
 	holes: Array<{ param: string; start: number; end: number }>;
 } {
@@ -284,9 +288,12 @@ export function displayTemplate(template: ParsedTemplate): {
 			continue;
 		}
 		const spec = template.params.find((p) => p.name === segment.param);
+		const given = values[segment.param];
+		const value =
+			given !== undefined && spec && isSecret(spec) ? REDACTED : (given ?? spec?.default);
 		const shown =
-			spec?.default !== undefined
-				? (quoteFor(segment.context, spec.default) ?? spec.default)
+			value !== undefined
+				? (quoteFor(segment.context, value) ?? (given === undefined ? value : `<${segment.param}>`))
 				: `<${segment.param}>`;
 		holes.push({ param: segment.param, start: text.length, end: text.length + shown.length });
 		text += shown;

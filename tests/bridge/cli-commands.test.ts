@@ -111,6 +111,62 @@ describe('opsbook --help and usage errors', () => {
 		}
 	});
 
+	it('gives serve, bridge and pair each its own help, with its options and examples', () => {
+		const help = (name: string) => opsbook([name, '--help']).stdout;
+		const [serve, bridge, pair] = [help('serve'), help('bridge'), help('pair')];
+		assert.match(serve, /^Usage: opsbook serve \[SITE_DIR\]/);
+		assert.match(bridge, /^Usage: opsbook bridge --site URL/);
+		assert.match(pair, /^Usage: opsbook pair\n/);
+		assert.match(bridge, /^ {2}--site URL /m);
+		assert.doesNotMatch(serve, /^ {2}--site /m, 'serve takes no --site');
+		assert.match(serve, /default 4321/);
+		assert.match(bridge, /default 4322/);
+		assert.match(serve, /^ {2}npx opsbook serve --practice/m);
+		assert.match(bridge, /^ {2}npx opsbook bridge --site https:/m);
+		assert.doesNotMatch(pair, /--port|--arm/, 'pair takes no options');
+		// pair says so when given one; bridge takes no folder, serve one.
+		for (const args of [
+			['pair', '--port', '4000'],
+			['bridge', 'dist', '--site', 'https://runbooks.example.com/'],
+			['serve', 'dist', 'other'],
+		]) {
+			const refused = opsbook(args);
+			assert.equal(refused.code, 2, args.join(' '));
+			assert.equal(refused.stdout, '', args.join(' '));
+			noStack(refused.stderr);
+		}
+	});
+
+	it('names every option a command takes in its --help and in the README', async () => {
+		const { COMMANDS } = await import('../../server/cli/index.ts');
+		const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+		const cli = readme.slice(readme.indexOf('## The command line'));
+		const section = cli.slice(0, cli.indexOf('\n## ', 1));
+		// Where the README speaks of a command: its row of the table, and the paragraphs and
+		// list items that name it.
+		const about = (name: string) =>
+			section
+				.split(/\n(?=\| |- |\n)/)
+				.filter((part) => part.includes(`\`opsbook ${name}`))
+				.join('\n');
+		for (const command of COMMANDS) {
+			const text = about(command.name);
+			assert.ok(text.length > 0, `the README's CLI section speaks of opsbook ${command.name}`);
+			for (const option of Object.keys(command.options)) {
+				assert.match(
+					command.help,
+					new RegExp(`--${option}\\b`),
+					`${command.name} --help: --${option}`,
+				);
+				assert.match(
+					text,
+					new RegExp(`--${option}\\b`),
+					`README, opsbook ${command.name}: --${option}`,
+				);
+			}
+		}
+	});
+
 	it('exits 2 with the help on stderr without a command, and the commands on an unknown one', () => {
 		for (const args of [[], ['frobnicate'], ['help', 'frobnicate']]) {
 			const { code, stdout, stderr } = opsbook(args);
@@ -164,6 +220,46 @@ describe('opsbook list, show and check', () => {
 		]);
 	});
 
+	it('keeps the list readable in 120 columns when imported ids are long', async () => {
+		const content = await mkdtemp(join(tmpdir(), 'opsbook-long-ids-'));
+		try {
+			// Ids as opsbook import makes them: the page, the section and the program.
+			const long = 'payments-failover.promote-the-replica-to-primary.pg-ctl-promote';
+			await writeFile(
+				join(content, 'payments-failover.mdx'),
+				[
+					'---',
+					'title: Payments database failover',
+					'---',
+					'',
+					`\`\`\`bash id=${long} risk=change title="Promote the replica"`,
+					'pg_ctl promote',
+					'```',
+					'',
+					'```bash id=db.status risk=read title="Read the status"',
+					'pg_isready',
+					'```',
+				].join('\n'),
+			);
+			const listed = opsbook(['list'], { OPSBOOK_CONTENT_DIR: content });
+			assert.equal(listed.code, 0, listed.stderr);
+			const lines = listed.stdout.trimEnd().split('\n');
+			for (const line of lines) assert.ok(line.length <= 120, `${line.length} columns: ${line}`);
+			// The long id whole, on a line of its own, which a responder copies into opsbook run;
+			// its row under the columns on the next; a short id keeps its row on one line.
+			const at = lines.indexOf(long);
+			assert.ok(at > 0, listed.stdout);
+			assert.match(lines[at + 1]!, /^ {42}change +local +payments-failover +Promote the replica$/);
+			assert.match(listed.stdout, /^db\.status +read +local /m);
+			const header = lines[0]!;
+			assert.equal(header.indexOf('RISK'), lines[at + 1]!.indexOf('change'), 'aligned');
+			const json = JSON.parse(opsbook(['list', '--json'], { OPSBOOK_CONTENT_DIR: content }).stdout);
+			assert.ok((json as Array<{ id: string }>).some((r) => r.id === long));
+		} finally {
+			await rm(content, { recursive: true, force: true });
+		}
+	});
+
 	it('shows a block, its typed parameters and the resolved command', () => {
 		const { code, stdout } = opsbook(['show', 't.seq', '--param', 'count=3']);
 		assert.equal(code, 0);
@@ -174,6 +270,52 @@ describe('opsbook list, show and check', () => {
 		assert.match(bad.stderr, /count/);
 		const secret = opsbook(['show', 't.secret', '--param', 'password=hunter2']);
 		assert.doesNotMatch(secret.stdout, /hunter2/);
+	});
+
+	it('refuses a bad value even while other parameters are missing, and names the missing ones', () => {
+		// t.release takes app, namespace (words) and revision (a sha), none with a default.
+		const revision = opsbook(['show', 't.release', '--param', 'revision=3']);
+		assert.equal(revision.code, 2);
+		assert.equal(revision.stdout, '', 'no command shown as if 3 were a revision');
+		assert.match(revision.stderr, /revision must be a git commit hash/);
+		assert.match(revision.stderr, /missing: app, namespace/);
+		const namespace = opsbook([
+			'show',
+			't.release',
+			'--param',
+			'namespace=a;b',
+			'--param',
+			'app=web',
+		]);
+		assert.equal(namespace.code, 2);
+		assert.match(namespace.stderr, /namespace must be one word/);
+		assert.match(namespace.stderr, /missing: revision/);
+		noStack(namespace.stderr);
+		// Good values stand in the command; the missing ones are said, and shown as placeholders.
+		const partial = opsbook([
+			'show',
+			't.release',
+			'--param',
+			'app=web',
+			'--param',
+			'revision=abc1234',
+		]);
+		assert.equal(partial.code, 0, partial.stderr);
+		assert.match(partial.stdout, /^Missing: namespace \(give it with --param NAME=VALUE\)$/m);
+		assert.match(partial.stdout, /^ {2}echo release web in <namespace> at abc1234$/m);
+		const whole = opsbook([
+			'show',
+			't.release',
+			'--param',
+			'app=web',
+			'--param',
+			'namespace=prod',
+			'--param',
+			'revision=abc1234',
+		]);
+		assert.equal(whole.code, 0, whole.stderr);
+		assert.doesNotMatch(whole.stdout, /Missing/);
+		assert.match(whole.stdout, /Command:\n {2}echo release web in prod at abc1234$/m);
 	});
 
 	it('checks the fixture site, and lists every problem of the broken one', () => {
@@ -417,15 +559,20 @@ describe('opsbook run on the local target', () => {
 
 	it('asks for the confirmation word at a terminal, and runs nothing on a wrong one', async () => {
 		const wrong = await atTerminal(
-			['run', 't.destroy'],
+			['run', 't.destroy', '--param', 'what=everything'],
 			[[/type "delete" to run it on local: /, 'nope']],
 		);
 		assert.equal(wrong.code, 2);
+		// As the page's dialog does: what will run, and where, before the word is asked for.
+		assert.match(
+			wrong.output,
+			/"Delete something" is destructive\. It will run this command on local:\r?\n\r?\n {4}echo destroying everything\r?\n\r?\n(\x1b\[\d*[A-Z])*Confirm: type "delete"/,
+		);
 		assert.match(wrong.output, /Not confirmed/);
-		assert.doesNotMatch(wrong.output, /destroying/);
+		assert.doesNotMatch(wrong.output, /^destroying/m, 'shown, not run');
 		const right = await atTerminal(['run', 't.destroy'], [[/type "delete"/, 'delete']]);
 		assert.equal(right.code, 0, right.output);
-		assert.match(right.output, /destroying nothing/);
+		assert.match(right.output, /^destroying nothing/m);
 	});
 
 	it('hands keystrokes to the block', async () => {
@@ -477,6 +624,7 @@ describe('opsbook run and test on the test sshd', () => {
 			],
 		);
 		assert.equal(typed.code, 0, typed.output);
+		assert.match(typed.output, /It will run this command on prodbox \(test sshd\) \(production\):/);
 		assert.match(typed.output, /production change/);
 		const mistyped = await atTerminal(
 			['run', 'r.prod', '--arm', 'prodbox', ...ssh()],
