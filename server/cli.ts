@@ -151,12 +151,12 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 		);
 	}
 	if (command === 'bridge' && !values.site) {
-		throw new UsageError('opsbook bridge needs --site URL: the address of the published runbooks');
+		throw new UsageError('--site URL is needed: the address of the published runbooks');
 	}
 	if (values.site !== undefined) {
 		if (command === 'serve') {
 			throw new UsageError(
-				`opsbook serve takes the built site's folder as it is (opsbook serve ${values.site}); --site URL is for opsbook bridge, with a site published elsewhere`,
+				`give the built site's folder as it is (opsbook serve ${values.site}); --site URL is for opsbook bridge, with a site published elsewhere`,
 			);
 		}
 		if (!/^https?:\/\/[^/]/.test(values.site) || !URL.canParse(values.site)) {

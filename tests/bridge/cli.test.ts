@@ -149,7 +149,7 @@ describe('the CLI on a taken port', () => {
 		for (const [args, said] of [
 			[
 				['serve', '--site', 'tests/.tmp/bridge-site'],
-				/opsbook serve takes the built site's folder as it is/,
+				/give the built site's folder as it is \(opsbook serve tests\/\.tmp\/bridge-site\)/,
 			],
 			[
 				['bridge', '--site', 'runbooks.example.com'],
