@@ -509,11 +509,13 @@ const DESTRUCTIVE = new Set(
 	--delete`.split(/\s+/),
 );
 const CHANGE = new Set(
-	`restart up start stop reload apply scale edit create install upgrade update set patch rollout
+	`restart up start stop reload apply scale edit create install upgrade update set patch
 	cordon uncordon drain checkout pull push sync mv cp chmod chown ln mkdir touch tee enable
 	disable mount umount label annotate taint rollback replace reboot shutdown insert alter
 	grant revoke commit merge revert run rotate renew promote failover resize suspend
-	resume pause unpause rebuild reconfigure migrate nano vi vim emacs post put --build`.split(/\s+/),
+	resume pause unpause rebuild reconfigure migrate nano vi vim emacs post put --build undo`.split(
+		/\s+/,
+	),
 );
 
 export interface RiskGuess {
@@ -547,11 +549,23 @@ function programWords(command: string): string[] {
 }
 
 /**
+ * The command with the read-only form of a change word taken out: `mount` with no device
+ * (`mount`, `mount -l -t ext4`, `mount | grep rbd`) lists mounts. (`rollout` is no change word:
+ * `kubectl rollout history|status` read, `rollout restart|undo|pause` change by their verb.)
+ */
+function readOnlyForms(command: string): string {
+	return command.replace(
+		/(^|[\n;&|(]\s*|\bsudo\s+)mount(?=(?:\s+-[lv]+|\s+-t\s+[\w,]+|\s+--types\s+[\w,]+)*\s*(?:$|[\n;&|)]))/gm,
+		'$1mounts-listed',
+	);
+}
+
+/**
  * Guesses a command's risk from its words (comments left out): the highest risk any word has.
  * Guessing high is the safe mistake, and the page marks every guess for review.
  */
 export function inferRisk(command: string): RiskGuess {
-	const tokens = withoutComments(command)
+	const tokens = readOnlyForms(withoutComments(command))
 		.split(/[\s;|&()<>`"'=,{}\\]+/)
 		.map((w) => w.toLowerCase())
 		.filter(Boolean);
@@ -563,7 +577,8 @@ export function inferRisk(command: string): RiskGuess {
 			? [w, ...(w.split('/').pop() ?? '').replace(/\.(sh|bash|py|rb|pl)$/, '').split(/[-_.]/)]
 			: [w],
 	);
-	const destructive = words.find((w) => DESTRUCTIVE.has(w));
+	// `kubectl drain --delete-emptydir-data` (once `--delete-local-data`) deletes the pods' data.
+	const destructive = words.find((w) => DESTRUCTIVE.has(w) || /^--delete-[a-z]/.test(w));
 	if (destructive) return { risk: 'destructive', because: destructive };
 	const change = words.find((w) => CHANGE.has(w));
 	if (change) return { risk: 'change', because: change };
@@ -578,6 +593,7 @@ export function inferRisk(command: string): RiskGuess {
 /** The word a responder types to confirm a destructive block, from the word that made it so. */
 export function confirmWord(because: string): string {
 	if (because === 'pg_terminate_backend') return 'terminate';
+	if (because.startsWith('--delete-')) return 'delete';
 	const word = because.replace(/^-+/, '').replace(/[^A-Za-z0-9._-]/g, '');
 	return (word.startsWith('vacuum') ? 'vacuum' : word).slice(0, 40) || 'confirm';
 }
@@ -621,13 +637,14 @@ export interface Placeholder {
 }
 
 const INT_NAME =
-	/(^|_)(pid|port|count|num|number|n|replicas|lines|limit|size|seconds|secs|minutes|mins|hours|days|timeout|uid|gid|index|idx|retries|interval|percent|threads|workers|shards|partitions?|weeks|ttl|max|min|depth|tail|since_seconds|lag|offset|epoch)(_|$)/;
-const SHA_NAME = /(^|_)(sha|commit|revision|rev|hash|commit_sha|git_sha|sha1)(_|$)/;
+	/(^|_)(pid|port|count|num|number|n|replicas|lines|limit|size|seconds|secs|minutes|mins|hours|days|timeout|uid|gid|index|idx|retries|interval|percent|threads|workers|shards|partitions?|weeks|ttl|max|min|depth|tail|since_seconds|lag|offset|epoch|revision|rev|generation)(_|$)/;
+const SHA_NAME = /(^|_)(sha|commit|hash|commit_sha|git_sha|sha1|sha256)(_|$)/;
 const PORT_NAME = /(^|_)port(_|$)/;
 
 /**
  * The type a placeholder's name suggests: a TCP/UDP port's range for port-like names, `int` for
- * pid/count-like names, `sha` for commits.
+ * pid/count-like names and revisions (`kubectl rollout undo --to-revision=<revision>` takes a
+ * number), `sha` for commits and hashes.
  */
 export function typeForName(name: string): ParamType {
 	if (SHA_NAME.test(name)) return 'sha';

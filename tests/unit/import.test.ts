@@ -274,6 +274,22 @@ describe('risk', () => {
 		assert.equal(riskOf('# kill it, then restart\nps aux | grep api').risk, 'read');
 		assert.equal(riskOf('curl -s localhost:8080/health 2>/dev/null').risk, 'read');
 	});
+	it('reads rollout history and status, and mount listing its mounts, as read', () => {
+		assert.equal(riskOf('kubectl rollout history deploy/api').risk, 'read');
+		assert.equal(riskOf('kubectl -n app rollout status deploy/api').risk, 'read');
+		assert.equal(riskOf('kubectl rollout undo deploy/api').risk, 'change');
+		assert.equal(riskOf('mount | grep rbd').risk, 'read');
+		assert.equal(riskOf('mount').risk, 'read');
+		assert.equal(riskOf('sudo mount -l -t ext4').risk, 'read');
+		assert.equal(riskOf('mount /dev/rbd0 /mnt').risk, 'change');
+	});
+	it('is destructive for a drain that deletes the pods’ local data', () => {
+		for (const flag of ['--delete-local-data', '--delete-emptydir-data']) {
+			const block = riskOf(`kubectl drain node-1 --ignore-daemonsets ${flag}`);
+			assert.deepEqual([block.risk, block.confirm], ['destructive', 'delete'], flag);
+		}
+		assert.equal(riskOf('kubectl drain node-1 --ignore-daemonsets').risk, 'change');
+	});
 	it('reads what a program does from its name, also after --', () => {
 		const restore = riskOf(
 			'kubectl exec -i new-cluster-1 -c postgres -- pg_restore --no-owner -d app < app.dump',
@@ -312,6 +328,11 @@ describe('placeholders', () => {
 			'pid:int',
 		]);
 		assert.deepEqual(paramsOf('curl http://localhost:{{ port }}/health'), ['port:int']);
+		// A revision is a number; only commits and hashes are shas.
+		assert.deepEqual(
+			paramsOf('kubectl rollout undo deploy/api --to-revision=<revision> && git show $GIT_SHA'),
+			['revision:int', 'git_sha:sha'],
+		);
 	});
 	it('give port-like names the range of a port', () => {
 		const { blocks, mdx } = imported(
