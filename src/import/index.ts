@@ -177,11 +177,28 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 
 	// Every command block gets an id from the page, its section and its program
 	// (`backup.restore-db.pg-restore`), numbered only when its section runs the same program
-	// earlier: a block added elsewhere on the page leaves the other ids as they were. Sections are
-	// named by their anchors, which the slugger numbers when a heading repeats.
+	// earlier: a block added elsewhere on the page leaves the other ids as they were. A section is
+	// named by its heading path, not its anchor, which the slugger numbers by how often the heading
+	// came before: a subsection by its nearest h1/h2 ancestor and its own heading
+	// (`osd-down-solution`), so a "Symptoms"/"Solution" pair added above leaves the others'
+	// names alone. Only a path that repeats is numbered, from its second use. A long heading
+	// gives its first words.
 	const page = idPart(slugify(options.page ?? stem)) || 'page';
-	const slugger = new GithubSlugger();
 	let section = 'top';
+	/** The headings the current one stands under, outermost first. */
+	const outline: Array<{ depth: number; name: string }> = [];
+	const sections = new Map<string, number>();
+	const enterSection = (depth: number, text: string) => {
+		while (outline.length > 0 && outline[outline.length - 1]!.depth >= depth) outline.pop();
+		const outer = outline.findLast((h) => h.depth <= 2 && h.name !== '');
+		const name = shortened(idPart(slugify(text)));
+		outline.push({ depth, name });
+		if (name === '') return;
+		const path = outer ? `${outer.name}-${name}` : name;
+		const n = (sections.get(path) ?? 0) + 1;
+		sections.set(path, n);
+		section = n === 1 ? path : `${path}-${n}`;
+	};
 	const perId = new Map<string, number>();
 	let commandBlocks = 0;
 	const blockId = (name: string) => {
@@ -367,7 +384,7 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 						);
 					}
 				}
-				section = idPart(slugger.slug(plainText(node, { html: false }))) || section;
+				enterSection(node.depth, plainText(node, { html: false }));
 				transformChildren(node);
 				return [node];
 			}
@@ -550,6 +567,13 @@ function idPart(text: string): string {
 		.toLowerCase()
 		.replace(/[^a-z0-9_-]+/g, '-')
 		.replace(/^[-_]+|-+$/g, '');
+}
+
+/** A heading's part of an id, at most 40 characters, cut at a word. */
+function shortened(name: string): string {
+	if (name.length <= 40) return name;
+	const cut = name.slice(0, 41).replace(/-[^-]*$/, '');
+	return cut === '' ? name.slice(0, 40) : cut;
 }
 
 /** A node's text; with `html: false`, without its raw HTML tags (as a heading's anchor has it). */

@@ -423,7 +423,7 @@ describe('review marks and the report', () => {
 				[true, 'page.check.df'],
 				[true, 'page.check.pg-restore'],
 				[true, 'page.check.df-2'],
-				[true, 'page.check-1.df'],
+				[true, 'page.check-2.df'],
 				[true, 'page.cafe-deja-vu.df'],
 			],
 		);
@@ -459,7 +459,34 @@ describe('review marks and the report', () => {
 		const after = idsOf(added);
 		assert.deepEqual(
 			after.filter((id) => !before.includes(id)),
-			['page.top.uptime', 'page.step-2-is-docker-running.systemctl-is-active'],
+			[
+				'page.top.uptime',
+				'page.quick-diagnosis-decision-tree-step-2-is-docker-running.systemctl-is-active',
+			],
+		);
+		assert.deepEqual(
+			after.filter((id) => before.includes(id)),
+			before,
+		);
+	});
+
+	it('keeps every other id when a section with repeated headings is added above', async () => {
+		// Rook's page, after its team added a problem with its own Symptoms and Solution near the
+		// top: every Symptoms/Solution below it keeps its blocks' ids.
+		const rook = await readFile('tests/fixtures/import/rook/ceph-common-issues.md', 'utf8');
+		const idsOf = (source: string) => imported(source).blocks.map((b) => b.block.id);
+		const before = idsOf(rook);
+		const at = rook.indexOf('## Cluster failing to service requests');
+		assert.ok(at > 0);
+		const added =
+			rook.slice(0, at) +
+			'## OSD down\n\n### Symptoms\n\n```console\n$ ceph osd tree\n```\n\n' +
+			'### Solution\n\n```console\n$ kubectl -n rook-ceph get pods\n```\n\n' +
+			rook.slice(at);
+		const after = idsOf(added);
+		assert.deepEqual(
+			after.filter((id) => !before.includes(id)),
+			['page.osd-down-symptoms.ceph-osd', 'page.osd-down-solution.kubectl-get'],
 		);
 		assert.deepEqual(
 			after.filter((id) => before.includes(id)),
