@@ -249,6 +249,33 @@ function shellWords(text: string): string[] {
  * subshell).
  */
 export function commandName(command: string): string {
+	const read = readCommand(command);
+	if (!read) return 'command';
+	const sub = read.words[0];
+	return sub !== undefined ? `${read.name}-${idWord(sub)}` : read.name;
+}
+
+/**
+ * What a command does, in a few words for its title: the program, its subcommand and the
+ * object it acts on, as written: `kubectl -n x delete pod <pod>` → `kubectl delete pod`,
+ * `sudo systemctl restart nginx` → `systemctl restart nginx`, `docker compose logs -f api` →
+ * `docker compose logs`. Nothing when the block names no program.
+ */
+export function commandTitle(command: string): string | undefined {
+	const read = readCommand(command);
+	return read && [read.program, ...read.words].join(' ');
+}
+
+/** A plain word, as a subcommand or the object a command acts on is written. */
+const PLAIN_WORD = /^[a-z][a-z0-9_-]*$/;
+
+/**
+ * The program a command runs (its name as written, and as an id writes it) and up to two plain
+ * words after it, past options: its subcommand and what it acts on.
+ */
+function readCommand(
+	command: string,
+): { program: string; name: string; words: string[] } | undefined {
 	const parts = withoutComments(command)
 		.replace(/\\\n/g, ' ')
 		.split(/\n|&&|\|\||;/)
@@ -280,15 +307,13 @@ export function commandName(command: string): string {
 			if (/^-[ugpCDhRrTt]$/.test(words[i]!)) i++;
 		}
 	}
-	const program = words[i] ?? '';
-	if (/[{}$`(<]/.test(program)) return 'command';
-	let name = idWord(
-		program
-			.split('/')
-			.pop()!
-			.replace(/\.(sh|bash|py|rb|pl)$/, ''),
-	);
-	if (name === '') return 'command';
+	let program = (words[i] ?? '')
+		.split('/')
+		.pop()!
+		.replace(/\.(sh|bash|py|rb|pl)$/, '');
+	if (/[{}$`(<]/.test(words[i] ?? '')) return undefined;
+	let name = idWord(program);
+	if (name === '') return undefined;
 	/** The index of the first word past the options (and their values) starting at `from`. */
 	const pastOptions = (from: number): number => {
 		const values = VALUE_OPTIONS[name];
@@ -308,10 +333,18 @@ export function commandName(command: string): string {
 	let next = pastOptions(i + 1);
 	if ((name === 'docker' || name === 'podman') && words[next] === 'compose') {
 		name = `${name}-compose`;
+		program = `${program} compose`;
 		next = pastOptions(next + 1);
 	}
+	const after: string[] = [];
 	const sub = words[next] ?? '';
-	return /^[a-z][a-z0-9_-]*$/.test(sub) ? `${name}-${idWord(sub)}` : name;
+	if (PLAIN_WORD.test(sub)) {
+		after.push(sub);
+		const object = words[pastOptions(next + 1)] ?? '';
+		// Not a name with digits, which is one pod's or host's (`rook-ceph-osd-fl8fs`).
+		if (/^[a-z][a-z_-]*$/.test(object) && object.length <= 24) after.push(object);
+	}
+	return { program, name, words: after };
 }
 
 /** Programs whose plugins are programs of their own: `kubectl-cnpg`, `git-lfs`, `docker-compose`. */
