@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { formatReport } from '../../src/import/index.ts';
+import { formatReport, summarizeReport } from '../../src/import/index.ts';
 import { importFiles } from '../../src/import/import-fs.ts';
 import { parseTimeline } from '../../src/incident/file.ts';
 import { renderReport } from '../../src/incident/report.ts';
@@ -391,9 +391,11 @@ Exit codes: 0 imported, 1 a page written has problems (opsbook check would list 
 		const { pages, report } = await importFiles(positionals, { outDir, format, config });
 		let problems = 0;
 		for (const page of pages) {
-			const notes = page.result.report.length;
-			console.log(`${page.from} → ${page.to}: ${notes} note${notes === 1 ? '' : 's'} to review`);
-			if (notes > 0) console.log(formatReport(page.from, page.result.report));
+			const notes = page.result.report;
+			console.log(
+				`${page.from} → ${page.to}: ${notes.length === 0 ? 'nothing to review' : summarizeReport(notes)}`,
+			);
+			if (notes.length > 0) console.log(formatReport(page.from, notes));
 			if (page.problems.length > 0) {
 				problems += page.problems.length;
 				console.error(formatProblems(page.problems));

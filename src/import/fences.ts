@@ -32,11 +32,13 @@ import { opensInteractiveSession, SHELL_LANGS } from '../runbook/parse.ts';
 import { parseTemplate } from '../runbook/template.ts';
 import {
 	commandName,
+	commandTitle,
 	confirmWord,
 	findPlaceholders,
 	inferRisk,
 	isOutputOnly,
 	looksLikeCommand,
+	outputShape,
 	outputShapes,
 	splitPrompts,
 	splitTrailingOutput,
@@ -76,6 +78,24 @@ export interface Fence {
 }
 
 /**
+ * What a review note is about, which orders the report by what needs a human most: risks,
+ * targets, parameters, checks and other guesses one a line; ids, read guesses and routine
+ * conversions (a console block's prompts taken off, its output shown) counted per page.
+ */
+export type NoteAbout =
+	'risk' | 'target' | 'parameter' | 'check' | 'other' | 'id' | 'read' | 'routine';
+
+/** A note shown above a fence, and reported. */
+export interface FenceNote {
+	about: NoteAbout;
+	message: string;
+	/** `not-converted` for what was left as it was; an inference otherwise. */
+	kind?: 'not-converted';
+}
+
+const other = (message: string): FenceNote => ({ about: 'other', message });
+
+/**
  * What one fence becomes: fences in order, each with the notes to show above it, and, for the
  * steps of a console session, the line of the block (from 0) the step starts at.
  */
@@ -84,7 +104,7 @@ export interface ConvertedFence {
 		lang: string;
 		meta: string;
 		value: string;
-		notes: string[];
+		notes: FenceNote[];
 		kind?: 'command';
 		line?: number;
 	}>;
@@ -140,6 +160,10 @@ export interface FenceContext {
 	 * needed a suffix because the same name stands earlier in its section.
 	 */
 	blockId: (name: string) => { id: string; suffixed: boolean };
+	/** The text of the heading the fence stands under, if any: a block's title starts with it. */
+	heading?: string;
+	/** The target a block that names none runs on (the config's `defaultTarget`); `local` by default. */
+	defaultTarget?: string;
 }
 
 /** Converts one fence. */
@@ -158,7 +182,7 @@ export function convertFence(fence: Fence, context: FenceContext): ConvertedFenc
 		lang: language,
 		meta: [...kept.meta, ...titled].join(' '),
 		value,
-		notes,
+		notes: notes.map(other),
 	});
 
 	const consoleLang = CONSOLE_LANGS.has(lang);
@@ -185,39 +209,53 @@ export function convertFence(fence: Fence, context: FenceContext): ConvertedFenc
 		noLanguage = true;
 	}
 	const outLang = SHELL_LANGS.has(lang) ? lang : 'bash';
-	const languageNote = noLanguage
-		? ['the fence names no language; read as shell commands']
-		: SCRIPT_LANGS.has(lang)
-			? [`language ${rawLang} written as bash`]
-			: [];
+	const languageNote = (
+		noLanguage
+			? ['the fence names no language; read as shell commands']
+			: SCRIPT_LANGS.has(lang)
+				? [`language ${rawLang} written as bash`]
+				: []
+	).map(other);
 
 	const prompted = splitPrompts(fence.value, consoleLang || noLanguage);
 	if (prompted) {
-		languageNote.push('prompts taken off: the prompted lines are the command');
+		languageNote.push({
+			about: 'routine',
+			message: 'prompts taken off: the prompted lines are the command',
+		});
 		const fences: ConvertedFence['fences'] = [];
 		prompted.steps.forEach((step, index) => {
 			const stepTitle =
 				kept.title !== undefined && prompted.steps.length > 1
 					? `${kept.title} (${index + 1})`
 					: kept.title;
+			const check = step.command.trim() !== '' ? checkFor(step.command, step.output) : undefined;
 			if (step.command.trim() !== '') {
 				fences.push({
-					...commandBlock(step.command, outLang, kept.meta, stepTitle, [...languageNote], context),
+					...commandBlock(step.command, outLang, kept.meta, stepTitle, [...languageNote], {
+						...context,
+						...(check !== undefined ? { check } : {}),
+					}),
 					line: step.line,
 				});
 			}
+			const checked = check !== undefined && fences[fences.length - 1]?.kind === 'command';
 			if (step.output !== '') {
 				fences.push({
 					line: step.line,
 					lang: 'text',
 					meta: 'title="Expected output"',
 					value: step.output,
-					notes:
+					notes: [
 						step.command.trim() === ''
-							? ['output shown before any prompt: kept as text']
-							: [
-									'the lines without a prompt are this command’s expected output, shown, not checked',
-								],
+							? other('output shown before any prompt: kept as text')
+							: {
+									about: 'routine',
+									message: checked
+										? 'the line without a prompt is this command’s expected output, checked by expect-output'
+										: 'the lines without a prompt are this command’s expected output, shown, not checked',
+								},
+					],
 				});
 			}
 		});
@@ -248,7 +286,7 @@ export function convertFence(fence: Fence, context: FenceContext): ConvertedFenc
 		};
 	}
 	const unprompted = consoleLang
-		? [`a ${rawLang} block without prompts whose lines read as commands`]
+		? [other(`a ${rawLang} block without prompts whose lines read as commands`)]
 		: [];
 	const trailing = splitTrailingOutput(fence.value);
 	if (trailing) {
@@ -267,7 +305,9 @@ export function convertFence(fence: Fence, context: FenceContext): ConvertedFenc
 					meta: 'title="Expected output"',
 					value: trailing.output,
 					notes: [
-						`the last lines read as output (${trailing.shapes.join(', ')}): this command’s expected output, shown, not run`,
+						other(
+							`the last lines read as output (${trailing.shapes.join(', ')}): this command’s expected output, shown, not run`,
+						),
 					],
 					line: fence.value.split('\n').length - trailing.output.split('\n').length,
 				},
@@ -338,13 +378,54 @@ function buildTemplate(
 	return { template, params: [...params.values()] };
 }
 
+/** A placeholder's name that stands for a host: `<host>`, `$REDIS_HOST`, `<node-ip>`. */
+const HOST_NAME = /(^|_)(host|hostname|server|node|ip|addr|address|machine)(_|$)/;
+
+/**
+ * Why a placeholder cannot stand where it is, and what to do instead: a host given to `ssh`
+ * or to a client's `-h`/`--host` is what a target is for.
+ */
+function stuckReason(command: string, spellings: string[], names: string[]): string {
+	const why = `placeholder ${spellings.join(', ')} cannot become a parameter where it stands (the model allows only int, sha or enum there); kept static`;
+	const host = names.find((name) => HOST_NAME.test(name));
+	if (host === undefined) return `${why}: rewrite by hand`;
+	const spelling = spellings[names.indexOf(host)]!;
+	const quoted = spelling.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+	const viaSsh = new RegExp(`(^|[\\s;&|(])ssh\\s+(?:-\\S+\\s+)*(?:[\\w.-]+@)?${quoted}`).test(
+		command,
+	);
+	return viaSsh
+		? `${why}: where ${spelling} is a server, add it as a target in opsbook.config.ts (targets: { NAME: { kind: 'ssh', host: '…' } }), then write the command without ssh ${spelling} and with target=NAME`
+		: `${why}: run it on a target for that host (one per host in opsbook.config.ts, then target=NAME on the block, the host then localhost or a {{vars.…}}), or rewrite by hand`;
+}
+
+/**
+ * The check a console step's output makes of it: one short, stable line (`PONG`, `OK`,
+ * `active`), no digits, dates or quotes that change from run to run, and no error, matched
+ * whole. Nothing for anything else, or a step of more than one command.
+ */
+export function checkFor(command: string, output: string): string | undefined {
+	const line = output.trim();
+	const commands = withoutComments(command)
+		.replace(/\\\n/g, ' ')
+		.split('\n')
+		.filter((l) => l.trim() !== '');
+	if (commands.length !== 1 || line.includes('\n') || line.length > 40) return undefined;
+	if (!/^[A-Za-z][A-Za-z _.!-]*$/.test(line) || line.split(/\s+/).length > 4) return undefined;
+	// A table's header (`NAME   READY`) says nothing of the run.
+	if (/\s{2,}/.test(line) || outputShape(line) !== undefined) return undefined;
+	if (/error|fail|denied|not found|no such|refused|warn|unable|cannot|timed out|usage/i.test(line))
+		return undefined;
+	return `^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
 function commandBlock(
 	command: string,
 	lang: string,
 	ecMeta: string[],
 	title: string | undefined,
-	notes: string[],
-	context: FenceContext,
+	notes: FenceNote[],
+	context: FenceContext & { check?: string },
 ): ConvertedFence['fences'][number] {
 	const pieces = findPlaceholders(command);
 	// A placeholder the model refuses where it stands: a `$VAR` stays the shell's variable; a
@@ -365,17 +446,20 @@ function commandBlock(
 		(p): p is Exclude<Piece, string> =>
 			typeof p !== 'string' && literal.has(p.name) && p.kind !== 'variable',
 	);
-	const titled = title !== undefined ? [`title=${quote(title)}`] : [];
 	if (problems.length > 0 || stuck.length > 0) {
+		const spellings = [...new Set(stuck.map((p) => p.spelling))];
+		const names = spellings.map((spelling) => stuck.find((p) => p.spelling === spelling)!.name);
 		const why =
 			stuck.length > 0
-				? `placeholder ${[...new Set(stuck.map((p) => p.spelling))].join(', ')} cannot become a parameter where it stands (the model allows only int, sha or enum there); kept static: rewrite by hand`
+				? stuckReason(command, spellings, names)
 				: `kept static: ${problems[0]!.message}`;
 		return {
 			lang,
-			meta: ['static', ...ecMeta, ...titled].join(' '),
+			meta: ['static', ...ecMeta, ...(title !== undefined ? [`title=${quote(title)}`] : [])].join(
+				' ',
+			),
 			value: command,
-			notes: [...notes, why],
+			notes: [...notes, { about: 'other', message: why, kind: 'not-converted' }],
 		};
 	}
 
@@ -383,12 +467,16 @@ function commandBlock(
 		const spellings = pieces
 			.filter((p): p is Exclude<Piece, string> => typeof p !== 'string' && p.name === name)
 			.map((p) => p.spelling);
-		notes.push(
-			`${[...new Set(spellings)].join(', ')} left as the shell’s variable: a parameter cannot stand there`,
-		);
+		notes.push({
+			about: 'parameter',
+			message: `${[...new Set(spellings)].join(', ')} left as the shell’s variable: a parameter cannot stand there`,
+		});
 	}
 	for (const param of built.params) {
-		notes.push(`{{${param.name}:${param.type}}} from ${param.spellings.join(', ')}`);
+		notes.push({
+			about: 'parameter',
+			message: `{{${param.name}:${param.type}}} from ${param.spellings.join(', ')}`,
+		});
 	}
 
 	// The risk of what runs: parameters stand as plain words, not as the `<name>` they were.
@@ -400,24 +488,56 @@ function commandBlock(
 	if (login || terminal) {
 		if (risk === 'read') risk = 'change';
 		options.push('interactive');
-		notes.push(
-			login
+		notes.push({
+			about: 'risk',
+			message: login
 				? 'an ssh login with no command: interactive, risk=change'
 				: `${terminal} takes the terminal: interactive, risk at least change`,
-		);
+		});
 	}
-	if (guess.because) notes.push(`risk=${guess.risk} inferred from “${guess.because}”`);
-	else if (risk === 'read') notes.push('risk=read inferred: no word that changes anything');
+	if (guess.because) {
+		notes.push({ about: 'risk', message: `risk=${guess.risk} inferred from “${guess.because}”` });
+	} else if (risk === 'read') {
+		notes.push({ about: 'read', message: 'risk=read inferred: no word that changes anything' });
+	}
 	if (risk === 'destructive') {
 		const word = confirmWord(guess.because ?? 'confirm');
 		options.push(`confirm=${word}`);
-		notes.push(`confirm=${word} is the word a responder types before it runs`);
+		notes.push({
+			about: 'risk',
+			message: `confirm=${word} is the word a responder types before it runs`,
+		});
 	}
+	// Where it runs: nothing in a Markdown runbook says, so on the default target, which is the
+	// responder's own machine unless the config says otherwise.
+	const target = context.defaultTarget ?? 'local';
+	notes.push({
+		about: 'target',
+		message:
+			target === 'local'
+				? 'runs on this machine (target=local): set target= where it belongs to a server'
+				: `runs on ${target}, the config's defaultTarget: set target= where it belongs elsewhere`,
+	});
+	if (context.check !== undefined) {
+		options.push(`expect-output=${quote(context.check)}`);
+		notes.push({
+			about: 'check',
+			message: `expect-output="${context.check}" from the one line of output the page shows: opsbook test checks it`,
+		});
+	}
+	// A title that tells the blocks of a section apart: "Fix: kubectl delete pod", not "Fix".
+	const what = commandTitle(command);
+	const fullTitle =
+		title ??
+		(what === undefined ? undefined : context.heading ? `${context.heading}: ${what}` : what);
 	// An id of its own, so that re-importing a changed page keeps the ids of the blocks that stay.
 	const { id, suffixed } = context.blockId(commandName(command));
-	notes.push(
-		`id=${id} from the page, the section and the program${suffixed ? ' (numbered: the same program runs earlier in this section)' : ''}`,
-	);
+	const madeTitle = title === undefined && fullTitle !== undefined;
+	notes.push({
+		about: 'id',
+		message: `id=${id}${madeTitle ? ` and title “${fullTitle}”` : ''} from the page, the section and the ${madeTitle ? 'command' : 'program'}${suffixed ? ' (numbered: the same program runs earlier in this section)' : ''}`,
+	});
+	const titled = fullTitle !== undefined ? [`title=${quote(fullTitle)}`] : [];
 	const meta = [`id=${id}`, `risk=${risk}`, ...options, ...ecMeta, ...titled];
 	return { lang, meta: meta.join(' '), value: built.template, notes, kind: 'command' };
 }

@@ -20,7 +20,13 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { OpsbookConfig } from '../runbook/config.ts';
 import { parseRunbook, type RunbookProblem } from '../runbook/parse.ts';
-import { formatReport, importMarkdown, type ImportFormat, type ImportResult } from './index.ts';
+import {
+	formatReport,
+	importMarkdown,
+	summarizeReport,
+	type ImportFormat,
+	type ImportResult,
+} from './index.ts';
 
 /** The report's name in the folder the pages go to. */
 export const REPORT_FILE = '_import-report.md';
@@ -85,6 +91,7 @@ export async function importFiles(
 			...(options.format ? { format: options.format } : {}),
 			componentsModule,
 			hasAsset: (path) => existsSync(join(from, path)),
+			defaultTarget: config.defaultTarget,
 		});
 		const target = join(outDir, name);
 		await writeFile(target, result.mdx);
@@ -109,9 +116,11 @@ export async function importFiles(
 
 const REPORT_HEAD = `# Opsbook import report
 
-What \`opsbook import\` guessed (\`inferred\`) and could not convert (\`not-converted\`), one line
-each as FILE:LINE: [KIND] MESSAGE. The page marks each with an \`opsbook import, review\` comment
-at the same source line: review it there, then delete the comment.
+What \`opsbook import\` guessed (\`inferred\`) and could not convert (\`not-converted\`), what
+needs a human most first: what was not converted, the risk guesses, where the blocks run, the
+parameters, the checks and the other guesses, one line each as FILE:LINE: [KIND] MESSAGE; then
+how many ids, read guesses and routine conversions the page has, counted. The page marks every one with an
+\`opsbook import, review\` comment at its source line: review it there, then delete the comment.
 `;
 
 /**
@@ -134,7 +143,10 @@ export async function writeReport(path: string, pages: readonly ImportedPage[]):
 		const lines = formatReport(page.from, notes);
 		// A fence longer than any run of backticks a note quotes.
 		const fence = '`'.repeat(Math.max(3, ...(lines.match(/`+/g) ?? []).map((r) => r.length + 1)));
-		const body = notes.length === 0 ? 'Nothing to review.' : `${fence}text\n${lines}\n${fence}`;
+		const body =
+			notes.length === 0
+				? 'Nothing to review.'
+				: `${summarizeReport(notes)}.\n\n${fence}text\n${lines}\n${fence}`;
 		sections.delete(heading);
 		sections.set(heading, `${heading}\n\n${body}`);
 	}

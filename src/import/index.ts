@@ -31,7 +31,7 @@ import { toMarkdown } from 'mdast-util-to-markdown';
 import { markdownToMdast, mdxToMdast } from 'satteri';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { asideFor, markContainers, MARKER, type Container } from './containers.ts';
-import { convertFence } from './fences.ts';
+import { convertFence, type NoteAbout } from './fences.ts';
 
 export type ImportFormat = 'mkdocs' | 'gfm' | 'auto';
 
@@ -52,6 +52,8 @@ export interface ImportOptions {
 	 * since the site build fails on a missing image. Without it, every image is kept.
 	 */
 	hasAsset?: (path: string) => boolean;
+	/** The target blocks run on when they name none (the config's `defaultTarget`); `local` by default. */
+	defaultTarget?: string;
 }
 
 /** One thing the importer guessed, changed or could not convert, at a line of the source. */
@@ -60,6 +62,8 @@ export interface ImportNote {
 	line: number;
 	/** `inferred`: a guess to review; `not-converted`: left as it was, or left out. */
 	kind: 'inferred' | 'not-converted';
+	/** What it is about, which orders the report (see `formatReport`). */
+	about: NoteAbout;
 	message: string;
 }
 
@@ -134,8 +138,12 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 		const at = node?.position?.start.line;
 		return at === undefined ? fallback : (marked.lines[at - 1] ?? fallback);
 	};
-	const note = (line: number, kind: ImportNote['kind'], message: string) =>
-		report.push({ line, kind, message });
+	const note = (
+		line: number,
+		kind: ImportNote['kind'],
+		message: string,
+		about: NoteAbout = 'other',
+	) => report.push({ line, kind, about, message });
 	const comment = (line: number, messages: string[]): RootContent => ({
 		type: 'mdxFlowExpression',
 		value: `/* opsbook import, review (source line ${line}): ${messages.join('; ').replace(/\*\//g, '* /')} */`,
@@ -177,11 +185,29 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 
 	// Every command block gets an id from the page, its section and its program
 	// (`backup.restore-db.pg-restore`), numbered only when its section runs the same program
-	// earlier: a block added elsewhere on the page leaves the other ids as they were. Sections are
-	// named by their anchors, which the slugger numbers when a heading repeats.
+	// earlier: a block added elsewhere on the page leaves the other ids as they were. A section is
+	// named by its heading path, not its anchor, which the slugger numbers by how often the heading
+	// came before: a subsection by its nearest h1/h2 ancestor and its own heading
+	// (`osd-down-solution`), so a "Symptoms"/"Solution" pair added above leaves the others'
+	// names alone. Only a path that repeats is numbered, from its second use. A long heading
+	// gives its first words.
 	const page = idPart(slugify(options.page ?? stem)) || 'page';
-	const slugger = new GithubSlugger();
 	let section = 'top';
+	let heading: string | undefined;
+	/** The headings the current one stands under, outermost first. */
+	const outline: Array<{ depth: number; name: string }> = [];
+	const sections = new Map<string, number>();
+	const enterSection = (depth: number, text: string) => {
+		while (outline.length > 0 && outline[outline.length - 1]!.depth >= depth) outline.pop();
+		const outer = outline.findLast((h) => h.depth <= 2 && h.name !== '');
+		const name = shortened(idPart(slugify(text)));
+		outline.push({ depth, name });
+		if (name === '') return;
+		const path = outer ? `${outer.name}-${name}` : name;
+		const n = (sections.get(path) ?? 0) + 1;
+		sections.set(path, n);
+		section = n === 1 ? path : `${path}-${n}`;
+	};
 	const perId = new Map<string, number>();
 	let commandBlocks = 0;
 	const blockId = (name: string) => {
@@ -367,7 +393,8 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 						);
 					}
 				}
-				section = idPart(slugger.slug(plainText(node, { html: false }))) || section;
+				heading = plainText(node, { html: false }).trim() || heading;
+				enterSection(node.depth, plainText(node, { html: false }));
 				transformChildren(node);
 				return [node];
 			}
@@ -375,7 +402,13 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 				const line = lineOf(node);
 				const converted = convertFence(
 					{ lang: node.lang ?? '', meta: node.meta ?? '', value: node.value, line },
-					{ blockId },
+					{
+						blockId,
+						...(heading !== undefined ? { heading } : {}),
+						...(options.defaultTarget !== undefined
+							? { defaultTarget: options.defaultTarget }
+							: {}),
+					},
 				);
 				for (const message of converted.notConverted) note(line, 'not-converted', message);
 				// A step of a console session is reported at its own line: the block's lines follow
@@ -387,8 +420,8 @@ export function importMarkdown(source: string, options: ImportOptions): ImportRe
 				for (const fence of converted.fences) {
 					if (fence.kind === 'command') commandBlocks++;
 					const at = lineOfStep(fence.line);
-					for (const message of fence.notes) note(at, 'inferred', message);
-					const messages = [...fence.notes, ...converted.notConverted];
+					for (const n of fence.notes) note(at, n.kind ?? 'inferred', n.message, n.about);
+					const messages = [...fence.notes.map((n) => n.message), ...converted.notConverted];
 					if (messages.length > 0) nodes.push(comment(at, messages));
 					nodes.push({
 						type: 'code',
@@ -552,6 +585,13 @@ function idPart(text: string): string {
 		.replace(/^[-_]+|-+$/g, '');
 }
 
+/** A heading's part of an id, at most 40 characters, cut at a word. */
+function shortened(name: string): string {
+	if (name.length <= 40) return name;
+	const cut = name.slice(0, 41).replace(/-[^-]*$/, '');
+	return cut === '' ? name.slice(0, 40) : cut;
+}
+
 /** A node's text; with `html: false`, without its raw HTML tags (as a heading's anchor has it). */
 function plainText(node: Nodes, { html = true }: { html?: boolean } = {}): string {
 	if (node.type === 'html' && !html) return '';
@@ -583,9 +623,102 @@ function pageLink(url: string): string | undefined {
 	return `../${page}${match[2] ?? ''}`;
 }
 
-/** The report as lines an author reads: `file:line: [inferred] message`. */
+/** How many notes of each sort a page's report has: what `formatReport` lists and counts. */
+export interface ReportCounts {
+	notConverted: number;
+	risk: number;
+	target: number;
+	parameter: number;
+	check: number;
+	other: number;
+	id: number;
+	read: number;
+	routine: number;
+}
+
+/** Counts a page's notes by what they are about, as the report lists them. */
+export function countReport(report: readonly ImportNote[]): ReportCounts {
+	const counts: ReportCounts = {
+		notConverted: 0,
+		risk: 0,
+		target: 0,
+		parameter: 0,
+		check: 0,
+		other: 0,
+		id: 0,
+		read: 0,
+		routine: 0,
+	};
+	for (const n of report) {
+		if (n.kind === 'not-converted') counts.notConverted++;
+		else counts[n.about]++;
+	}
+	return counts;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The counts in a sentence, the first line of a page's report and of its summary. */
+export function summarizeReport(report: readonly ImportNote[]): string {
+	const c = countReport(report);
+	return (
+		[
+			plural(c.notConverted, 'not converted', 'not converted'),
+			plural(c.risk, 'risk guess', 'risk guesses'),
+			plural(c.target, 'block on its default target', 'blocks on their default target'),
+			plural(c.parameter, 'parameter'),
+			plural(c.check, 'check'),
+			plural(c.other, 'other note'),
+		].join(', ') +
+		`; ${plural(c.id, 'id')}, ${plural(c.read, 'read guess', 'read guesses')} and ${plural(c.routine, 'routine conversion')} counted`
+	);
+}
+
+/**
+ * The report as lines an author reads, what needs a human most first: what was not converted,
+ * the risk guesses (destructive and change), where the blocks run, the parameters, the checks
+ * and the other guesses, one `file:line: [kind] message` each; then, one line each, how many
+ * blocks run on their default target and how many ids, read guesses and routine conversions
+ * the page marks (each block's own is in its review comment).
+ */
 export function formatReport(file: string, report: readonly ImportNote[]): string {
-	return report.map((n) => `${file}:${n.line}: [${n.kind}] ${n.message}`).join('\n');
+	const listed = (n: ImportNote) => `${file}:${n.line}: [${n.kind}] ${n.message}`;
+	const of = (about: NoteAbout) => report.filter((n) => n.kind === 'inferred' && n.about === about);
+	const lines = report.filter((n) => n.kind === 'not-converted').map(listed);
+	lines.push(...of('risk').map(listed));
+	const targets = of('target');
+	if (targets.length > 0) {
+		const where = /^runs on (this machine \(target=local\)|\S+)/.exec(targets[0]!.message)?.[1];
+		lines.push(
+			`${file}: [inferred] ${plural(targets.length, 'command block runs', 'command blocks run')} on ${where ?? 'the default target'}, as a Markdown runbook does not say where: for those that belong to a server, add it to targets in opsbook.config.ts ({ NAME: { kind: 'ssh', host: '…' } }) and set target=NAME on the block, or opsbook: { target: NAME } in the page's frontmatter`,
+		);
+	}
+	lines.push(
+		...of('parameter').map(listed),
+		...of('check').map(listed),
+		...of('other').map(listed),
+	);
+	const ids = of('id');
+	if (ids.length > 0) {
+		const numbered = ids.filter((n) => /\(numbered/.test(n.message)).length;
+		lines.push(
+			`${file}: [inferred] ${plural(ids.length, 'id')} and titles from the page, the section and the command${numbered > 0 ? ` (${numbered} numbered: a program a section runs again)` : ''}, each in its block's review comment`,
+		);
+	}
+	const reads = of('read');
+	if (reads.length > 0) {
+		lines.push(
+			`${file}: [inferred] ${plural(reads.length, 'block')} guessed risk=read as no word in ${reads.length === 1 ? 'it changes' : 'them changes'} anything, each in its block's review comment`,
+		);
+	}
+	const routine = of('routine');
+	if (routine.length > 0) {
+		lines.push(
+			`${file}: [inferred] ${plural(routine.length, 'routine conversion')} of console blocks (prompts taken off, the output shown as expected output), each in the page's review comment`,
+		);
+	}
+	return lines.join('\n');
 }
 
 export type { Container } from './containers.ts';
+export type { NoteAbout } from './fences.ts';

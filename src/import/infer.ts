@@ -249,6 +249,33 @@ function shellWords(text: string): string[] {
  * subshell).
  */
 export function commandName(command: string): string {
+	const read = readCommand(command);
+	if (!read) return 'command';
+	const sub = read.words[0];
+	return sub !== undefined ? `${read.name}-${idWord(sub)}` : read.name;
+}
+
+/**
+ * What a command does, in a few words for its title: the program, its subcommand and the
+ * object it acts on, as written: `kubectl -n x delete pod <pod>` → `kubectl delete pod`,
+ * `sudo systemctl restart nginx` → `systemctl restart nginx`, `docker compose logs -f api` →
+ * `docker compose logs`. Nothing when the block names no program.
+ */
+export function commandTitle(command: string): string | undefined {
+	const read = readCommand(command);
+	return read && [read.program, ...read.words].join(' ');
+}
+
+/** A plain word, as a subcommand or the object a command acts on is written. */
+const PLAIN_WORD = /^[a-z][a-z0-9_-]*$/;
+
+/**
+ * The program a command runs (its name as written, and as an id writes it) and up to two plain
+ * words after it, past options: its subcommand and what it acts on.
+ */
+function readCommand(
+	command: string,
+): { program: string; name: string; words: string[] } | undefined {
 	const parts = withoutComments(command)
 		.replace(/\\\n/g, ' ')
 		.split(/\n|&&|\|\||;/)
@@ -280,15 +307,13 @@ export function commandName(command: string): string {
 			if (/^-[ugpCDhRrTt]$/.test(words[i]!)) i++;
 		}
 	}
-	const program = words[i] ?? '';
-	if (/[{}$`(<]/.test(program)) return 'command';
-	let name = idWord(
-		program
-			.split('/')
-			.pop()!
-			.replace(/\.(sh|bash|py|rb|pl)$/, ''),
-	);
-	if (name === '') return 'command';
+	let program = (words[i] ?? '')
+		.split('/')
+		.pop()!
+		.replace(/\.(sh|bash|py|rb|pl)$/, '');
+	if (/[{}$`(<]/.test(words[i] ?? '')) return undefined;
+	let name = idWord(program);
+	if (name === '') return undefined;
 	/** The index of the first word past the options (and their values) starting at `from`. */
 	const pastOptions = (from: number): number => {
 		const values = VALUE_OPTIONS[name];
@@ -308,10 +333,18 @@ export function commandName(command: string): string {
 	let next = pastOptions(i + 1);
 	if ((name === 'docker' || name === 'podman') && words[next] === 'compose') {
 		name = `${name}-compose`;
+		program = `${program} compose`;
 		next = pastOptions(next + 1);
 	}
+	const after: string[] = [];
 	const sub = words[next] ?? '';
-	return /^[a-z][a-z0-9_-]*$/.test(sub) ? `${name}-${idWord(sub)}` : name;
+	if (PLAIN_WORD.test(sub)) {
+		after.push(sub);
+		const object = words[pastOptions(next + 1)] ?? '';
+		// Not a name with digits, which is one pod's or host's (`rook-ceph-osd-fl8fs`).
+		if (/^[a-z][a-z_-]*$/.test(object) && object.length <= 24) after.push(object);
+	}
+	return { program, name, words: after };
 }
 
 /** Programs whose plugins are programs of their own: `kubectl-cnpg`, `git-lfs`, `docker-compose`. */
@@ -509,11 +542,13 @@ const DESTRUCTIVE = new Set(
 	--delete`.split(/\s+/),
 );
 const CHANGE = new Set(
-	`restart up start stop reload apply scale edit create install upgrade update set patch rollout
+	`restart up start stop reload apply scale edit create install upgrade update set patch
 	cordon uncordon drain checkout pull push sync mv cp chmod chown ln mkdir touch tee enable
 	disable mount umount label annotate taint rollback replace reboot shutdown insert alter
 	grant revoke commit merge revert run rotate renew promote failover resize suspend
-	resume pause unpause rebuild reconfigure migrate nano vi vim emacs post put --build`.split(/\s+/),
+	resume pause unpause rebuild reconfigure migrate nano vi vim emacs post put --build undo`.split(
+		/\s+/,
+	),
 );
 
 export interface RiskGuess {
@@ -547,11 +582,23 @@ function programWords(command: string): string[] {
 }
 
 /**
+ * The command with the read-only form of a change word taken out: `mount` with no device
+ * (`mount`, `mount -l -t ext4`, `mount | grep rbd`) lists mounts. (`rollout` is no change word:
+ * `kubectl rollout history|status` read, `rollout restart|undo|pause` change by their verb.)
+ */
+function readOnlyForms(command: string): string {
+	return command.replace(
+		/(^|[\n;&|(]\s*|\bsudo\s+)mount(?=(?:\s+-[lv]+|\s+-t\s+[\w,]+|\s+--types\s+[\w,]+)*\s*(?:$|[\n;&|)]))/gm,
+		'$1mounts-listed',
+	);
+}
+
+/**
  * Guesses a command's risk from its words (comments left out): the highest risk any word has.
  * Guessing high is the safe mistake, and the page marks every guess for review.
  */
 export function inferRisk(command: string): RiskGuess {
-	const tokens = withoutComments(command)
+	const tokens = readOnlyForms(withoutComments(command))
 		.split(/[\s;|&()<>`"'=,{}\\]+/)
 		.map((w) => w.toLowerCase())
 		.filter(Boolean);
@@ -563,7 +610,8 @@ export function inferRisk(command: string): RiskGuess {
 			? [w, ...(w.split('/').pop() ?? '').replace(/\.(sh|bash|py|rb|pl)$/, '').split(/[-_.]/)]
 			: [w],
 	);
-	const destructive = words.find((w) => DESTRUCTIVE.has(w));
+	// `kubectl drain --delete-emptydir-data` (once `--delete-local-data`) deletes the pods' data.
+	const destructive = words.find((w) => DESTRUCTIVE.has(w) || /^--delete-[a-z]/.test(w));
 	if (destructive) return { risk: 'destructive', because: destructive };
 	const change = words.find((w) => CHANGE.has(w));
 	if (change) return { risk: 'change', because: change };
@@ -578,6 +626,7 @@ export function inferRisk(command: string): RiskGuess {
 /** The word a responder types to confirm a destructive block, from the word that made it so. */
 export function confirmWord(because: string): string {
 	if (because === 'pg_terminate_backend') return 'terminate';
+	if (because.startsWith('--delete-')) return 'delete';
 	const word = because.replace(/^-+/, '').replace(/[^A-Za-z0-9._-]/g, '');
 	return (word.startsWith('vacuum') ? 'vacuum' : word).slice(0, 40) || 'confirm';
 }
@@ -621,13 +670,14 @@ export interface Placeholder {
 }
 
 const INT_NAME =
-	/(^|_)(pid|port|count|num|number|n|replicas|lines|limit|size|seconds|secs|minutes|mins|hours|days|timeout|uid|gid|index|idx|retries|interval|percent|threads|workers|shards|partitions?|weeks|ttl|max|min|depth|tail|since_seconds|lag|offset|epoch)(_|$)/;
-const SHA_NAME = /(^|_)(sha|commit|revision|rev|hash|commit_sha|git_sha|sha1)(_|$)/;
+	/(^|_)(pid|port|count|num|number|n|replicas|lines|limit|size|seconds|secs|minutes|mins|hours|days|timeout|uid|gid|index|idx|retries|interval|percent|threads|workers|shards|partitions?|weeks|ttl|max|min|depth|tail|since_seconds|lag|offset|epoch|revision|rev|generation)(_|$)/;
+const SHA_NAME = /(^|_)(sha|commit|hash|commit_sha|git_sha|sha1|sha256)(_|$)/;
 const PORT_NAME = /(^|_)port(_|$)/;
 
 /**
  * The type a placeholder's name suggests: a TCP/UDP port's range for port-like names, `int` for
- * pid/count-like names, `sha` for commits.
+ * pid/count-like names and revisions (`kubectl rollout undo --to-revision=<revision>` takes a
+ * number), `sha` for commits and hashes.
  */
 export function typeForName(name: string): ParamType {
 	if (SHA_NAME.test(name)) return 'sha';

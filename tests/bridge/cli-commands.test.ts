@@ -784,7 +784,11 @@ describe('opsbook report and import', () => {
 		const out = join(state, 'imported');
 		const result = opsbook(['import', source, '--out', out]);
 		assert.equal(result.code, 0, result.stderr);
-		assert.match(result.stdout, /restart\.md → .*restart\.mdx: \d+ notes? to review/);
+		// A summary that counts what the report lists, what needs a human most first.
+		assert.match(
+			result.stdout,
+			/restart\.md → .*restart\.mdx: 0 not converted, 3 risk guesses, 2 blocks on their default target, 1 parameter, .*; 2 ids, 0 read guesses and 1 routine conversion counted/,
+		);
 		assert.match(result.stdout, /restart\.md:\d+: \[\w+\] /);
 		const page = await readFile(join(out, 'restart.mdx'), 'utf8');
 		assert.match(page, /risk=destructive/);
@@ -795,13 +799,18 @@ describe('opsbook report and import', () => {
 		assert.match(report, /^## .*restart\.md → .*restart\.mdx$/m);
 		assert.match(report, /^.*restart\.md:4: \[inferred\] risk=change inferred from “restart”$/m);
 		assert.match(report, /^.*restart\.md:7: \[inferred\] risk=destructive inferred from “kill”$/m);
+		assert.match(
+			report,
+			/^.*restart\.md: \[inferred\] 2 command blocks run on this machine \(target=local\)/m,
+		);
+		assert.match(report, /^0 not converted, 3 risk guesses, 2 blocks on their default target/m);
 		// Importing another page there keeps the first one's notes.
 		const other = join(state, 'disk.md');
 		await writeFile(other, '# Disk\n\n```bash\ndf -h\n```\n');
 		assert.equal(opsbook(['import', other, '--out', out]).code, 0);
 		const both = await readFile(reportFile, 'utf8');
 		assert.match(both, /restart\.md:4: \[inferred\] risk=change/);
-		assert.match(both, /^.*disk\.md:3: \[inferred\] risk=read inferred/m);
+		assert.match(both, /^.*disk\.md: \[inferred\] 1 block guessed risk=read/m);
 		// A page there already is not overwritten without --force.
 		const again = opsbook(['import', source, '--out', out]);
 		assert.equal(again.code, 2);

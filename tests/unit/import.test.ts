@@ -5,7 +5,12 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { importMarkdown, type ImportResult } from '../../src/import/index.ts';
+import {
+	formatReport,
+	importMarkdown,
+	summarizeReport,
+	type ImportResult,
+} from '../../src/import/index.ts';
 import { commandName } from '../../src/import/infer.ts';
 import { ConfigSchema } from '../../src/runbook/config.ts';
 import { parseRunbook, type FoundBlock } from '../../src/runbook/parse.ts';
@@ -115,14 +120,14 @@ describe('shell fences', () => {
 			blocks.map((b) => [b.block.lang, b.block.title, b.block.template]),
 			[
 				['bash', 'List pods', 'kubectl get pods'],
-				['sh', 'Page', 'df -h'],
+				['sh', 'df', 'df -h'],
 			],
 		);
 		assert.match(
 			mdx,
 			/```bash id=page\.top\.kubectl-get risk=read showLineNumbers title="List pods"/,
 		);
-		assert.match(mdx, /```sh id=page\.top\.df risk=read mark=\{1\}/);
+		assert.match(mdx, /```sh id=page\.top\.df risk=read mark=\{1\} title="df"/);
 	});
 
 	it('split console prompts into the command and its expected output', () => {
@@ -274,6 +279,22 @@ describe('risk', () => {
 		assert.equal(riskOf('# kill it, then restart\nps aux | grep api').risk, 'read');
 		assert.equal(riskOf('curl -s localhost:8080/health 2>/dev/null').risk, 'read');
 	});
+	it('reads rollout history and status, and mount listing its mounts, as read', () => {
+		assert.equal(riskOf('kubectl rollout history deploy/api').risk, 'read');
+		assert.equal(riskOf('kubectl -n app rollout status deploy/api').risk, 'read');
+		assert.equal(riskOf('kubectl rollout undo deploy/api').risk, 'change');
+		assert.equal(riskOf('mount | grep rbd').risk, 'read');
+		assert.equal(riskOf('mount').risk, 'read');
+		assert.equal(riskOf('sudo mount -l -t ext4').risk, 'read');
+		assert.equal(riskOf('mount /dev/rbd0 /mnt').risk, 'change');
+	});
+	it('is destructive for a drain that deletes the pods’ local data', () => {
+		for (const flag of ['--delete-local-data', '--delete-emptydir-data']) {
+			const block = riskOf(`kubectl drain node-1 --ignore-daemonsets ${flag}`);
+			assert.deepEqual([block.risk, block.confirm], ['destructive', 'delete'], flag);
+		}
+		assert.equal(riskOf('kubectl drain node-1 --ignore-daemonsets').risk, 'change');
+	});
 	it('reads what a program does from its name, also after --', () => {
 		const restore = riskOf(
 			'kubectl exec -i new-cluster-1 -c postgres -- pg_restore --no-owner -d app < app.dump',
@@ -312,6 +333,11 @@ describe('placeholders', () => {
 			'pid:int',
 		]);
 		assert.deepEqual(paramsOf('curl http://localhost:{{ port }}/health'), ['port:int']);
+		// A revision is a number; only commits and hashes are shas.
+		assert.deepEqual(
+			paramsOf('kubectl rollout undo deploy/api --to-revision=<revision> && git show $GIT_SHA'),
+			['revision:int', 'git_sha:sha'],
+		);
 	});
 	it('give port-like names the range of a port', () => {
 		const { blocks, mdx } = imported(
@@ -355,9 +381,106 @@ describe('review marks and the report', () => {
 			'5: {{pod:word}} from <pod>',
 			'5: risk=destructive inferred from “delete”',
 			'5: confirm=delete is the word a responder types before it runs',
-			'5: id=page.top.kubectl-delete from the page, the section and the program',
+			'5: runs on this machine (target=local): set target= where it belongs to a server',
+			'5: id=page.top.kubectl-delete and title “kubectl delete pod” from the page, the section and the command',
 		]);
 		assert.equal(result.title, 'Title');
+	});
+
+	it('say where each block runs, and how to run it on a server', () => {
+		const source = '## Clean up\n\n```bash\ndocker image prune -af\n```\n\n```bash\nuptime\n```\n';
+		const result = imported(source);
+		assert.match(
+			result.mdx,
+			/review \(source line 3\):[^*]*runs on this machine \(target=local\): set target= where it belongs to a server/,
+		);
+		const report = formatReport('clean.md', result.report);
+		assert.match(
+			report,
+			/^clean\.md: \[inferred\] 2 command blocks run on this machine \(target=local\), .*add it to targets in opsbook\.config\.ts \(\{ NAME: \{ kind: 'ssh', host: '…' \} \}\) and set target=NAME on the block/m,
+		);
+		assert.match(summarizeReport(result.report), /2 blocks on their default target/);
+		// With a config whose default target is a server, the page says so.
+		const staging = importMarkdown(source, { file: 'clean.md', defaultTarget: 'staging' });
+		assert.match(staging.mdx, /runs on staging, the config's defaultTarget/);
+	});
+
+	it('suggest a target where a host placeholder keeps a block static', () => {
+		const why = (command: string) =>
+			imported(`\`\`\`bash\n${command}\n\`\`\`\n`).report.find((n) => n.kind === 'not-converted')
+				?.message;
+		assert.match(
+			why('ssh <host> systemctl status api')!,
+			/cannot become a parameter.*add it as a target in opsbook\.config\.ts .*without ssh <host> and with target=NAME/,
+		);
+		assert.match(
+			why('redis-cli -h <redis-host> -p 6379 ping')!,
+			/cannot become a parameter.*run it on a target for that host .*target=NAME on the block/,
+		);
+		assert.match(why('ssh web-1 "systemctl restart <service>"')!, /rewrite by hand$/);
+	});
+
+	it('list what needs a human first, and count the ids and read guesses', () => {
+		const result = imported(
+			'## Fix\n\n```console\n$ kubectl get pods\nNAME   READY\n```\n\n```bash\nkubectl -n app logs <pod>\n```\n\n' +
+				'```bash\nkubectl delete pod <pod>\n```\n\n```bash\nssh <host> uptime\n```\n',
+		);
+		const lines = formatReport('fix.md', result.report).split('\n');
+		assert.deepEqual(
+			lines.map((line) => line.replace(/^(fix\.md(?::\d+)?: \[[\w-]+\] .{0,30}).*/, '$1')),
+			[
+				'fix.md:16: [not-converted] placeholder <host> cannot beco',
+				'fix.md:12: [inferred] risk=destructive inferred from',
+				'fix.md:12: [inferred] confirm=delete is the word a r',
+				'fix.md: [inferred] 3 command blocks run on this m',
+				'fix.md:8: [inferred] {{pod:word}} from <pod>',
+				'fix.md:12: [inferred] {{pod:word}} from <pod>',
+				'fix.md: [inferred] 3 ids and titles from the page',
+				'fix.md: [inferred] 2 blocks guessed risk=read as ',
+				'fix.md: [inferred] 2 routine conversions of conso',
+			],
+		);
+		// The page keeps every one of them at its block.
+		assert.equal((result.mdx.match(/opsbook import, review/g) ?? []).length, 5);
+		assert.equal(
+			summarizeReport(result.report),
+			'1 not converted, 2 risk guesses, 3 blocks on their default target, 2 parameters, 0 checks, 0 other notes; 3 ids, 2 read guesses and 2 routine conversions counted',
+		);
+	});
+
+	it('make a check of a console command whose output is one stable line', () => {
+		const { blocks, mdx } = imported(
+			'```console\n$ redis-cli ping\nPONG\n```\n\n```console\n$ systemctl is-active api\nactive\n```\n\n' +
+				'```console\n$ date\nThu Nov 26 14:02:59 UTC 2026\n```\n\n```console\n$ redis-cli get x\n"abc"\n```\n\n' +
+				'```console\n$ curl localhost\ncurl: (7) Failed to connect\n```\n\n```console\n$ kubectl get pods\nNAME   READY\n```\n',
+		);
+		assert.deepEqual(
+			blocks.map((b) => [b.block.template, b.block.expect?.output]),
+			[
+				['redis-cli ping', '^PONG$'],
+				['systemctl is-active api', '^active$'],
+				['date', undefined],
+				['redis-cli get x', undefined],
+				['curl localhost', undefined],
+				['kubectl get pods', undefined],
+			],
+		);
+		assert.match(mdx, /expect-output="\^PONG\$" from the one line of output the page shows/);
+		assert.match(
+			mdx,
+			/the line without a prompt is this command’s expected output, checked by expect-output/,
+		);
+	});
+
+	it('title each block by its section and what it runs', () => {
+		const { blocks } = imported(
+			'## Fix\n\n```bash\nkubectl -n app delete pod <pod>\n```\n\n```bash\nsudo systemctl restart nginx\n```\n\n' +
+				'```bash\nkubectl logs rook-ceph-osd-fl8fs\n```\n\n```bash title="Mine"\ndf -h\n```\n',
+		);
+		assert.deepEqual(
+			blocks.map((b) => b.block.title),
+			['Fix: kubectl delete pod', 'Fix: systemctl restart nginx', 'Fix: kubectl logs', 'Mine'],
+		);
 	});
 
 	it('keeps what it cannot convert as text, and says so', () => {
@@ -402,7 +525,7 @@ describe('review marks and the report', () => {
 				[true, 'page.check.df'],
 				[true, 'page.check.pg-restore'],
 				[true, 'page.check.df-2'],
-				[true, 'page.check-1.df'],
+				[true, 'page.check-2.df'],
 				[true, 'page.cafe-deja-vu.df'],
 			],
 		);
@@ -438,7 +561,34 @@ describe('review marks and the report', () => {
 		const after = idsOf(added);
 		assert.deepEqual(
 			after.filter((id) => !before.includes(id)),
-			['page.top.uptime', 'page.step-2-is-docker-running.systemctl-is-active'],
+			[
+				'page.top.uptime',
+				'page.quick-diagnosis-decision-tree-step-2-is-docker-running.systemctl-is-active',
+			],
+		);
+		assert.deepEqual(
+			after.filter((id) => before.includes(id)),
+			before,
+		);
+	});
+
+	it('keeps every other id when a section with repeated headings is added above', async () => {
+		// Rook's page, after its team added a problem with its own Symptoms and Solution near the
+		// top: every Symptoms/Solution below it keeps its blocks' ids.
+		const rook = await readFile('tests/fixtures/import/rook/ceph-common-issues.md', 'utf8');
+		const idsOf = (source: string) => imported(source).blocks.map((b) => b.block.id);
+		const before = idsOf(rook);
+		const at = rook.indexOf('## Cluster failing to service requests');
+		assert.ok(at > 0);
+		const added =
+			rook.slice(0, at) +
+			'## OSD down\n\n### Symptoms\n\n```console\n$ ceph osd tree\n```\n\n' +
+			'### Solution\n\n```console\n$ kubectl -n rook-ceph get pods\n```\n\n' +
+			rook.slice(at);
+		const after = idsOf(added);
+		assert.deepEqual(
+			after.filter((id) => !before.includes(id)),
+			['page.osd-down-symptoms.ceph-osd', 'page.osd-down-solution.kubectl-get'],
 		);
 		assert.deepEqual(
 			after.filter((id) => before.includes(id)),
