@@ -70,6 +70,18 @@ async function atTerminal(args: string[], answers: Array<[RegExp, string]>) {
 	return { code: exitCode, output };
 }
 
+/** The declaration of a SEV-1 "API down" at 03:05 UTC, detected at 03:01. */
+const apiDown = (incident: string): TimelineEvent => ({
+	id: 'e1',
+	incident,
+	at: '2026-11-26T03:05:00.000Z',
+	kind: 'declared',
+	title: 'API down',
+	severity: 1,
+	detectedAt: '2026-11-26T03:01:00.000Z',
+	responders: ['Dana Reyes'],
+});
+
 const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at /, 'a sentence, not a stack');
 
 before(async () => {
@@ -441,16 +453,7 @@ describe('opsbook run on the local target', () => {
 			await writeFile(
 				file,
 				serializeTimeline(timelineHeader(incident, '2026-11-26T03:00:00.000Z'), [
-					{
-						id: 'e1',
-						incident,
-						at: '2026-11-26T03:05:00.000Z',
-						kind: 'declared',
-						title: 'API down',
-						severity: 1,
-						detectedAt: '2026-11-26T03:01:00.000Z',
-						responders: ['Dana Reyes'],
-					},
+					apiDown(incident),
 				]),
 				{ mode: 0o600 },
 			);
@@ -746,16 +749,7 @@ describe('opsbook report and import', () => {
 		await writeFile(
 			file,
 			serializeTimeline(timelineHeader(incident, '2026-11-26T03:00:00.000Z'), [
-				{
-					id: 'e1',
-					incident,
-					at: '2026-11-26T03:05:00.000Z',
-					kind: 'declared',
-					title: 'API down',
-					severity: 1,
-					detectedAt: '2026-11-26T03:01:00.000Z',
-					responders: ['Dana Reyes'],
-				},
+				apiDown(incident),
 				{ id: 'e2', incident, at: '2026-11-26T05:46:00.000Z', kind: 'resolved' },
 			]),
 		);

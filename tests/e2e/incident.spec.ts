@@ -62,6 +62,16 @@ async function addNote(page: Page, text: string, key = false) {
 	await expect(bar(page).getByLabel('Note', { exact: true })).toHaveValue('');
 }
 
+/** Resolves the open incident, through the dialog that asks first. */
+async function resolve(page: Page) {
+	await bar(page).getByRole('button', { name: 'Resolve' }).click();
+	await page
+		.getByRole('dialog', { name: 'Resolve the incident?' })
+		.getByRole('button', { name: 'Resolve', exact: true })
+		.click();
+	await expect(bar(page)).toContainText('Resolved');
+}
+
 async function showReport(page: Page): Promise<string> {
 	await page.getByRole('button', { name: 'Export report' }).click();
 	const report = page.getByRole('region', { name: 'Post-incident report' });
@@ -293,12 +303,7 @@ test.describe('with a bridge', () => {
 			});
 			await expect(bar(page)).toContainText('Service not answering');
 
-			await bar(page).getByRole('button', { name: 'Resolve' }).click();
-			await page
-				.getByRole('dialog', { name: 'Resolve the incident?' })
-				.getByRole('button', { name: 'Resolve', exact: true })
-				.click();
-			await expect(bar(page)).toContainText('Resolved');
+			await resolve(page);
 			await bar(page).getByRole('link', { name: 'Timeline' }).click();
 			const list = timelineList(page);
 			await page.getByRole('radio', { name: 'Checks' }).check();
@@ -336,12 +341,7 @@ test.describe('with a bridge', () => {
 		await expect(page.locator('opsbook-bridge .ob-chip')).toContainText('connected');
 		await declare(page, { title: 'Checkout fails', level: 1 });
 		await addNote(page, 'Rolled back the release');
-		await bar(page).getByRole('button', { name: 'Resolve' }).click();
-		await page
-			.getByRole('dialog', { name: 'Resolve the incident?' })
-			.getByRole('button', { name: 'Resolve', exact: true })
-			.click();
-		await expect(bar(page)).toContainText('Resolved');
+		await resolve(page);
 		await declare(page, { title: 'Search is slow', level: 3 });
 
 		await bar(page).getByRole('link', { name: 'Timeline' }).click();
