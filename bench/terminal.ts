@@ -10,11 +10,13 @@
  *
  * - the page: 50 MiB of coloured `ls -l`-like lines from `t.flood-color` through the bridge into
  *   the block's terminal, from the click on Run until the page acknowledged the last byte;
- * - the ceiling: the same bytes from memory into the same terminal module at the page's
- *   terminal size, in an empty page (target: the page ≥ 0.8× the ceiling of the same round);
- * - a minimal page: the same terminal module fed by the bridge's protocol over a plain
+ * - the ceiling: the same bytes from memory into the same terminal module, in a box styled as
+ *   the block's and at its cols × rows, in an empty page, as fast as xterm parses them (target:
+ *   the page ≥ 0.8× the ceiling of the same round);
+ * - a minimal page: the same terminal in the same box, fed by the bridge's protocol over a plain
  *   WebSocket, nothing else on the page: what each frame costs around the terminal is compared
- *   with it (target within 10 %).
+ *   with it (target within 10 %), and so is the time the main thread sat idle, with nothing to
+ *   parse (the flow-control window ran dry).
  *
  * Click → first byte and the `yes` flood (heap, Ctrl-C → exit) are driven by Playwright: a single
  * echo and a flood's bounded heap are not what its copying of frames changes.
@@ -111,6 +113,7 @@ const bridge = await startTestBridge({ siteRoot: site });
 
 // Where the pages report: a WebSocket on loopback, the one way out their CSP allows.
 type Frames = {
+	idle: number;
 	frames: number;
 	frameMedian: number;
 	frameTotal: number;
@@ -125,8 +128,8 @@ type Report = {
 	frames: Frames;
 	cols: number;
 	rows: number;
-	width?: number;
-	font?: string;
+	/** The block terminal's box as inline CSS (width, padding, overflow, font, colours). */
+	box?: string;
 	visible?: string;
 };
 const reports = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -208,8 +211,9 @@ const query = (params: Record<string, string | number>) =>
 		]),
 	).toString();
 
+const [load] = (await readFile('/proc/loadavg', 'utf8')).split(' ');
 console.log(
-	`\nThe bridge in the page: headless Chromium, no DevTools client; pages report to 127.0.0.1:${reportPort}`,
+	`\nThe bridge in the page: headless Chromium, no DevTools client; pages report to 127.0.0.1:${reportPort} (load average ${load} at the start)`,
 );
 console.log(
 	`${MIB} MiB of coloured ls -l lines; ${ROUNDS} rounds of page, ceiling, minimal page, interleaved\n`,
@@ -230,8 +234,7 @@ try {
 			module: `/_astro/${terminalModule}`,
 			cols: page.cols,
 			rows: page.rows,
-			width: page.width!,
-			font: page.font!,
+			box: page.box!,
 		};
 		await said();
 		const ceiling = await visit(
@@ -310,6 +313,15 @@ console.log(
 		of((r) => r.minimal.frames.frameTotal / 1000),
 		1,
 	)} s a run`,
+);
+console.log(
+	`main thread idle      page ${spread(
+		of((r) => r.page.frames.idle),
+		2,
+	)} s vs minimal page ${spread(
+		of((r) => r.minimal.frames.idle),
+		2,
+	)} s a run (nothing to parse)`,
 );
 const loaf = rounds.filter((r) => r.page.frames.loaf > 0 && r.minimal.frames.loaf > 0);
 if (loaf.length > 0) {

@@ -46,6 +46,18 @@ function frameMeter() {
 		requestAnimationFrame(tick);
 	};
 	requestAnimationFrame(tick);
+	// Idle: background tasks run only when nothing else waits, so back-to-back ones mean the
+	// main thread had nothing to do (the terminal was starved, between frames).
+	let idle = 0;
+	let last = performance.now();
+	const spin = () => {
+		if (!on) return;
+		const now = performance.now();
+		if (now - last < 2) idle += now - last;
+		last = now;
+		scheduler.postTask(spin, { priority: 'background' });
+	};
+	spin();
 	let observer;
 	try {
 		observer = new PerformanceObserver((list) => long.push(...list.getEntries()));
@@ -68,6 +80,7 @@ function frameMeter() {
 			.map((e) => end(e) - e.renderStart)
 			.sort((a, b) => a - b);
 		return {
+			idle: idle / 1000,
 			frames: frames.length,
 			frameMedian: median(sorted),
 			frameTotal: frames.reduce((a, b) => a + b, 0),
@@ -96,15 +109,33 @@ function decodeOutput(frame) {
 	return { run, offset, data: frame.subarray(1 + length + 8) };
 }
 
-/** An empty page's terminal at the page's size: its width and font, then its cols × rows. */
+/** An empty page's terminal in a box styled as the page's (width, padding, font, sideways scroll) and at its cols × rows. */
 async function bareTerminal(events) {
 	const { createTerminal } = await import(query.get('module'));
 	const container = document.createElement('div');
-	container.style.cssText = `width:${query.get('width')}px;font-family:${query.get('font')};background:#fff;color:#000`;
+	container.style.cssText = query.get('box');
 	document.body.append(container);
 	const terminal = await createTerminal(container, events);
 	terminal.term.resize(Number(query.get('cols')), Number(query.get('rows')));
 	return terminal;
+}
+
+/** The block terminal's box, as inline CSS for the empty pages' terminals. */
+function boxOf(element) {
+	const style = getComputedStyle(element);
+	const copy = [
+		'box-sizing',
+		'padding',
+		'overflow-x',
+		'overflow-y',
+		'font-family',
+		'background-color',
+		'color',
+	];
+	return [
+		`width:${element.offsetWidth}px`,
+		...copy.map((name) => `${name}:${style.getPropertyValue(name)}`),
+	].join(';');
 }
 
 async function page() {
@@ -154,8 +185,7 @@ async function page() {
 		frames,
 		cols: sent.cols,
 		rows: sent.rows,
-		width: term.clientWidth,
-		font: getComputedStyle(term).fontFamily,
+		box: boxOf(term),
 		visible: document.visibilityState,
 	};
 }
