@@ -254,7 +254,7 @@ try {
 		);
 		rounds.push({ page, ceiling, minimal });
 		const f = (r: Report) =>
-			`${mibs(r).toFixed(1).padStart(5)} MiB/s ${r.frames.frameMedian.toFixed(1).padStart(4)} ms/frame`;
+			`${mibs(r).toFixed(1).padStart(5)} MiB/s ${r.frames.frameMedian.toFixed(1).padStart(4)} ms/frame ${r.frames.idle.toFixed(2)} s idle`;
 		console.log(
 			`  round ${round}  page ${f(page)}   ceiling ${f(ceiling)}   minimal ${f(minimal)}   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`})`,
 		);
