@@ -300,6 +300,9 @@ console.log(
 	)} ms   ${spread(of((r) => r.page.frames.frameMedian / r.minimal.frames.frameMedian))}×  (target ≤ 1.10×)`,
 );
 console.log(
+	'  (median frame, requestAnimationFrame callbacks, style, layout and paint: the terminal draws the same rows in both)',
+);
+console.log(
 	`  frames              page ${spread(
 		of((r) => r.page.frames.frames),
 		0,
