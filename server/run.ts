@@ -49,8 +49,14 @@ import {
 	type TargetDriver,
 } from './targets/target.ts';
 
-export const HIGH_WATERMARK = 2 * 1024 * 1024;
-export const LOW_WATERMARK = 512 * 1024;
+/**
+ * The window, sized to what a page parses: xterm's DOM renderer takes ~40 MiB/s at best here, and
+ * from a resume to the next frame reaching the page (pty read, a frame's wait, the socket, the
+ * page's queue) takes up to ~50 ms on a busy machine. Resuming with 2 MiB still unprocessed keeps
+ * the terminal fed across that gap; with 512 KiB it ran dry for ~0.4 s per 50 MiB (issue 13).
+ */
+export const HIGH_WATERMARK = 4 * 1024 * 1024;
+export const LOW_WATERMARK = 2 * 1024 * 1024;
 /** Output is sent in frames of up to about this size. */
 export const FRAME_BYTES = 64 * 1024;
 /** While output streams, how long a frame waits to fill up. */

@@ -33,7 +33,6 @@ const HINTS = {
 	interactive: 'Keys go to the command. Press Esc then Tab to leave the terminal.',
 	idle: 'Tab leaves the terminal.',
 };
-let panels = 0;
 
 const LOCAL_LABELS: Record<LocalState, string> = {
 	requested: 'starting…',
@@ -53,7 +52,6 @@ export class RunPanel {
 	#terminal?: Promise<RunTerminal>;
 	#loaded?: RunTerminal;
 	#tick = 0;
-	readonly #hintId: string;
 
 	constructor(block: OpsbookCommand, host: PanelHost) {
 		this.block = block;
@@ -62,7 +60,6 @@ export class RunPanel {
 		this.section = document.createElement('section');
 		this.section.className = 'ob-run-panel';
 		this.section.setAttribute('aria-label', `Run of ${title}`);
-		this.#hintId = `ob-term-hint-${++panels}`;
 		this.section.innerHTML = `
 			<div class="ob-run-bar">
 				<span class="ob-run-drill" hidden>DRILL: answered from the scenario, nothing ran</span>
@@ -79,7 +76,7 @@ export class RunPanel {
 				<span class="ob-run-message"></span>
 			</div>
 			<div class="ob-term"></div>
-			<p class="ob-term-hint" id="${this.#hintId}">${HINTS.idle}</p>`;
+			<p class="ob-term-hint">${HINTS.idle}</p>`;
 		this.#termElement = this.section.querySelector('.ob-term')!;
 		this.section.querySelector('.ob-run-stop')!.addEventListener('click', () => this.#stop());
 		this.section
@@ -265,7 +262,10 @@ export class RunPanel {
 		$('.ob-run-again').hidden = this.busy && local !== 'lost';
 		if (this.#loaded) {
 			this.#loaded.interactive = running && local === undefined;
-			$('.ob-term-hint').textContent = this.#loaded.interactive ? HINTS.interactive : HINTS.idle;
+			const hint = $('.ob-term-hint');
+			hint.textContent = this.#loaded.interactive ? HINTS.interactive : HINTS.idle;
+			// The terminal's input is what takes focus: tell it, there, how to leave.
+			this.#loaded.describe(hint.textContent);
 		}
 		this.#renderDuration();
 		clearInterval(this.#tick);
@@ -287,8 +287,6 @@ export class RunPanel {
 				},
 				ack: (bytes) => this.run && this.#host.send({ type: 'ack', run: this.run.id, bytes }),
 			});
-			// The terminal's input is what takes focus: tell it, there, how to leave.
-			this.#loaded.term.textarea?.setAttribute('aria-describedby', this.#hintId);
 			// Removed while loading (its run was refused): nothing will show it.
 			if (!this.section.isConnected) this.#loaded.dispose();
 			this.render();

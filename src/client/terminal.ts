@@ -9,6 +9,9 @@
  * flood the page. Offsets are the run's own: after a reload the bridge replays its buffer and
  * anything already written is dropped.
  *
+ * The terminal lives in a shadow root of its own (`shadowScreen`): a flood redraws its rows every
+ * frame, and the page's style rules, `:has()` selectors and DOM observers need not see that.
+ *
  * Rendering uses xterm's DOM renderer unless the browser has a hardware WebGL renderer: WebGL on
  * a software rasteriser (SwiftShader, llvmpipe) is about five times slower than the DOM.
  *
@@ -57,20 +60,48 @@ export interface TerminalEvents {
 }
 
 let webgl: boolean | undefined;
-let stylesheet: Promise<void> | undefined;
 
-/** Adds xterm's stylesheet once; xterm measures its cells with it, so it must load first. */
-function loadStylesheet(): Promise<void> {
-	stylesheet ??= new Promise((resolve) => {
-		const link = document.createElement('link');
-		link.rel = 'stylesheet';
-		link.href = xtermCss;
-		// A failed stylesheet leaves a plainer terminal, not a broken page.
+/**
+ * Opsbook's rule for xterm's element, inside the terminal's shadow root: as wide as its columns
+ * and xterm's scrollbar (14px), so the scrollbar never covers the last columns when they are wider
+ * than the box, which then scrolls sideways.
+ */
+const OWN_CSS = `.xterm { box-sizing: border-box; width: max-content; min-width: 100%; padding-inline-end: 14px; }`;
+
+/**
+ * The element xterm opens in: inside a shadow root of its own under `container`, with xterm's
+ * stylesheet. xterm's DOM renderer replaces the spans of every row it redraws, every frame of a
+ * flood; out here, each of those insertions went through the page's `:has()` rules
+ * (Starlight's `body:has(…)`), its DOM observers and its style rules, which made a frame around
+ * the terminal about twice as dear as in an empty page. In a shadow tree none of them sees it.
+ */
+async function shadowScreen(container: HTMLElement): Promise<ShadowScreen> {
+	const host = document.createElement('div');
+	host.className = 'ob-term-screen';
+	container.append(host);
+	const root = host.attachShadow({ mode: 'open' });
+	const style = document.createElement('style');
+	style.textContent = OWN_CSS;
+	const link = document.createElement('link');
+	link.rel = 'stylesheet';
+	link.href = xtermCss;
+	const screen = document.createElement('div');
+	// xterm measures its cells with its stylesheet, so it must load first; a failed one leaves a
+	// plainer terminal, not a broken page.
+	const loaded = new Promise<void>((resolve) => {
 		link.addEventListener('load', () => resolve());
 		link.addEventListener('error', () => resolve());
-		document.head.append(link);
 	});
-	return stylesheet;
+	root.append(link, style, screen);
+	await loaded;
+	return { host, screen };
+}
+
+interface ShadowScreen {
+	/** The element in `container` that holds the shadow root. */
+	host: HTMLElement;
+	/** Where xterm opens. */
+	screen: HTMLElement;
 }
 
 /** A terminal in `container`, once its stylesheet is in. */
@@ -78,8 +109,7 @@ export async function createTerminal(
 	container: HTMLElement,
 	events: TerminalEvents,
 ): Promise<RunTerminal> {
-	await loadStylesheet();
-	return new RunTerminal(container, events);
+	return new RunTerminal(container, await shadowScreen(container), events);
 }
 
 /** Whether WebGL runs on a GPU here, not on a software rasteriser. */
@@ -153,14 +183,16 @@ export class RunTerminal {
 	#generation = 0;
 	#interactive = false;
 	readonly #container: HTMLElement;
+	readonly #host: HTMLElement;
 	/** Escape was the last key: a Tab now leaves the terminal instead of reaching the command. */
 	#escaped = false;
 	/** A row's height in CSS pixels, as xterm drew it; 0 before it drew. */
 	#rowHeight = 0;
 
-	constructor(container: HTMLElement, events: TerminalEvents) {
+	constructor(container: HTMLElement, { host, screen }: ShadowScreen, events: TerminalEvents) {
 		this.#events = events;
 		this.#container = container;
+		this.#host = host;
 		this.term = new Terminal({
 			fontFamily: getComputedStyle(container).fontFamily,
 			// Smaller than the page's code, so more columns show before the terminal scrolls sideways.
@@ -172,7 +204,7 @@ export class RunTerminal {
 			cursorBlink: false,
 		});
 		this.term.loadAddon(this.#fit);
-		this.term.open(container);
+		this.term.open(screen);
 		if (hardwareWebgl()) void this.#loadWebgl();
 		this.#size();
 
@@ -354,9 +386,18 @@ export class RunTerminal {
 		this.term.focus();
 	}
 
+	/**
+	 * Describes the terminal's input (what takes focus) by `text`: as `aria-description`, since an
+	 * `aria-describedby` id cannot reach out of the terminal's shadow root.
+	 */
+	describe(text: string) {
+		this.term.textarea?.setAttribute('aria-description', text);
+	}
+
 	dispose() {
 		for (const cleanup of this.#cleanup) cleanup();
 		this.term.dispose();
+		this.#host.remove();
 	}
 }
 

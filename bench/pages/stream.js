@@ -1,0 +1,284 @@
+// @ts-nocheck -- browser code, served as is into a copy of the built site by bench/terminal.ts.
+/**
+ * The in-page half of the throughput benchmark (`bench/terminal.ts`). No automation is attached
+ * to the browser: this script drives the page, times it, and reports to the bench's loopback
+ * endpoint over a WebSocket (the site's Content-Security-Policy lets a page reach loopback only
+ * that way) once the stream is over, so reporting costs the measured stream nothing.
+ *
+ * `?bench=` says which page this is:
+ * - `page`: Opsbook's page; clicks Run of `t.flood-color` with `element.click()`, as a reader
+ *   would, and watches the acks the page sends until the last byte was processed;
+ * - `ceiling`: the same terminal module fed the same bytes from memory, in an empty page;
+ * - `minimal`: the same terminal module fed by the bridge's protocol over a plain WebSocket, in
+ *   an empty page: everything Opsbook's page does, less the page around the terminal.
+ */
+const query = new URLSearchParams(location.search);
+const mode = query.get('bench');
+const total = Number(query.get('bytes'));
+const warmBytes = Number(query.get('warm') ?? 256 * 1024);
+const report = (result) =>
+	new Promise((resolve) => {
+		const socket = new WebSocket(`ws://127.0.0.1:${query.get('report')}/report`);
+		socket.onopen = () =>
+			socket.send(JSON.stringify({ mode, round: query.get('round'), ...result }));
+		socket.onmessage = () => resolve(socket.close());
+		socket.onerror = () => resolve();
+	});
+
+/**
+ * What each frame costs on the main thread while the stream runs. A frame starts with its first
+ * requestAnimationFrame callback (this one, registered a frame earlier, runs before xterm's) and
+ * its rendering update ends where a user-blocking task posted from that callback runs (the
+ * scheduler runs it before the stream's queued tasks). Long frames (over 50 ms) also come with
+ * the Long Animation Frames API's split: `styleAndLayoutStart` to their end is style, layout and
+ * paint.
+ */
+function frameMeter() {
+	const frames = [];
+	const long = [];
+	let on = true;
+	const tick = () => {
+		if (!on) return;
+		const start = performance.now();
+		scheduler.postTask(() => frames.push(performance.now() - start), {
+			priority: 'user-blocking',
+		});
+		requestAnimationFrame(tick);
+	};
+	requestAnimationFrame(tick);
+	// Idle: background tasks run only when nothing else waits, so back-to-back ones mean the
+	// main thread had nothing to do (the terminal was starved, between frames).
+	let idle = 0;
+	let last = performance.now();
+	const spin = () => {
+		if (!on) return;
+		const now = performance.now();
+		if (now - last < 2) idle += now - last;
+		last = now;
+		scheduler.postTask(spin, { priority: 'background' });
+	};
+	spin();
+	let observer;
+	try {
+		observer = new PerformanceObserver((list) => long.push(...list.getEntries()));
+		observer.observe({ type: 'long-animation-frame' });
+	} catch {
+		// No LoAF here: the frames above still say it.
+	}
+	return () => {
+		on = false;
+		observer?.disconnect();
+		const sorted = [...frames].sort((a, b) => a - b);
+		const median = (xs) => xs[Math.floor(xs.length / 2)] ?? NaN;
+		const end = (e) => e.startTime + e.duration;
+		const styleLayoutPaint = long
+			.filter((e) => e.styleAndLayoutStart > 0)
+			.map((e) => end(e) - e.styleAndLayoutStart)
+			.sort((a, b) => a - b);
+		const render = long
+			.filter((e) => e.renderStart > 0)
+			.map((e) => end(e) - e.renderStart)
+			.sort((a, b) => a - b);
+		return {
+			idle: idle / 1000,
+			frames: frames.length,
+			frameMedian: median(sorted),
+			frameTotal: frames.reduce((a, b) => a + b, 0),
+			loaf: long.length,
+			loafStyleLayoutPaint: median(styleLayoutPaint),
+			loafRender: median(render),
+		};
+	};
+}
+
+const until = async (check, what, ms = 60_000) => {
+	const deadline = performance.now() + ms;
+	for (;;) {
+		const value = check();
+		if (value) return value;
+		if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+};
+
+/** The bridge's output frame: run id length, run id, offset (float64), bytes (`protocol.ts`). */
+function decodeOutput(frame) {
+	const length = frame[0];
+	const run = String.fromCharCode(...frame.subarray(1, 1 + length));
+	const offset = new DataView(frame.buffer, frame.byteOffset).getFloat64(1 + length);
+	return { run, offset, data: frame.subarray(1 + length + 8) };
+}
+
+/** An empty page's terminal in a box styled as the page's (width, padding, font, sideways scroll) and at its cols × rows. */
+async function bareTerminal(events) {
+	const { createTerminal } = await import(query.get('module'));
+	const container = document.createElement('div');
+	container.style.cssText = query.get('box');
+	document.body.append(container);
+	const terminal = await createTerminal(container, events);
+	terminal.term.resize(Number(query.get('cols')), Number(query.get('rows')));
+	return terminal;
+}
+
+/** The block terminal's box, as inline CSS for the empty pages' terminals. */
+function boxOf(element) {
+	const style = getComputedStyle(element);
+	const copy = [
+		'box-sizing',
+		'padding',
+		'overflow-x',
+		'overflow-y',
+		'font-family',
+		'background-color',
+		'color',
+	];
+	return [
+		`width:${element.offsetWidth}px`,
+		...copy.map((name) => `${name}:${style.getPropertyValue(name)}`),
+	].join(';');
+}
+
+async function page() {
+	// What the page sends: its acks (the terminal's processed offset) and its terminal's size.
+	const sent = { acked: 0, ackedAt: 0, cols: 0, rows: 0 };
+	const send = WebSocket.prototype.send;
+	WebSocket.prototype.send = function (data) {
+		if (typeof data === 'string' && /"type":"(ack|run|resize)"/.test(data)) {
+			const message = JSON.parse(data);
+			if (message.type === 'ack') {
+				sent.acked = message.bytes;
+				sent.ackedAt = performance.now();
+			} else {
+				sent.cols = message.cols;
+				sent.rows = message.rows;
+			}
+		}
+		return send.call(this, data);
+	};
+	await until(
+		() => /connected/.test(document.querySelector('opsbook-bridge .ob-chip')?.textContent ?? ''),
+		'the page to pair',
+	);
+	const block = document.querySelector('opsbook-command#cmd-t\\.flood-color');
+	const bytes = block.querySelector('[data-param="bytes"]');
+	const run = async (size) => {
+		bytes.value = String(size);
+		bytes.dispatchEvent(new Event('input', { bubbles: true }));
+		const buttons = [...block.querySelectorAll('button')].filter(
+			(b) => /^(Run|Re-run)$/.test(b.textContent.trim()) && !b.hidden && b.offsetParent,
+		);
+		sent.acked = 0;
+		const clicked = performance.now();
+		buttons.at(-1).click();
+		await until(() => sent.acked >= size, 'the last ack', 180_000);
+		return (sent.ackedAt - clicked) / 1000;
+	};
+	// A first, small run loads the terminal and grows it to the height a flood gives it.
+	await run(warmBytes);
+	await until(() => block.querySelector('.ob-run-again:not([hidden])'), 'the warm-up to end');
+	const term = block.querySelector('.ob-term');
+	const stop = frameMeter();
+	const seconds = await run(total);
+	const frames = stop();
+	return {
+		seconds,
+		frames,
+		cols: sent.cols,
+		rows: sent.rows,
+		box: boxOf(term),
+		visible: document.visibilityState,
+	};
+}
+
+async function ceiling() {
+	let done;
+	const finished = new Promise((resolve) => (done = resolve));
+	const terminal = await bareTerminal({
+		input() {},
+		resize() {},
+		ack() {},
+	});
+	const line = `\x1b[1;34mdrwxr-xr-x\x1b[0m  2 opsbook staff   4096 Nov 25 02:20 \x1b[1;32mrunbook-orion.mdx\x1b[0m\r\n`;
+	const chunk = new TextEncoder().encode(line.repeat(Math.ceil(65536 / line.length)));
+	const stop = frameMeter();
+	const started = performance.now();
+	// As fast as xterm parses: a window of chunks in flight, the next one written as one is done.
+	let offset = 0;
+	const feed = () => {
+		if (offset >= total) return;
+		const data = chunk.subarray(0, Math.min(chunk.length, total - offset));
+		const end = offset + data.length;
+		terminal.term.write(data, () => {
+			feed();
+			if (end >= total) done();
+		});
+		offset = end;
+	};
+	for (let i = 0; i < 16; i++) feed();
+	await finished;
+	const seconds = (performance.now() - started) / 1000;
+	return { seconds, frames: stop(), cols: terminal.cols, rows: terminal.rows };
+}
+
+async function minimal() {
+	let run = '';
+	let acked = 0;
+	let ackedAt = 0;
+	const send = (message) => socket.send(JSON.stringify(message));
+	const terminal = await bareTerminal({
+		input() {},
+		resize: (cols, rows) => run && send({ type: 'resize', run, cols, rows }),
+		ack: (bytes) => {
+			acked = bytes;
+			ackedAt = performance.now();
+			send({ type: 'ack', run, bytes });
+		},
+	});
+	const messages = [];
+	const socket = new WebSocket(query.get('ws'));
+	socket.binaryType = 'arraybuffer';
+	socket.addEventListener('message', (event) => {
+		if (typeof event.data === 'string') {
+			const message = JSON.parse(event.data);
+			// Output follows `started` at once: follow the run before the next message.
+			if (message.type === 'started' && message.ref.startsWith('bench-')) run = message.run.id;
+			return messages.push(message);
+		}
+		const frame = decodeOutput(new Uint8Array(event.data));
+		if (frame.run === run) terminal.output(frame.offset, frame.data);
+	});
+	await new Promise((resolve) => socket.addEventListener('open', resolve));
+	send({ type: 'hello', version: Number(query.get('protocol')), token: query.get('token') });
+	await until(() => messages.some((m) => m.type === 'welcome'), 'the welcome');
+	const commands = JSON.parse(query.get('commands'));
+	const start = async (size) => {
+		const ref = `bench-${size}`;
+		terminal.reset(0);
+		acked = 0;
+		const clicked = performance.now();
+		const { cols, rows } = terminal;
+		send({
+			type: 'run',
+			ref,
+			block: 't.flood-color',
+			params: { bytes: String(size) },
+			command: commands[size],
+			cols,
+			rows,
+		});
+		const started = await until(() => messages.find((m) => m.ref === ref), 'the start');
+		if (started.type !== 'started') throw new Error(`refused: ${started.message}`);
+		await until(() => acked >= size, 'the last ack', 180_000);
+		return (ackedAt - clicked) / 1000;
+	};
+	await start(warmBytes);
+	const stop = frameMeter();
+	const seconds = await start(total);
+	return { seconds, frames: stop(), cols: terminal.cols, rows: terminal.rows };
+}
+
+const pages = { page, ceiling, minimal };
+// Without `?bench=` (the page as the Playwright part of the bench opens it) this does nothing.
+pages[mode]?.()
+	.then((result) => report(result))
+	.catch((error) => report({ error: String(error?.stack ?? error) }));
