@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from './tests/support/chromium.ts';
 
 const port = Number(process.env.OPSBOOK_TEST_PORT ?? 4399);
 const site = process.env.OPSBOOK_TEST_SITE ?? 'tests/.tmp/site';
@@ -11,18 +12,7 @@ export default defineConfig({
 	reporter: process.env.CI ? 'list' : [['list']],
 	use: {
 		baseURL: `http://127.0.0.1:${port}/`,
-		launchOptions: {
-			// Debian's Chromium: Playwright never downloads a browser here.
-			executablePath: process.env.OPSBOOK_CHROMIUM ?? '/usr/bin/chromium',
-			args: [
-				'--no-sandbox',
-				'--disable-gpu',
-				'--disable-background-networking',
-				'--disable-component-update',
-				'--disable-sync',
-				'--no-first-run',
-			],
-		},
+		launchOptions: { executablePath: CHROMIUM, args: CHROMIUM_ARGS },
 	},
 	webServer: {
 		command: 'node scripts/serve.ts',

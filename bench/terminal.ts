@@ -32,10 +32,10 @@ import { chromium } from '@playwright/test';
 import { WebSocketServer } from 'ws';
 import { PROTOCOL_VERSION } from '../src/protocol.ts';
 import { fixtureCommand, startTestBridge } from '../tests/support/bridge.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../tests/support/chromium.ts';
 import { until } from '../tests/support/processes.ts';
 
 const SITE = resolve(process.env.OPSBOOK_BRIDGE_SITE ?? 'tests/.tmp/bridge-site');
-const CHROMIUM = process.env.OPSBOOK_CHROMIUM ?? '/usr/bin/chromium';
 const MIB = Number(process.env.BENCH_MIB ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 20);
@@ -153,12 +153,7 @@ async function visit(url: string): Promise<Report> {
 		CHROMIUM,
 		[
 			'--headless=new',
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
-			'--no-first-run',
+			...CHROMIUM_ARGS,
 			`--user-data-dir=${profile}`,
 			`--window-size=${WINDOW.width},${WINDOW.height}`,
 			...(trace
@@ -348,13 +343,8 @@ console.log(
 	'\nDriven by Playwright (a DevTools client): one echo, and a flood whose heap is bounded\n',
 );
 const browser = await chromium.launch({
-	executablePath: process.env.OPSBOOK_CHROMIUM ?? '/usr/bin/chromium',
-	args: [
-		'--no-sandbox',
-		'--disable-gpu',
-		'--disable-background-networking',
-		'--enable-precise-memory-info',
-	],
+	executablePath: CHROMIUM,
+	args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'],
 });
 try {
 	const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CHROMIUM } from '../tests/support/chromium.ts';
 import { freePort } from '../tests/support/processes.ts';
 
-export const CHROMIUM = process.env.OPSBOOK_CHROMIUM ?? '/usr/bin/chromium';
 export const SSHD = '/usr/sbin/sshd';
 
 if (!existsSync(CHROMIUM)) {
