@@ -40,6 +40,20 @@ const debrief = (page: Page) => page.getByRole('region', { name: 'Debrief' });
 const marker = () => `drill-${Math.random().toString(36).slice(2, 10)}`;
 
 /** Runs a block and waits for the drill's answer to end. */
+/** The debrief reads on the phone too: its alert wraps, nothing scrolls sideways. */
+async function expectDebriefFits(page: Page) {
+	await expect(debrief(page).locator('pre').first()).toContainText('TestServiceDown');
+	const wide = await page.evaluate(
+		() => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+	);
+	expect(wide).toBeLessThanOrEqual(0);
+	const alert = await debrief(page)
+		.locator('pre')
+		.first()
+		.evaluate((element) => element.scrollWidth - element.clientWidth);
+	expect(alert, 'the alert is cut off').toBeLessThanOrEqual(0);
+}
+
 async function runAndWait(page: Page, id: string, exit: number) {
 	await run(page, id).click();
 	await expect(panel(page, id).locator('.ob-run-exit')).toHaveText(`exit ${exit}`);
@@ -164,17 +178,7 @@ test.describe('a drill', () => {
 			await expect(modeChip(page)).toHaveText(/practice/i);
 			await expect(debrief(page)).toBeVisible();
 			await expect(debrief(page)).toContainText('Does the service answer?');
-			// The debrief reads on the phone too: its alert wraps, nothing scrolls sideways.
-			await expect(debrief(page).locator('pre').first()).toContainText('TestServiceDown');
-			const wide = await page.evaluate(
-				() => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-			);
-			expect(wide).toBeLessThanOrEqual(0);
-			const alert = await debrief(page)
-				.locator('pre')
-				.first()
-				.evaluate((element) => element.scrollWidth - element.clientWidth);
-			expect(alert, 'the alert is cut off').toBeLessThanOrEqual(0);
+			await expectDebriefFits(page);
 			await expect(debrief(page)).toContainText('Is everything up?');
 			await expect(debrief(page).getByRole('heading', { name: /wrong turns/i })).toBeVisible();
 			const markdown = await download(page);
@@ -231,17 +235,7 @@ test.describe('a drill', () => {
 			expect(turns).toMatch(/^1\. .*Does the service answer\?.*No/);
 			expect(turns).not.toMatch(/^2\./m);
 			await expect(debrief(page)).toContainText('Does the service answer?');
-			// The debrief reads on the phone too: its alert wraps, nothing scrolls sideways.
-			await expect(debrief(page).locator('pre').first()).toContainText('TestServiceDown');
-			const wide = await page.evaluate(
-				() => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-			);
-			expect(wide).toBeLessThanOrEqual(0);
-			const alert = await debrief(page)
-				.locator('pre')
-				.first()
-				.evaluate((element) => element.scrollWidth - element.clientWidth);
-			expect(alert, 'the alert is cut off').toBeLessThanOrEqual(0);
+			await expectDebriefFits(page);
 			expect(existsSync(`/tmp/opsbook-change-${tag}`)).toBe(false);
 		});
 	});
