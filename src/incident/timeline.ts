@@ -105,6 +105,14 @@ export interface IncidentSummary {
 	drill?: string;
 }
 
+/** The kinds of event a summary reads: the others (runs, notes, decisions…) leave it as it is. */
+export const SUMMARY_KINDS: ReadonlySet<TimelineEvent['kind']> = new Set([
+	'declared',
+	'severity',
+	'resolved',
+	'reopened',
+]);
+
 /** What a list of incidents shows of one. */
 export function summarizeIncident(state: IncidentState): IncidentSummary {
 	return {

@@ -21,6 +21,7 @@ import {
 	foldIncident,
 	mergeEvents,
 	summarizeIncident,
+	SUMMARY_KINDS,
 	type IncidentState,
 } from '../../incident/timeline.ts';
 
@@ -203,7 +204,8 @@ export class IncidentStore extends EventTarget {
 				message.events,
 			);
 		} else bridged.events = mergeEvents(bridged.events, message.events);
-		this.#summarize(message.incident);
+		// A run or a note leaves the incident's line in the list as it was: no fold for those.
+		if (message.events.some((e) => SUMMARY_KINDS.has(e.kind))) this.#summarize(message.incident);
 		if (message.dropped?.length) this.dropped = message.dropped;
 		if (message.ref !== undefined) this.#sent.delete(message.ref);
 		if (this.#sent.size === 0) this.problem = undefined;
