@@ -5,8 +5,8 @@
  * Playwright), once per page and round, on a copy of the bridge fixture site into which it adds
  * one script (`bench/pages/stream.js`) that drives the page, times it and reports to the bench
  * over loopback. A DevTools client copies every WebSocket frame out of the browser, which halved
- * a plain socket's throughput when measured. Three pages, interleaved over ROUNDS rounds, each
- * after a check that the machine is quiet:
+ * a plain socket's throughput when measured. Three pages and the bridge alone, interleaved over
+ * ROUNDS rounds, each after a check that the machine is quiet:
  *
  * - the page: 50 MiB of coloured `ls -l`-like lines from `t.flood-color` through the bridge into
  *   the block's terminal, from the click on Run until the page acknowledged the last byte;
@@ -16,7 +16,10 @@
  * - a minimal page: the same terminal in the same box, fed by the bridge's protocol over a plain
  *   WebSocket, nothing else on the page: what each frame costs around the terminal is compared
  *   with it (target within 10 %), and so is the time the main thread sat idle, with nothing to
- *   parse (the flow-control window ran dry).
+ *   parse (the flow-control window ran dry);
+ * - the bridge alone: the same flood through the same bridge into a client with no browser
+ *   (`bench/sink.ts`, a process of its own) that acknowledges each frame as it arrives: the most
+ *   any page could stream on this machine, as a ratio to the ceiling.
  *
  * Click → first byte and the `yes` flood (heap, Ctrl-C → exit) are driven by Playwright: a single
  * echo and a flood's bounded heap are not what its copying of frames changes.
@@ -24,9 +27,9 @@
  * Needs the bridge fixture site (`npm test` builds it into tests/.tmp/bridge-site).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { WebSocketServer } from 'ws';
@@ -55,7 +58,14 @@ const TRACE_CATEGORIES = [
 	'cc',
 	'toplevel',
 	'v8.execute',
+	'v8',
+	'disabled-by-default-v8.cpu_profiler',
+	'disabled-by-default-v8.gc',
 ].join(',');
+/** `BENCH_TRACE_CATEGORIES=…`: fewer categories cost the traced page less (the defaults double a frame). */
+const TRACE_CATS = process.env.BENCH_TRACE_CATEGORIES ?? TRACE_CATEGORIES;
+/** `BENCH_CSS=<rules>`: a stylesheet added to the flood's page, for trying what a rule changes. */
+const EXTRA_CSS = process.env.BENCH_CSS ?? '';
 
 if (!existsSync(SITE)) {
 	console.error(
@@ -73,6 +83,34 @@ async function cpuTimes() {
 	const [cpu = ''] = (await readFile('/proc/stat', 'utf8')).split('\n');
 	const fields = cpu.split(/\s+/).slice(1, 9).map(Number);
 	return { idle: fields[3]! + fields[4]!, total: fields.reduce((a, b) => a + b, 0) };
+}
+
+/**
+ * The whole machine's busy CPU time (every core), sampled every 20 ms while the bench runs, so
+ * what a measurement cost can be read off for its window afterwards: the page, the ceiling and
+ * the bridge alone each, against what the cores give in the time the target allows.
+ */
+const cpuSamples: Array<{ at: number; busy: number }> = [];
+const sampleCpu = () => {
+	const [cpu = ''] = readFileSync('/proc/stat', 'utf8').split('\n');
+	const fields = cpu.split(/\s+/).slice(1, 9).map(Number);
+	const idle = fields[3]! + fields[4]!;
+	// USER_HZ is 100 on Linux.
+	cpuSamples.push({ at: Date.now(), busy: (fields.reduce((a, b) => a + b, 0) - idle) / 100 });
+};
+const cpuSampler = setInterval(sampleCpu, 20);
+sampleCpu();
+
+/** Busy CPU seconds, every core together, between two wall-clock times (in milliseconds). */
+function cpuBetween(from: number, to: number): number {
+	const at = (time: number) => {
+		const after = cpuSamples.findIndex((s) => s.at >= time);
+		if (after <= 0) return (cpuSamples[after < 0 ? cpuSamples.length - 1 : 0] ?? { busy: 0 }).busy;
+		const a = cpuSamples[after - 1]!;
+		const b = cpuSamples[after]!;
+		return a.busy + ((b.busy - a.busy) * (time - a.at)) / Math.max(1, b.at - a.at);
+	};
+	return at(to) - at(from);
 }
 
 /** Waits until the machine was quiet for a second; says how long it waited, or that it gave up. */
@@ -103,7 +141,12 @@ await writeFile(
 	`<!doctype html><html lang="en"><meta charset="utf-8"><title>bench</title><body style="margin:0">${script}</body></html>\n`,
 );
 const index = join(site, 'index.html');
-await writeFile(index, (await readFile(index, 'utf8')).replace('</body>', `${script}</body>`));
+let html = (await readFile(index, 'utf8')).replace('</body>', `${script}</body>`);
+if (EXTRA_CSS) {
+	await writeFile(join(site, '_bench', 'extra.css'), EXTRA_CSS);
+	html = html.replace('</head>', '<link rel="stylesheet" href="/_bench/extra.css"></head>');
+}
+await writeFile(index, html);
 const terminalModule = (await readdir(join(site, '_astro'))).find((f) =>
 	/^terminal\.[^/]*\.js$/.test(f),
 );
@@ -125,6 +168,8 @@ type Report = {
 	mode: string;
 	error?: string;
 	seconds: number;
+	/** When the stream ended, wall-clock milliseconds: with `seconds`, its window of CPU samples. */
+	endedAt: number;
 	frames: Frames;
 	cols: number;
 	rows: number;
@@ -148,7 +193,9 @@ reports.on('connection', (socket, request) => {
 async function visit(url: string): Promise<Report> {
 	const profile = await mkdtemp(join(tmpdir(), 'opsbook-bench-chromium-'));
 	// For diagnosis, not for the numbers: a trace of the whole visit, rendering categories included.
-	const trace = TRACE && join(TRACE, `${new URL(url).searchParams.get('bench')}.json`);
+	const { searchParams } = new URL(url);
+	const trace =
+		TRACE && join(TRACE, `${searchParams.get('bench')}-${searchParams.get('round')}.json`);
 	const child = spawn(
 		CHROMIUM,
 		[
@@ -158,7 +205,7 @@ async function visit(url: string): Promise<Report> {
 			`--window-size=${WINDOW.width},${WINDOW.height}`,
 			...(trace
 				? [
-						`--trace-startup=${TRACE_CATEGORIES}`,
+						`--trace-startup=${TRACE_CATS}`,
 						`--trace-startup-file=${trace}`,
 						'--trace-startup-format=json',
 						`--trace-startup-duration=${TRACE_S}`,
@@ -206,15 +253,43 @@ const query = (params: Record<string, string | number>) =>
 		]),
 	).toString();
 
+/**
+ * The bridge with no browser (`bench/sink.ts`, a process of its own): the same flood, each frame
+ * acknowledged as it arrives. No page can stream faster than this; its ratio to the ceiling says
+ * how much of the target the machine leaves for the browser at all. Seconds, as the pages count.
+ */
+async function sink(): Promise<{ seconds: number; endedAt: number }> {
+	const child = spawn(
+		process.execPath,
+		[
+			'bench/sink.ts',
+			bridge.wsUrl,
+			bridge.origin,
+			bridge.token,
+			't.flood-color',
+			String(total),
+			commands[total]!,
+		],
+		{ stdio: ['ignore', 'pipe', 'inherit'] },
+	);
+	let out = '';
+	child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+	const code = await new Promise<number | null>((r) => child.once('exit', r));
+	if (code !== 0) throw new Error(`bench/sink.ts exited with ${code}`);
+	return JSON.parse(out) as { seconds: number; endedAt: number };
+}
+
 const [load] = (await readFile('/proc/loadavg', 'utf8')).split(' ');
 console.log(
 	`\nThe bridge in the page: headless Chromium, no DevTools client; pages report to 127.0.0.1:${reportPort} (load average ${load} at the start)`,
 );
 console.log(
-	`${MIB} MiB of coloured ls -l lines; ${ROUNDS} rounds of page, ceiling, minimal page, interleaved\n`,
+	`${MIB} MiB of coloured ls -l lines; ${ROUNDS} rounds of page, ceiling, minimal page, bridge alone, interleaved\n`,
 );
-const rounds: Array<{ page: Report; ceiling: Report; minimal: Report }> = [];
-const mibs = (r: Report) => total / 2 ** 20 / r.seconds;
+type Timed = Pick<Report, 'seconds' | 'endedAt'>;
+const rounds: Array<{ page: Report; ceiling: Report; minimal: Report; alone: Timed }> = [];
+const mibs = (r: Timed) => total / 2 ** 20 / r.seconds;
+const cpu = (r: Timed) => cpuBetween(r.endedAt - r.seconds * 1000, r.endedAt);
 try {
 	for (let round = 1; round <= ROUNDS; round++) {
 		const said = async () => {
@@ -247,11 +322,13 @@ try {
 				commands: JSON.stringify(commands),
 			})}`,
 		);
-		rounds.push({ page, ceiling, minimal });
+		await said();
+		const alone = await sink();
+		rounds.push({ page, ceiling, minimal, alone });
 		const f = (r: Report) =>
 			`${mibs(r).toFixed(1).padStart(5)} MiB/s ${r.frames.frameMedian.toFixed(1).padStart(4)} ms/frame ${r.frames.idle.toFixed(2)} s idle`;
 		console.log(
-			`  round ${round}  page ${f(page)}   ceiling ${f(ceiling)}   minimal ${f(minimal)}   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`})`,
+			`  round ${round}  page ${f(page)}   ceiling ${f(ceiling)}   minimal ${f(minimal)}   bridge alone ${mibs(alone).toFixed(1)} MiB/s   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`})`,
 		);
 	}
 } catch (error) {
@@ -260,6 +337,7 @@ try {
 	throw error;
 } finally {
 	reports.close();
+	clearInterval(cpuSampler);
 }
 
 const of = (pick: (r: (typeof rounds)[number]) => number) => rounds.map(pick);
@@ -284,6 +362,33 @@ console.log(
 );
 console.log(
 	`  minimal / ceiling   ${spread(of((r) => mibs(r.minimal) / mibs(r.ceiling)))}×  (what the socket costs, without the page)`,
+);
+console.log(
+	`  bridge alone        ${spread(
+		of((r) => mibs(r.alone)),
+		1,
+	)} MiB/s, ${spread(of((r) => mibs(r.alone) / mibs(r.ceiling)))}× the ceiling  (no browser: the most any page could stream here)`,
+);
+const cores = availableParallelism();
+const used = (pick: (r: (typeof rounds)[number]) => Timed) =>
+	`${spread(
+		of((r) => cpu(pick(r))),
+		1,
+	)} s in ${spread(
+		of((r) => pick(r).seconds),
+		1,
+	)} s`;
+console.log(
+	`CPU, ${cores} cores together  page ${used((r) => r.page)}, ceiling ${used((r) => r.ceiling)}, minimal ${used((r) => r.minimal)}, bridge alone ${used((r) => r.alone)}`,
+);
+console.log(
+	`  at 0.80× the ceiling the page has ${spread(
+		of((r) => (cores * r.ceiling.seconds) / 0.8),
+		1,
+	)} s of CPU; the ceiling and the bridge alone take ${spread(
+		of((r) => cpu(r.ceiling) + cpu(r.alone)),
+		1,
+	)} s of it measured apart, before the socket into the browser and the page's frames`,
 );
 console.log(
 	`rendering per frame   page ${spread(

@@ -91,6 +91,9 @@ function frameMeter() {
 	};
 }
 
+/** A page time as wall-clock milliseconds, to line up with the bench's samples of the CPU. */
+const epoch = (time) => performance.timeOrigin + time;
+
 const until = async (check, what, ms = 60_000) => {
 	const deadline = performance.now() + ms;
 	for (;;) {
@@ -182,6 +185,7 @@ async function page() {
 	const frames = stop();
 	return {
 		seconds,
+		endedAt: epoch(sent.ackedAt),
 		frames,
 		cols: sent.cols,
 		rows: sent.rows,
@@ -216,8 +220,15 @@ async function ceiling() {
 	};
 	for (let i = 0; i < 16; i++) feed();
 	await finished;
-	const seconds = (performance.now() - started) / 1000;
-	return { seconds, frames: stop(), cols: terminal.cols, rows: terminal.rows };
+	const ended = performance.now();
+	const seconds = (ended - started) / 1000;
+	return {
+		seconds,
+		endedAt: epoch(ended),
+		frames: stop(),
+		cols: terminal.cols,
+		rows: terminal.rows,
+	};
 }
 
 async function minimal() {
@@ -274,7 +285,13 @@ async function minimal() {
 	await start(warmBytes);
 	const stop = frameMeter();
 	const seconds = await start(total);
-	return { seconds, frames: stop(), cols: terminal.cols, rows: terminal.rows };
+	return {
+		seconds,
+		endedAt: epoch(ackedAt),
+		frames: stop(),
+		cols: terminal.cols,
+		rows: terminal.rows,
+	};
 }
 
 const pages = { page, ceiling, minimal };
