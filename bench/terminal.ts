@@ -5,11 +5,13 @@
  * Playwright), once per page and round, on a copy of the bridge fixture site into which it adds
  * one script (`bench/pages/stream.js`) that drives the page, times it and reports to the bench
  * over loopback. A DevTools client copies every WebSocket frame out of the browser, which halved
- * a plain socket's throughput when measured. Three pages and the bridge alone, interleaved over
+ * a plain socket's throughput when measured. Four pages and the bridge alone, interleaved over
  * ROUNDS rounds, each after a check that the machine is quiet:
  *
  * - the page: 50 MiB of coloured `ls -l`-like lines from `t.flood-color` through the bridge into
  *   the block's terminal, from the click on Run until the page acknowledged the last byte;
+ * - the page from memory: the same page, a terminal of the same module in its run panel, fed the
+ *   same bytes from memory: the page around the terminal without the socket;
  * - the ceiling: the same bytes from memory into the same terminal module, in a box styled as
  *   the block's and at its cols × rows, in an empty page, as fast as xterm parses them (target:
  *   the page ≥ 0.8× the ceiling of the same round);
@@ -176,6 +178,8 @@ type Report = {
 	/** The block terminal's box as inline CSS (width, padding, overflow, font, colours). */
 	box?: string;
 	visible?: string;
+	/** Whether the page's terminal was in full view when the stream ended. */
+	inView?: boolean;
 };
 const reports = new WebSocketServer({ host: '127.0.0.1', port: 0 });
 await new Promise((r) => reports.once('listening', r));
@@ -284,10 +288,16 @@ console.log(
 	`\nThe bridge in the page: headless Chromium, no DevTools client; pages report to 127.0.0.1:${reportPort} (load average ${load} at the start)`,
 );
 console.log(
-	`${MIB} MiB of coloured ls -l lines; ${ROUNDS} rounds of page, ceiling, minimal page, bridge alone, interleaved\n`,
+	`${MIB} MiB of coloured ls -l lines; ${ROUNDS} rounds of page, page from memory, ceiling, minimal page, bridge alone, interleaved\n`,
 );
 type Timed = Pick<Report, 'seconds' | 'endedAt'>;
-const rounds: Array<{ page: Report; ceiling: Report; minimal: Report; alone: Timed }> = [];
+const rounds: Array<{
+	page: Report;
+	pageMemory: Report;
+	ceiling: Report;
+	minimal: Report;
+	alone: Timed;
+}> = [];
 const mibs = (r: Timed) => total / 2 ** 20 / r.seconds;
 const cpu = (r: Timed) => cpuBetween(r.endedAt - r.seconds * 1000, r.endedAt);
 try {
@@ -311,6 +321,10 @@ try {
 			`${bridge.origin}/_bench/empty.html?${query({ bench: 'ceiling', round, ...size })}`,
 		);
 		await said();
+		const pageMemory = await visit(
+			`${bridge.origin}/?${query({ bench: 'page', round, memory: 1, ...size })}#opsbook=${bridge.token}`,
+		);
+		await said();
 		const minimal = await visit(
 			`${bridge.origin}/_bench/empty.html?${query({
 				bench: 'minimal',
@@ -324,11 +338,11 @@ try {
 		);
 		await said();
 		const alone = await sink();
-		rounds.push({ page, ceiling, minimal, alone });
+		rounds.push({ page, pageMemory, ceiling, minimal, alone });
 		const f = (r: Report) =>
 			`${mibs(r).toFixed(1).padStart(5)} MiB/s ${r.frames.frameMedian.toFixed(1).padStart(4)} ms/frame ${r.frames.idle.toFixed(2)} s idle`;
 		console.log(
-			`  round ${round}  page ${f(page)}   ceiling ${f(ceiling)}   minimal ${f(minimal)}   bridge alone ${mibs(alone).toFixed(1)} MiB/s   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`})`,
+			`  round ${round}  page ${f(page)}   page from memory ${f(pageMemory)}   ceiling ${f(ceiling)}   minimal ${f(minimal)}   bridge alone ${mibs(alone).toFixed(1)} MiB/s   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`}${page.inView && pageMemory.inView ? '' : ', terminal not in full view'})`,
 		);
 	}
 } catch (error) {
@@ -362,6 +376,9 @@ console.log(
 );
 console.log(
 	`  minimal / ceiling   ${spread(of((r) => mibs(r.minimal) / mibs(r.ceiling)))}×  (what the socket costs, without the page)`,
+);
+console.log(
+	`  page from memory    ${spread(of((r) => mibs(r.pageMemory) / mibs(r.ceiling)))}× the ceiling  (what the page costs, without the socket)`,
 );
 console.log(
 	`  bridge alone        ${spread(
@@ -401,6 +418,15 @@ console.log(
 );
 console.log(
 	'  (median frame, requestAnimationFrame callbacks, style, layout and paint: the terminal draws the same rows in both)',
+);
+console.log(
+	`  fed from memory     page ${spread(
+		of((r) => r.pageMemory.frames.frameMedian),
+		1,
+	)} ms vs ceiling ${spread(
+		of((r) => r.ceiling.frames.frameMedian),
+		1,
+	)} ms   ${spread(of((r) => r.pageMemory.frames.frameMedian / r.ceiling.frames.frameMedian))}×  (the page around the terminal, without the socket)`,
 );
 console.log(
 	`  frames              page ${spread(

@@ -8,6 +8,8 @@
  * `?bench=` says which page this is:
  * - `page`: Opsbook's page; clicks Run of `t.flood-color` with `element.click()`, as a reader
  *   would, and watches the acks the page sends until the last byte was processed;
+ * - `page&memory=1`: Opsbook's page, whose run panel gets a terminal of the same module fed the
+ *   same bytes from memory: the page around the terminal, without the socket;
  * - `ceiling`: the same terminal module fed the same bytes from memory, in an empty page;
  * - `minimal`: the same terminal module fed by the bridge's protocol over a plain WebSocket, in
  *   an empty page: everything Opsbook's page does, less the page around the terminal.
@@ -180,6 +182,25 @@ async function page() {
 	await run(warmBytes);
 	await until(() => block.querySelector('.ob-run-again:not([hidden])'), 'the warm-up to end');
 	const term = block.querySelector('.ob-term');
+	// In full view, as a responder watching it would have it (and as the empty pages have theirs):
+	// a terminal partly off screen draws fewer pixels.
+	term.scrollIntoView({ block: 'nearest' });
+	const inView = () => {
+		const { top, bottom } = term.getBoundingClientRect();
+		return top >= 0 && bottom <= innerHeight;
+	};
+	if (query.get('memory')) {
+		// The page around the terminal without the socket: a terminal of the page's own module in
+		// a box of the run panel's own, where the run's was, fed from memory.
+		const { createTerminal } = await import(query.get('module'));
+		const box = document.createElement('div');
+		box.className = 'ob-term';
+		term.after(box);
+		term.hidden = true;
+		const terminal = await createTerminal(box, { input() {}, resize() {}, ack() {} });
+		terminal.term.resize(Number(query.get('cols')), Number(query.get('rows')));
+		return { ...(await fromMemory(terminal)), visible: document.visibilityState, inView: inView() };
+	}
 	const stop = frameMeter();
 	const seconds = await run(total);
 	const frames = stop();
@@ -191,22 +212,21 @@ async function page() {
 		rows: sent.rows,
 		box: boxOf(term),
 		visible: document.visibilityState,
+		inView: inView(),
 	};
 }
 
-async function ceiling() {
+/**
+ * Feeds `terminal` the flood's bytes from memory, as fast as xterm parses them: a window of chunks
+ * in flight, the next one written as one is done.
+ */
+async function fromMemory(terminal) {
 	let done;
 	const finished = new Promise((resolve) => (done = resolve));
-	const terminal = await bareTerminal({
-		input() {},
-		resize() {},
-		ack() {},
-	});
 	const line = `\x1b[1;34mdrwxr-xr-x\x1b[0m  2 opsbook staff   4096 Nov 25 02:20 \x1b[1;32mrunbook-orion.mdx\x1b[0m\r\n`;
 	const chunk = new TextEncoder().encode(line.repeat(Math.ceil(65536 / line.length)));
 	const stop = frameMeter();
 	const started = performance.now();
-	// As fast as xterm parses: a window of chunks in flight, the next one written as one is done.
 	let offset = 0;
 	const feed = () => {
 		if (offset >= total) return;
@@ -221,14 +241,17 @@ async function ceiling() {
 	for (let i = 0; i < 16; i++) feed();
 	await finished;
 	const ended = performance.now();
-	const seconds = (ended - started) / 1000;
 	return {
-		seconds,
+		seconds: (ended - started) / 1000,
 		endedAt: epoch(ended),
 		frames: stop(),
 		cols: terminal.cols,
 		rows: terminal.rows,
 	};
+}
+
+async function ceiling() {
+	return fromMemory(await bareTerminal({ input() {}, resize() {}, ack() {} }));
 }
 
 async function minimal() {
