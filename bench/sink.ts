@@ -4,22 +4,28 @@
  * terminal would if drawing took no time. What it measures is the most any page could stream
  * from this bridge on this machine: the pty, the bridge and the socket, with nothing to draw.
  *
- *   node bench/sink.ts <bridge url> <origin> <token> <block> <bytes> <command>
+ *   node bench/sink.ts <bridge url> <origin> <token> <block> <bytes> <cols>x<rows> <command>
  *
  * Prints `{ "seconds": …, "endedAt": … }`: from sending the run to acknowledging byte <bytes> of
- * its output, and when that was (wall-clock milliseconds).
+ * its output, and when that was (wall-clock milliseconds). Exits 1, saying why, if the bridge
+ * refuses the run, closes the socket, or the run ends short of <bytes>.
  */
 import WebSocket from 'ws';
-import { decodeOutput, PROTOCOL_VERSION } from '../src/protocol.ts';
+import { decodeOutput, PROTOCOL_VERSION, type ServerMessage } from '../src/protocol.ts';
 
-const [url, origin, token, block, size, command] = process.argv.slice(2);
-if (!url || !origin || !token || !block || !size || command === undefined) {
+const [url, origin, token, block, size, terminal, command] = process.argv.slice(2);
+const [cols, rows] = (terminal ?? '').split('x').map(Number);
+if (!url || !origin || !token || !block || !size || !cols || !rows || command === undefined) {
 	console.error(
-		'usage: node bench/sink.ts <bridge url> <origin> <token> <block> <bytes> <command>',
+		'usage: node bench/sink.ts <bridge url> <origin> <token> <block> <bytes> <cols>x<rows> <command>',
 	);
 	process.exit(2);
 }
 const bytes = Number(size);
+const fail = (why: string) => {
+	console.error(`bench/sink.ts: ${why}`);
+	process.exit(1);
+};
 const socket = new WebSocket(url, { origin });
 const send = (message: unknown) => socket.send(JSON.stringify(message));
 let started = 0;
@@ -28,30 +34,19 @@ let done = false;
 socket.on('open', () => send({ type: 'hello', version: PROTOCOL_VERSION, token }));
 socket.on('message', (data: Buffer, binary) => {
 	if (!binary) {
-		const message = JSON.parse(data.toString()) as {
-			type: string;
-			message?: string;
-			run?: { id: string };
-		};
+		const message = JSON.parse(data.toString()) as ServerMessage;
 		if (message.type === 'welcome') {
 			started = performance.now();
-			send({
-				type: 'run',
-				ref: 'sink',
-				block,
-				params: { bytes: size },
-				command,
-				cols: 120,
-				rows: 30,
-			});
-		} else if (message.type === 'started') run = message.run!.id;
-		else if (message.type === 'refused' || message.type === 'error') {
-			console.error(`refused: ${message.message}`);
-			process.exit(1);
+			send({ type: 'run', ref: 'sink', block, params: { bytes: size }, command, cols, rows });
+		} else if (message.type === 'started') run = message.run.id;
+		else if (message.type === 'refused') fail(`the bridge refused the run: ${message.message}`);
+		else if (message.type === 'run' && message.run.id === run && message.run.state === 'exited') {
+			if (!done) fail(`the run ended after ${message.run.outputBytes} of ${bytes} bytes`);
 		}
 		return;
 	}
-	const frame = decodeOutput(new Uint8Array(data));
+	// A Buffer is a Uint8Array already: no copy of the 50 MiB.
+	const frame = decodeOutput(data);
 	if (frame.run !== run || done) return;
 	const end = frame.offset + frame.data.length;
 	send({ type: 'ack', run, bytes: end });
@@ -62,7 +57,7 @@ socket.on('message', (data: Buffer, binary) => {
 		socket.close();
 	}
 });
-socket.on('error', (error) => {
-	console.error(error.message);
-	process.exit(1);
+socket.on('close', (code, reason) => {
+	if (!done) fail(`the bridge closed the socket (${code} ${reason.toString()})`);
 });
+socket.on('error', (error) => fail(error.message));

@@ -5,8 +5,8 @@
  * Playwright), once per page and round, on a copy of the bridge fixture site into which it adds
  * one script (`bench/pages/stream.js`) that drives the page, times it and reports to the bench
  * over loopback. A DevTools client copies every WebSocket frame out of the browser, which halved
- * a plain socket's throughput when measured. Four pages and the bridge alone, interleaved over
- * ROUNDS rounds, each after a check that the machine is quiet:
+ * a plain socket's throughput when measured. Four pages and the bridge with no browser,
+ * interleaved over ROUNDS rounds, each after a check that the machine is quiet:
  *
  * - the page: 50 MiB of coloured `ls -l`-like lines from `t.flood-color` through the bridge into
  *   the block's terminal, from the click on Run until the page acknowledged the last byte;
@@ -19,9 +19,12 @@
  *   WebSocket, nothing else on the page: what each frame costs around the terminal is compared
  *   with it (target within 10 %), and so is the time the main thread sat idle, with nothing to
  *   parse (the flow-control window ran dry);
- * - the bridge alone: the same flood through the same bridge into a client with no browser
- *   (`bench/sink.ts`, a process of its own) that acknowledges each frame as it arrives: the most
+ * - no browser: the same flood through the same bridge into a client that draws nothing
+ *   (`bench/sink.ts`, a process of its own) and acknowledges each frame as it arrives: the most
  *   any page could stream on this machine, as a ratio to the ceiling.
+ *
+ * The rounds turn the order, so no measurement always follows the same one. The whole machine's
+ * busy CPU time (/proc/stat every 20 ms) is read off over each measurement's window.
  *
  * Click → first byte and the `yes` flood (heap, Ctrl-C → exit) are driven by Playwright: a single
  * echo and a flood's bounded heap are not what its copying of frames changes.
@@ -31,7 +34,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { WebSocketServer } from 'ws';
@@ -52,7 +55,7 @@ const WINDOW = { width: 1280, height: 900 };
 /** `BENCH_TRACE=<folder>`: a Chrome trace of each page, for finding what a frame costs. */
 const TRACE = process.env.BENCH_TRACE;
 const TRACE_S = Number(process.env.BENCH_TRACE_S ?? 20);
-const TRACE_CATEGORIES = [
+const DEFAULT_TRACE_CATEGORIES = [
 	'devtools.timeline',
 	'disabled-by-default-devtools.timeline',
 	'disabled-by-default-devtools.timeline.invalidationTracking',
@@ -65,7 +68,7 @@ const TRACE_CATEGORIES = [
 	'disabled-by-default-v8.gc',
 ].join(',');
 /** `BENCH_TRACE_CATEGORIES=…`: fewer categories cost the traced page less (the defaults double a frame). */
-const TRACE_CATS = process.env.BENCH_TRACE_CATEGORIES ?? TRACE_CATEGORIES;
+const TRACE_CATEGORIES = process.env.BENCH_TRACE_CATEGORIES ?? DEFAULT_TRACE_CATEGORIES;
 /** `BENCH_CSS=<rules>`: a stylesheet added to the flood's page, for trying what a rule changes. */
 const EXTRA_CSS = process.env.BENCH_CSS ?? '';
 
@@ -80,27 +83,32 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const spread = (xs: number[], digits = 2) =>
 	`${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
-/** CPU time counters of the whole machine: idle (with I/O wait) and total. */
-async function cpuTimes() {
-	const [cpu = ''] = (await readFile('/proc/stat', 'utf8')).split('\n');
-	const fields = cpu.split(/\s+/).slice(1, 9).map(Number);
-	return { idle: fields[3]! + fields[4]!, total: fields.reduce((a, b) => a + b, 0) };
+/**
+ * The whole machine's CPU time in seconds, every core together (USER_HZ is 100 on Linux): busy
+ * (user, nice, system, interrupts) and all (busy, idle and I/O wait). Time stolen by the
+ * hypervisor is neither: it is nobody's work here.
+ */
+function cpuTimes(): { busy: number; all: number } {
+	const [cpu = ''] = readFileSync('/proc/stat', 'utf8').split('\n');
+	const [user, nice, system, idle, iowait, irq, softirq] = cpu.split(/\s+/).slice(1, 8).map(Number);
+	const busy = user! + nice! + system! + irq! + softirq!;
+	return { busy: busy / 100, all: (busy + idle! + iowait!) / 100 };
 }
 
+/** How many cores `/proc/stat` counts (its `cpuN` lines), whatever this process may run on. */
+const CORES = readFileSync('/proc/stat', 'utf8')
+	.split('\n')
+	.filter((line) => /^cpu\d/.test(line)).length;
+
 /**
- * The whole machine's busy CPU time (every core), sampled every 20 ms while the bench runs, so
- * what a measurement cost can be read off for its window afterwards: the page, the ceiling and
- * the bridge alone each, against what the cores give in the time the target allows.
+ * Busy CPU time sampled every 20 ms while the bench runs, so what a measurement cost the machine
+ * can be read off for its window afterwards. The sampler shares its event loop with the bridge
+ * under test; reading /proc/stat takes some microseconds.
  */
 const cpuSamples: Array<{ at: number; busy: number }> = [];
-const sampleCpu = () => {
-	const [cpu = ''] = readFileSync('/proc/stat', 'utf8').split('\n');
-	const fields = cpu.split(/\s+/).slice(1, 9).map(Number);
-	const idle = fields[3]! + fields[4]!;
-	// USER_HZ is 100 on Linux.
-	cpuSamples.push({ at: Date.now(), busy: (fields.reduce((a, b) => a + b, 0) - idle) / 100 });
-};
+const sampleCpu = () => cpuSamples.push({ at: Date.now(), busy: cpuTimes().busy });
 const cpuSampler = setInterval(sampleCpu, 20);
+cpuSampler.unref();
 sampleCpu();
 
 /** Busy CPU seconds, every core together, between two wall-clock times (in milliseconds). */
@@ -120,10 +128,10 @@ async function quiet(): Promise<string> {
 	const started = performance.now();
 	let idle = 0;
 	while (performance.now() - started < QUIET_WAIT_S * 1000) {
-		const before = await cpuTimes();
+		const before = cpuTimes();
 		await new Promise((r) => setTimeout(r, 1000));
-		const after = await cpuTimes();
-		idle = (after.idle - before.idle) / Math.max(1, after.total - before.total);
+		const after = cpuTimes();
+		idle = 1 - (after.busy - before.busy) / Math.max(0.01, after.all - before.all);
 		if (idle >= QUIET_IDLE) {
 			const waited = (performance.now() - started) / 1000 - 1;
 			return waited < 0.5 ? '' : `waited ${waited.toFixed(0)} s for a quiet machine`;
@@ -146,6 +154,7 @@ const index = join(site, 'index.html');
 let html = (await readFile(index, 'utf8')).replace('</body>', `${script}</body>`);
 if (EXTRA_CSS) {
 	await writeFile(join(site, '_bench', 'extra.css'), EXTRA_CSS);
+	if (!html.includes('</head>')) throw new Error(`BENCH_CSS: ${index} has no </head> to add it to`);
 	html = html.replace('</head>', '<link rel="stylesheet" href="/_bench/extra.css"></head>');
 }
 await writeFile(index, html);
@@ -209,7 +218,7 @@ async function visit(url: string): Promise<Report> {
 			`--window-size=${WINDOW.width},${WINDOW.height}`,
 			...(trace
 				? [
-						`--trace-startup=${TRACE_CATS}`,
+						`--trace-startup=${TRACE_CATEGORIES}`,
 						`--trace-startup-file=${trace}`,
 						'--trace-startup-format=json',
 						`--trace-startup-duration=${TRACE_S}`,
@@ -259,10 +268,9 @@ const query = (params: Record<string, string | number>) =>
 
 /**
  * The bridge with no browser (`bench/sink.ts`, a process of its own): the same flood, each frame
- * acknowledged as it arrives. No page can stream faster than this; its ratio to the ceiling says
- * how much of the target the machine leaves for the browser at all. Seconds, as the pages count.
+ * acknowledged as it arrives, timed as the pages are. No page could stream faster than this.
  */
-async function sink(): Promise<{ seconds: number; endedAt: number }> {
+async function noBrowser(cols: number, rows: number): Promise<Timed> {
 	const child = spawn(
 		process.execPath,
 		[
@@ -272,15 +280,20 @@ async function sink(): Promise<{ seconds: number; endedAt: number }> {
 			bridge.token,
 			't.flood-color',
 			String(total),
+			`${cols}x${rows}`,
 			commands[total]!,
 		],
 		{ stdio: ['ignore', 'pipe', 'inherit'] },
 	);
 	let out = '';
 	child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-	const code = await new Promise<number | null>((r) => child.once('exit', r));
-	if (code !== 0) throw new Error(`bench/sink.ts exited with ${code}`);
-	return JSON.parse(out) as { seconds: number; endedAt: number };
+	const timer = setTimeout(() => child.kill(), 300_000);
+	// 'close', not 'exit': its output is all read by then.
+	const code = await new Promise<number | null>((r) => child.once('close', r));
+	clearTimeout(timer);
+	if (code !== 0)
+		throw new Error(`bench/sink.ts ${code === null ? 'was stopped' : `exited with ${code}`}`);
+	return JSON.parse(out) as Timed;
 }
 
 const [load] = (await readFile('/proc/loadavg', 'utf8')).split(' ');
@@ -288,61 +301,77 @@ console.log(
 	`\nThe bridge in the page: headless Chromium, no DevTools client; pages report to 127.0.0.1:${reportPort} (load average ${load} at the start)`,
 );
 console.log(
-	`${MIB} MiB of coloured ls -l lines; ${ROUNDS} rounds of page, page from memory, ceiling, minimal page, bridge alone, interleaved\n`,
+	`${MIB} MiB of coloured ls -l lines; ${ROUNDS} rounds of the page, the page from memory, the ceiling, the minimal page and the bridge with no browser, in an order that turns each round\n`,
 );
 type Timed = Pick<Report, 'seconds' | 'endedAt'>;
-const rounds: Array<{
+interface Round {
 	page: Report;
 	pageMemory: Report;
 	ceiling: Report;
 	minimal: Report;
-	alone: Timed;
-}> = [];
+	noBrowser: Timed;
+}
+const rounds: Round[] = [];
 const mibs = (r: Timed) => total / 2 ** 20 / r.seconds;
 const cpu = (r: Timed) => cpuBetween(r.endedAt - r.seconds * 1000, r.endedAt);
+/** The page terminal's size and box, which the other pages copy: from the first round's page. */
+let size: { module: string; cols: number; rows: number; box: string } | undefined;
+const empty = (params: Record<string, string | number>) =>
+	`${bridge.origin}/_bench/empty.html?${query(params)}`;
+const opsbookPage = (params: Record<string, string | number>) =>
+	`${bridge.origin}/?${query(params)}#opsbook=${bridge.token}`;
 try {
 	for (let round = 1; round <= ROUNDS; round++) {
 		const said = async () => {
 			const note = await quiet();
 			if (note) console.log(`  round ${round}: ${note}`);
 		};
-		await said();
-		const page = await visit(
-			`${bridge.origin}/?${query({ bench: 'page', round })}#opsbook=${bridge.token}`,
-		);
-		const size = {
-			module: `/_astro/${terminalModule}`,
-			cols: page.cols,
-			rows: page.rows,
-			box: page.box!,
-		};
-		await said();
-		const ceiling = await visit(
-			`${bridge.origin}/_bench/empty.html?${query({ bench: 'ceiling', round, ...size })}`,
-		);
-		await said();
-		const pageMemory = await visit(
-			`${bridge.origin}/?${query({ bench: 'page', round, memory: 1, ...size })}#opsbook=${bridge.token}`,
-		);
-		await said();
-		const minimal = await visit(
-			`${bridge.origin}/_bench/empty.html?${query({
-				bench: 'minimal',
-				round,
-				...size,
-				ws: bridge.wsUrl,
-				token: bridge.token,
-				protocol: PROTOCOL_VERSION,
-				commands: JSON.stringify(commands),
-			})}`,
-		);
-		await said();
-		const alone = await sink();
-		rounds.push({ page, pageMemory, ceiling, minimal, alone });
+		const measured: Partial<Round> = {};
+		const steps: Array<() => Promise<void>> = [
+			async () => {
+				measured.page = await visit(opsbookPage({ bench: 'page', round }));
+				size ??= {
+					module: `/_astro/${terminalModule}`,
+					cols: measured.page.cols,
+					rows: measured.page.rows,
+					box: measured.page.box!,
+				};
+			},
+			async () => {
+				measured.pageMemory = await visit(opsbookPage({ bench: 'page-memory', round, ...size! }));
+			},
+			async () => {
+				measured.ceiling = await visit(empty({ bench: 'ceiling', round, ...size! }));
+			},
+			async () => {
+				measured.minimal = await visit(
+					empty({
+						bench: 'minimal',
+						round,
+						...size!,
+						ws: bridge.wsUrl,
+						token: bridge.token,
+						protocol: PROTOCOL_VERSION,
+						commands: JSON.stringify(commands),
+					}),
+				);
+			},
+			async () => {
+				measured.noBrowser = await noBrowser(size!.cols, size!.rows);
+			},
+		];
+		// The page first in the first round (the others take its terminal's size), then each round
+		// starts one later, so no measurement always follows the same one.
+		for (let step = 0; step < steps.length; step++) {
+			await said();
+			await steps[(step + round - 1) % steps.length]!();
+		}
+		const { page, pageMemory, ceiling, minimal, noBrowser: alone } = measured as Round;
+		rounds.push(measured as Round);
 		const f = (r: Report) =>
 			`${mibs(r).toFixed(1).padStart(5)} MiB/s ${r.frames.frameMedian.toFixed(1).padStart(4)} ms/frame ${r.frames.idle.toFixed(2)} s idle`;
 		console.log(
-			`  round ${round}  page ${f(page)}   page from memory ${f(pageMemory)}   ceiling ${f(ceiling)}   minimal ${f(minimal)}   bridge alone ${mibs(alone).toFixed(1)} MiB/s   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`}${page.inView && pageMemory.inView ? '' : ', terminal not in full view'})`,
+			`  round ${round}  page ${f(page)}   page from memory ${f(pageMemory)}   ceiling ${f(ceiling)}   minimal ${f(minimal)}   no browser ${mibs(alone).toFixed(1)} MiB/s   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`}${page.inView && pageMemory.inView ? '' : ', terminal not in full view'})`,
 		);
 	}
 } catch (error) {
@@ -354,7 +383,7 @@ try {
 	clearInterval(cpuSampler);
 }
 
-const of = (pick: (r: (typeof rounds)[number]) => number) => rounds.map(pick);
+const of = (pick: (r: Round) => number) => rounds.map(pick);
 const [first] = rounds;
 console.log(
 	`\nterminal ${first?.page.cols}×${first?.page.rows} (the page's block terminal; the others at the same size)`,
@@ -381,13 +410,12 @@ console.log(
 	`  page from memory    ${spread(of((r) => mibs(r.pageMemory) / mibs(r.ceiling)))}× the ceiling  (what the page costs, without the socket)`,
 );
 console.log(
-	`  bridge alone        ${spread(
-		of((r) => mibs(r.alone)),
+	`  no browser          ${spread(
+		of((r) => mibs(r.noBrowser)),
 		1,
-	)} MiB/s, ${spread(of((r) => mibs(r.alone) / mibs(r.ceiling)))}× the ceiling  (no browser: the most any page could stream here)`,
+	)} MiB/s, ${spread(of((r) => mibs(r.noBrowser) / mibs(r.ceiling)))}× the ceiling  (the bridge into a client that draws nothing)`,
 );
-const cores = availableParallelism();
-const used = (pick: (r: (typeof rounds)[number]) => Timed) =>
+const used = (pick: (r: Round) => Timed) =>
 	`${spread(
 		of((r) => cpu(pick(r))),
 		1,
@@ -396,16 +424,10 @@ const used = (pick: (r: (typeof rounds)[number]) => Timed) =>
 		1,
 	)} s`;
 console.log(
-	`CPU, ${cores} cores together  page ${used((r) => r.page)}, ceiling ${used((r) => r.ceiling)}, minimal ${used((r) => r.minimal)}, bridge alone ${used((r) => r.alone)}`,
+	`CPU, ${CORES} cores together  page ${used((r) => r.page)}, page from memory ${used((r) => r.pageMemory)}, ceiling ${used((r) => r.ceiling)}, minimal ${used((r) => r.minimal)}, no browser ${used((r) => r.noBrowser)}`,
 );
 console.log(
-	`  at 0.80× the ceiling the page has ${spread(
-		of((r) => (cores * r.ceiling.seconds) / 0.8),
-		1,
-	)} s of CPU; the ceiling and the bridge alone take ${spread(
-		of((r) => cpu(r.ceiling) + cpu(r.alone)),
-		1,
-	)} s of it measured apart, before the socket into the browser and the page's frames`,
+	'  (the whole machine while each ran: its processes, the bench and the bridge in it, anything else)',
 );
 console.log(
 	`rendering per frame   page ${spread(

@@ -8,8 +8,8 @@
  * `?bench=` says which page this is:
  * - `page`: Opsbook's page; clicks Run of `t.flood-color` with `element.click()`, as a reader
  *   would, and watches the acks the page sends until the last byte was processed;
- * - `page&memory=1`: Opsbook's page, whose run panel gets a terminal of the same module fed the
- *   same bytes from memory: the page around the terminal, without the socket;
+ * - `page-memory`: Opsbook's page, whose run panel gets a terminal of the same module in a box
+ *   of its own where the run's was, fed the same bytes from memory: the page without the socket;
  * - `ceiling`: the same terminal module fed the same bytes from memory, in an empty page;
  * - `minimal`: the same terminal module fed by the bridge's protocol over a plain WebSocket, in
  *   an empty page: everything Opsbook's page does, less the page around the terminal.
@@ -94,7 +94,7 @@ function frameMeter() {
 }
 
 /** A page time as wall-clock milliseconds, to line up with the bench's samples of the CPU. */
-const epoch = (time) => performance.timeOrigin + time;
+const wallClock = (time) => performance.timeOrigin + time;
 
 const until = async (check, what, ms = 60_000) => {
 	const deadline = performance.now() + ms;
@@ -114,15 +114,27 @@ function decodeOutput(frame) {
 	return { run, offset, data: frame.subarray(1 + length + 8) };
 }
 
-/** An empty page's terminal in a box styled as the page's (width, padding, font, sideways scroll) and at its cols × rows. */
-async function bareTerminal(events) {
+/** A terminal whose keystrokes, size and progress go nowhere: one fed from memory. */
+const NO_EVENTS = { input() {}, resize() {}, ack() {} };
+
+/**
+ * A terminal of the page's own module at the page terminal's cols × rows, in a new box: after
+ * `place` (in Opsbook's page, beside the run's own box) with the run box's class, or at the end of
+ * an empty page, styled as the page's box (width, padding, font, sideways scroll).
+ */
+async function bareTerminal(events, place) {
 	const { createTerminal } = await import(query.get('module'));
-	const container = document.createElement('div');
-	container.style.cssText = query.get('box');
-	document.body.append(container);
-	const terminal = await createTerminal(container, events);
+	const box = document.createElement('div');
+	if (place) {
+		box.className = place.className;
+		place.after(box);
+	} else {
+		box.style.cssText = query.get('box');
+		document.body.append(box);
+	}
+	const terminal = await createTerminal(box, events);
 	terminal.term.resize(Number(query.get('cols')), Number(query.get('rows')));
-	return terminal;
+	return { terminal, box };
 }
 
 /** The block terminal's box, as inline CSS for the empty pages' terminals. */
@@ -143,7 +155,12 @@ function boxOf(element) {
 	].join(';');
 }
 
-async function page() {
+/**
+ * Opsbook's page, paired, with a first small run of the flood's block done: it loads the terminal
+ * and grows it to the height a flood gives it. `run(size)` runs the block again as a reader would
+ * (Run, clicked) and resolves with the seconds to the page's acknowledgement of byte `size`.
+ */
+async function openBlock() {
 	// What the page sends: its acks (the terminal's processed offset) and its terminal's size.
 	const sent = { acked: 0, ackedAt: 0, cols: 0, rows: 0 };
 	const send = WebSocket.prototype.send;
@@ -178,35 +195,33 @@ async function page() {
 		await until(() => sent.acked >= size, 'the last ack', 180_000);
 		return (sent.ackedAt - clicked) / 1000;
 	};
-	// A first, small run loads the terminal and grows it to the height a flood gives it.
 	await run(warmBytes);
 	await until(() => block.querySelector('.ob-run-again:not([hidden])'), 'the warm-up to end');
-	const term = block.querySelector('.ob-term');
-	// In full view, as a responder watching it would have it (and as the empty pages have theirs):
-	// a terminal partly off screen draws fewer pixels.
-	term.scrollIntoView({ block: 'nearest' });
-	const inView = () => {
-		const { top, bottom } = term.getBoundingClientRect();
+	return { run, sent, term: block.querySelector('.ob-term') };
+}
+
+/**
+ * Brings `box` into full view, as a responder watching the terminal would have it and as the
+ * empty pages have theirs (a terminal partly off screen draws fewer pixels); returns a check that
+ * it still is.
+ */
+function inFullView(box) {
+	box.scrollIntoView({ block: 'nearest' });
+	return () => {
+		const { top, bottom } = box.getBoundingClientRect();
 		return top >= 0 && bottom <= innerHeight;
 	};
-	if (query.get('memory')) {
-		// The page around the terminal without the socket: a terminal of the page's own module in
-		// a box of the run panel's own, where the run's was, fed from memory.
-		const { createTerminal } = await import(query.get('module'));
-		const box = document.createElement('div');
-		box.className = 'ob-term';
-		term.after(box);
-		term.hidden = true;
-		const terminal = await createTerminal(box, { input() {}, resize() {}, ack() {} });
-		terminal.term.resize(Number(query.get('cols')), Number(query.get('rows')));
-		return { ...(await fromMemory(terminal)), visible: document.visibilityState, inView: inView() };
-	}
+}
+
+async function page() {
+	const { run, sent, term } = await openBlock();
+	const inView = inFullView(term);
 	const stop = frameMeter();
 	const seconds = await run(total);
 	const frames = stop();
 	return {
 		seconds,
-		endedAt: epoch(sent.ackedAt),
+		endedAt: wallClock(sent.ackedAt),
 		frames,
 		cols: sent.cols,
 		rows: sent.rows,
@@ -214,6 +229,15 @@ async function page() {
 		visible: document.visibilityState,
 		inView: inView(),
 	};
+}
+
+/** The page around the terminal without the socket: the flood from memory, in the run panel. */
+async function pageMemory() {
+	const { term } = await openBlock();
+	const { terminal, box } = await bareTerminal(NO_EVENTS, term);
+	term.hidden = true;
+	const inView = inFullView(box);
+	return { ...(await fromMemory(terminal)), visible: document.visibilityState, inView: inView() };
 }
 
 /**
@@ -243,7 +267,7 @@ async function fromMemory(terminal) {
 	const ended = performance.now();
 	return {
 		seconds: (ended - started) / 1000,
-		endedAt: epoch(ended),
+		endedAt: wallClock(ended),
 		frames: stop(),
 		cols: terminal.cols,
 		rows: terminal.rows,
@@ -251,7 +275,8 @@ async function fromMemory(terminal) {
 }
 
 async function ceiling() {
-	return fromMemory(await bareTerminal({ input() {}, resize() {}, ack() {} }));
+	const { terminal } = await bareTerminal(NO_EVENTS);
+	return fromMemory(terminal);
 }
 
 async function minimal() {
@@ -259,7 +284,7 @@ async function minimal() {
 	let acked = 0;
 	let ackedAt = 0;
 	const send = (message) => socket.send(JSON.stringify(message));
-	const terminal = await bareTerminal({
+	const { terminal } = await bareTerminal({
 		input() {},
 		resize: (cols, rows) => run && send({ type: 'resize', run, cols, rows }),
 		ack: (bytes) => {
@@ -310,14 +335,14 @@ async function minimal() {
 	const seconds = await start(total);
 	return {
 		seconds,
-		endedAt: epoch(ackedAt),
+		endedAt: wallClock(ackedAt),
 		frames: stop(),
 		cols: terminal.cols,
 		rows: terminal.rows,
 	};
 }
 
-const pages = { page, ceiling, minimal };
+const pages = { page, 'page-memory': pageMemory, ceiling, minimal };
 // Without `?bench=` (the page as the Playwright part of the bench opens it) this does nothing.
 pages[mode]?.()
 	.then((result) => report(result))
