@@ -195,7 +195,9 @@ test('a tab of a browser never paired says a bridge runs here, and connects nowh
 	await chip(page).click();
 	const detail = page.locator('#ob-bridge-detail');
 	await expect(detail).toContainText('A bridge is running here, but this tab is not paired');
-	await expect(detail).toContainText('Open the link the bridge printed when it started, or print it again');
+	await expect(detail).toContainText(
+		'Open the link the bridge printed when it started, or print it again',
+	);
 	await expect(detail.locator('code')).toHaveText('npx opsbook pair');
 	await expect(detail.getByRole('button', { name: 'Copy' })).toBeVisible();
 	const echo = block(page, 't.echo');
@@ -580,6 +582,20 @@ test.describe('on a desktop screen', () => {
 		expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(
 			true,
 		);
+		// Drawn over the table of contents it reaches into, not under it: every part of the content
+		// is a stacking context of its own, and the pane that holds the panel rises above the rest.
+		const { x, y, width, height } = (await term.boundingBox())!;
+		const over = await page.evaluate(
+			([px, py]) => ({
+				toc: (() => {
+					const toc = document.querySelector('.right-sidebar-panel')?.getBoundingClientRect();
+					return !!toc && px >= toc.left && px <= toc.right;
+				})(),
+				panel: !!document.elementFromPoint(px, py)?.closest('.ob-run-panel'),
+			}),
+			[x + width - 24, y + height / 2],
+		);
+		expect(over).toEqual({ toc: true, panel: true });
 		await panel(wide).getByRole('button', { name: 'Narrow' }).click();
 		await expect.poll(hidden).toBeGreaterThan(0);
 	});
