@@ -586,14 +586,14 @@ test.describe('on a desktop screen', () => {
 		// is a stacking context of its own, and the pane that holds the panel rises above the rest.
 		const { x, y, width, height } = (await term.boundingBox())!;
 		const over = await page.evaluate(
-			([px, py]) => ({
-				toc: (() => {
-					const toc = document.querySelector('.right-sidebar-panel')?.getBoundingClientRect();
-					return !!toc && px >= toc.left && px <= toc.right;
-				})(),
-				panel: !!document.elementFromPoint(px, py)?.closest('.ob-run-panel'),
-			}),
-			[x + width - 24, y + height / 2],
+			({ px, py }) => {
+				const toc = document.querySelector('.right-sidebar-panel')?.getBoundingClientRect();
+				return {
+					toc: !!toc && px >= toc.left && px <= toc.right,
+					panel: !!document.elementFromPoint(px, py)?.closest('.ob-run-panel'),
+				};
+			},
+			{ px: x + width - 24, py: y + height / 2 },
 		);
 		expect(over).toEqual({ toc: true, panel: true });
 		await panel(wide).getByRole('button', { name: 'Narrow' }).click();
