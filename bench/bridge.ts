@@ -15,14 +15,11 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pty from 'node-pty';
-import { spawnTestBridge, TestClient } from '../tests/support/bridge.ts';
+import { spawnTestBridge, startNodeFlags, TestClient } from '../tests/support/bridge.ts';
 import { startSshd } from '../tests/support/sshd.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
-const BRIDGE_NODE_FLAGS = /node (--\S+ )*scripts\/serve\.ts/
-	.exec(JSON.parse(await readFile('package.json', 'utf8')).scripts.start)![0]
-	.split(' ')
-	.slice(1, -1);
+const BRIDGE_NODE_FLAGS = await startNodeFlags();
 const FLOOD_S = Number(process.env.BENCH_FLOOD_S ?? 30);
 
 const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

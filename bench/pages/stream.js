@@ -31,20 +31,32 @@ const report = (result) =>
  * What each frame costs on the main thread while the stream runs. A frame starts with its first
  * requestAnimationFrame callback (this one, registered a frame earlier, runs before xterm's) and
  * its rendering update ends where a user-blocking task posted from that callback runs (the
- * scheduler runs it before the stream's queued tasks). Long frames (over 50 ms) also come with
+ * scheduler runs it before the stream's queued tasks). A frame in which the terminal's rows
+ * changed is one it drew: their cost is told apart from the frames it did not draw (Opsbook's
+ * terminal draws a flood a few times a second; `rows` is its `.xterm-rows`). Long frames (over 50 ms) also come with
  * the Long Animation Frames API's split: `styleAndLayoutStart` to their end is style, layout and
  * paint.
  */
-function frameMeter() {
+function frameMeter(rows) {
 	const frames = [];
 	const long = [];
 	let on = true;
+	let frame = 0;
+	let drawn = 0;
+	let drawnIn = -1;
+	const watch = new MutationObserver(() => {
+		if (drawnIn !== frame) drawn++;
+		drawnIn = frame;
+	});
+	watch.observe(rows, { childList: true, subtree: true, characterData: true });
 	const tick = () => {
 		if (!on) return;
+		const current = ++frame;
 		const start = performance.now();
-		scheduler.postTask(() => frames.push(performance.now() - start), {
-			priority: 'user-blocking',
-		});
+		scheduler.postTask(
+			() => frames.push({ ms: performance.now() - start, drawn: drawnIn === current }),
+			{ priority: 'user-blocking' },
+		);
 		requestAnimationFrame(tick);
 	};
 	requestAnimationFrame(tick);
@@ -70,8 +82,10 @@ function frameMeter() {
 	return () => {
 		on = false;
 		observer?.disconnect();
-		const sorted = [...frames].sort((a, b) => a - b);
-		const median = (xs) => xs[Math.floor(xs.length / 2)] ?? NaN;
+		watch.disconnect();
+		const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+		const all = frames.map((f) => f.ms);
+		const drew = frames.filter((f) => f.drawn).map((f) => f.ms);
 		const end = (e) => e.startTime + e.duration;
 		const styleLayoutPaint = long
 			.filter((e) => e.styleAndLayoutStart > 0)
@@ -84,8 +98,10 @@ function frameMeter() {
 		return {
 			idle: idle / 1000,
 			frames: frames.length,
-			frameMedian: median(sorted),
-			frameTotal: frames.reduce((a, b) => a + b, 0),
+			drawn,
+			frameMedian: median(all),
+			drawnMedian: median(drew),
+			frameTotal: all.reduce((a, b) => a + b, 0),
 			loaf: long.length,
 			loafStyleLayoutPaint: median(styleLayoutPaint),
 			loafRender: median(render),
@@ -216,7 +232,9 @@ function inFullView(box) {
 async function page() {
 	const { run, sent, term } = await openBlock();
 	const inView = inFullView(term);
-	const stop = frameMeter();
+	const stop = frameMeter(
+		term.querySelector('.ob-term-screen').shadowRoot.querySelector('.xterm-rows'),
+	);
 	const seconds = await run(total);
 	const frames = stop();
 	return {
@@ -249,7 +267,7 @@ async function fromMemory(terminal) {
 	const finished = new Promise((resolve) => (done = resolve));
 	const line = `\x1b[1;34mdrwxr-xr-x\x1b[0m  2 opsbook staff   4096 Nov 25 02:20 \x1b[1;32mrunbook-orion.mdx\x1b[0m\r\n`;
 	const chunk = new TextEncoder().encode(line.repeat(Math.ceil(65536 / line.length)));
-	const stop = frameMeter();
+	const stop = frameMeter(terminal.term.element.querySelector('.xterm-rows'));
 	const started = performance.now();
 	let offset = 0;
 	const feed = () => {
@@ -331,7 +349,7 @@ async function minimal() {
 		return (ackedAt - clicked) / 1000;
 	};
 	await start(warmBytes);
-	const stop = frameMeter();
+	const stop = frameMeter(terminal.term.element.querySelector('.xterm-rows'));
 	const seconds = await start(total);
 	return {
 		seconds,

@@ -69,6 +69,14 @@ export interface BridgeProcess extends Pick<TestBridge, 'stateDir' | 'origin' | 
 	dispose(): Promise<void>;
 }
 
+/** The Node flags `npm start` gives the bridge (package.json's `start`), to weigh it as users run it. */
+export async function startNodeFlags(): Promise<string[]> {
+	const { scripts } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+		scripts: { start: string };
+	};
+	return /node (--\S+ )*scripts\/serve\.ts/.exec(scripts.start)![0].split(' ').slice(1, -1);
+}
+
 /**
  * Starts `server/cli.ts serve` on the fixture runbooks, on a free port, with a state folder of
  * its own, and waits for the pairing URL it prints.
@@ -79,15 +87,19 @@ export async function spawnTestBridge(
 		nodeFlags?: string[];
 		/** The state folder of an earlier bridge, to start again on; left in place by `dispose`. */
 		stateDir?: string;
+		/** A built site to serve; by default a page of its own (these tests need none). */
+		site?: string;
 	} = {},
 ): Promise<BridgeProcess> {
 	const kept = options.stateDir;
 	const stateDir = kept ?? (await mkdtemp(join(tmpdir(), 'opsbook-bridge-process-')));
 	const { args = [], nodeFlags = [] } = options;
-	// A built site's folder, as `opsbook serve` wants one; these tests need no pages.
-	const site = join(stateDir, 'site');
-	await mkdir(site, { recursive: true });
-	await writeFile(join(site, 'index.html'), '<!doctype html><title>Runbooks</title>\n');
+	// A built site's folder, as `opsbook serve` wants one; most tests need no pages.
+	const site = options.site ?? join(stateDir, 'site');
+	if (!options.site) {
+		await mkdir(site, { recursive: true });
+		await writeFile(join(site, 'index.html'), '<!doctype html><title>Runbooks</title>\n');
+	}
 	const child = spawn(
 		process.execPath,
 		[...nodeFlags, 'server/cli.ts', 'serve', site, '--port', '0', ...args],
