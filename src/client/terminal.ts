@@ -9,8 +9,12 @@
  * flood the page. Offsets are the run's own: after a reload the bridge replays its buffer and
  * anything already written is dropped.
  *
- * The terminal lives in a shadow root of its own (`shadowScreen`): a flood redraws its rows every
- * frame, and the page's style rules, `:has()` selectors and DOM observers need not see that.
+ * A flood is drawn every {@link FLOOD_FRAME_MS}, not every frame: output that comes in big frames
+ * or faster than xterm parses it is held with synchronized output (DEC mode 2026), begun and ended
+ * at line ends only (`#paced`). Drawing a frame cost a flood's parser about a third of each frame.
+ *
+ * The terminal lives in a shadow root of its own (`shadowScreen`): a flood redraws its rows many
+ * times a second, and the page's style rules, `:has()` selectors and DOM observers need not see that.
  *
  * Rendering uses xterm's DOM renderer unless the browser has a hardware WebGL renderer: WebGL on
  * a software rasteriser (SwiftShader, llvmpipe) is about five times slower than the DOM.
@@ -30,11 +34,26 @@
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
+import { skipEmptySelectionRedraws } from './xterm-fixes.ts';
 // As a URL, not a side-effect import: Astro would hoist the latter into every page's CSS.
 import xtermCss from '@xterm/xterm/css/xterm.css?url';
 
 /** Acknowledge processed output at least every this many bytes. */
 const ACK_BYTES = 100 * 1024;
+
+/**
+ * While output arrives faster than xterm parses it, the terminal draws at most this often (in
+ * ms) instead of every frame: drawing a frame costs a flood's parser a third of each frame here,
+ * and nobody reads a screen that scrolls thousands of lines a second.
+ */
+const FLOOD_FRAME_MS = 50;
+/** A frame of output at least this big is part of a flood. */
+const FLOOD_CHUNK = 16 * 1024;
+/** How far ahead of xterm's parser output is handed to it. */
+const PARSE_AHEAD = 256 * 1024;
+/** Synchronized output (DEC private mode 2026): xterm holds drawing from `h` until `l`. */
+const SYNC_ON = '\x1b[?2026h';
+const SYNC_OFF = '\x1b[?2026l';
 
 /** The fewest columns on a screen at least {@link WIDE} wide, where tools' tables fit. */
 const WIDE_COLS = 120;
@@ -169,16 +188,35 @@ function themeOf(element: HTMLElement): ITheme {
 	};
 }
 
+/** Output of the run: bytes, and the offset in the run's output just after them. */
+interface Output {
+	data: Uint8Array;
+	end: number;
+}
+
 export class RunTerminal {
 	readonly term: Terminal;
 	readonly #events: TerminalEvents;
 	readonly #fit = new FitAddon();
 	readonly #cleanup: Array<() => void> = [];
-	/** End offset of the output handed to xterm, and of what it has processed and we acknowledged. */
+	/** End offset of the output received, and of what xterm has processed and we acknowledged. */
 	#written = 0;
 	#processed = 0;
 	#acked = 0;
-	#inFlight = 0;
+	/** Output received and not yet handed to xterm: the run's bytes, and notes of Opsbook's own. */
+	#waiting: Array<Output | string> = [];
+	/** Bytes handed to xterm and not yet parsed. */
+	#handed = 0;
+	/**
+	 * Drawing, for a flood (see {@link FLOOD_FRAME_MS}): `free`; `held`; or `released`, until xterm
+	 * has drawn what was held, so a hold never follows a hold without a frame drawn between them.
+	 */
+	#drawing: 'free' | 'held' | 'released' = 'free';
+	#releaseTimer: ReturnType<typeof setTimeout> | undefined;
+	/** While drawing is held: the output after its last line end, handed over when the hold ends. */
+	#tail: Output[] = [];
+	/** What was handed to xterm ends a line: a hold may start or end there. */
+	#endsLine = true;
 	/** Bumped by `reset`, so callbacks of an earlier run's writes change nothing. */
 	#generation = 0;
 	#interactive = false;
@@ -205,6 +243,7 @@ export class RunTerminal {
 		});
 		this.term.loadAddon(this.#fit);
 		this.term.open(screen);
+		skipEmptySelectionRedraws(this.term);
 		if (hardwareWebgl()) void this.#loadWebgl();
 		this.#size();
 
@@ -214,6 +253,11 @@ export class RunTerminal {
 			dispose(this.term.onResize(({ cols, rows }) => this.#events.resize(cols, rows))),
 			// At most once a frame, not per chunk: a flood costs one comparison a frame once grown.
 			dispose(this.term.onWriteParsed(() => this.#grow())),
+			dispose(
+				this.term.onRender(() => {
+					if (this.#drawing === 'released') this.#drawing = 'free';
+				}),
+			),
 			// A full-screen program (top, less) draws on all the rows it is given: give it the most.
 			dispose(
 				this.term.buffer.onBufferChange((buffer) => {
@@ -333,9 +377,14 @@ export class RunTerminal {
 	/** Clears the terminal for another run, whose output starts at byte `from`. */
 	reset(from = 0) {
 		this.#generation++;
+		clearTimeout(this.#releaseTimer);
 		this.term.reset();
 		this.#written = this.#processed = this.#acked = from;
-		this.#inFlight = 0;
+		this.#waiting = [];
+		this.#handed = 0;
+		this.#tail = [];
+		this.#drawing = 'free';
+		this.#endsLine = true;
 	}
 
 	/** Output resumes at byte `from` (the bridge's `attached`): what comes before it is gone. */
@@ -344,7 +393,12 @@ export class RunTerminal {
 		this.note('[earlier output dropped]');
 		this.#written = from;
 		// Count the missing bytes as processed, so acks stay in step with the bridge's offsets.
-		if (this.#inFlight === 0) this.#processed = this.#acked = from;
+		if (!this.#pending) this.#processed = this.#acked = from;
+	}
+
+	/** Output received and not yet processed by xterm. */
+	get #pending(): boolean {
+		return this.#handed > 0 || this.#waiting.length > 0 || this.#tail.length > 0;
 	}
 
 	/**
@@ -359,13 +413,83 @@ export class RunTerminal {
 			this.note(this.#written === 0 ? '[earlier output dropped]' : '[output dropped]');
 		}
 		this.#written = end;
-		this.#inFlight++;
+		this.#waiting.push({ data, end });
+		this.#feed();
+	}
+
+	/**
+	 * Hands waiting output to xterm, at most {@link PARSE_AHEAD} bytes ahead of its parser, so a
+	 * hold on drawing starts and ends when it is meant to, not behind megabytes already queued.
+	 */
+	#feed() {
+		while (this.#handed < PARSE_AHEAD) {
+			const next = this.#waiting.shift();
+			if (next === undefined) return;
+			if (typeof next === 'string') {
+				this.#release();
+				this.term.write(next);
+				this.#endsLine = true;
+			} else this.#paced(next);
+		}
+	}
+
+	/**
+	 * Hands `output` to xterm, holding its drawing during a flood: output in big frames (the
+	 * bridge gathers it while a command streams) or faster than xterm parses it is drawn every
+	 * {@link FLOOD_FRAME_MS}, not every frame. The hold is synchronized output (DEC private mode
+	 * 2026, which xterm.js honours), and it starts and ends only at a line end, where no escape
+	 * sequence or UTF-8 character is cut in two: while held, the output after the last line end
+	 * waits here. A full-screen program (the alternate screen) is never held; it may use the
+	 * mode itself.
+	 */
+	#paced({ data, end }: Output) {
+		const start = end - data.length;
+		const flood = data.length >= FLOOD_CHUNK || this.#handed > 0;
+		if (this.#drawing === 'free' && flood && this.term.buffer.active.type === 'normal') {
+			const at = this.#endsLine ? 0 : data.indexOf(0x0a) + 1;
+			if (this.#endsLine || at > 0) {
+				this.#hand(data.subarray(0, at), start + at);
+				this.term.write(SYNC_ON);
+				this.#drawing = 'held';
+				this.#releaseTimer = setTimeout(() => this.#release(), FLOOD_FRAME_MS);
+				data = data.subarray(at);
+			}
+		}
+		if (this.#drawing !== 'held') return this.#hand(data, end);
+		const cut = data.lastIndexOf(0x0a) + 1;
+		if (cut > 0) {
+			for (const held of this.#tail) this.#hand(held.data, held.end);
+			this.#tail = [];
+			this.#hand(data.subarray(0, cut), end - data.length + cut);
+		}
+		if (cut < data.length) this.#tail.push({ data: data.subarray(cut), end });
+		// A line longer than the parser's lead: drawing waits no longer for its end.
+		if (this.#tail.reduce((sum, held) => sum + held.data.length, 0) > PARSE_AHEAD) this.#release();
+	}
+
+	/** Ends a hold on drawing: the next frame draws, and the one after may start another hold. */
+	#release() {
+		clearTimeout(this.#releaseTimer);
+		if (this.#drawing !== 'held') return;
+		this.term.write(SYNC_OFF);
+		this.#drawing = 'released';
+		const tail = this.#tail;
+		this.#tail = [];
+		for (const held of tail) this.#hand(held.data, held.end);
+	}
+
+	/** Writes the run's output that ends at byte `end`, and acknowledges it once parsed. */
+	#hand(data: Uint8Array, end: number) {
+		if (data.length === 0) return;
+		this.#handed += data.length;
+		this.#endsLine = data.at(-1) === 0x0a;
 		const generation = this.#generation;
 		this.term.write(data, () => {
 			if (generation !== this.#generation) return;
-			this.#inFlight--;
+			this.#handed -= data.length;
 			this.#processed = end;
-			if (this.#processed - this.#acked >= ACK_BYTES || this.#inFlight === 0) this.#ack();
+			this.#feed();
+			if (this.#processed - this.#acked >= ACK_BYTES || !this.#pending) this.#ack();
 		});
 	}
 
@@ -378,8 +502,9 @@ export class RunTerminal {
 	/** A dim line of Opsbook's own, between the run's output. */
 	note(text: string) {
 		// Its own line: after the output's last line, or the first line of an empty terminal.
-		const fresh = this.term.buffer.active.cursorX === 0 && this.#inFlight === 0;
-		this.term.write(`${fresh ? '' : '\r\n'}\x1b[2m${text}\x1b[22m\r\n`);
+		const fresh = this.term.buffer.active.cursorX === 0 && !this.#pending;
+		this.#waiting.push(`${fresh ? '' : '\r\n'}\x1b[2m${text}\x1b[22m\r\n`);
+		this.#feed();
 	}
 
 	focus() {
@@ -395,6 +520,7 @@ export class RunTerminal {
 	}
 
 	dispose() {
+		clearTimeout(this.#releaseTimer);
 		for (const cleanup of this.#cleanup) cleanup();
 		this.term.dispose();
 		this.#host.remove();

@@ -12,6 +12,7 @@
  * Each test starts its own bridge (site and bridge on one free loopback port) so runs of one test
  * never show up in another's Runs panel or terminals.
  */
+import { readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -664,6 +665,145 @@ test('a flood of output arrives whole, paced by acknowledgements', async ({ page
 	await runButton(flood).click();
 	await expect(panel(flood).locator('.ob-run-exit')).toHaveText('exit 0', { timeout: 45_000 });
 	await expect(screen(flood)).toContainText('opsbook');
+});
+
+test('a flood is drawn a few times a second, and ends whole and in colour', async ({
+	page,
+	bridge,
+}) => {
+	test.setTimeout(60_000);
+	await openPaired(page, bridge);
+	const flood = block(page, 't.flood-color');
+	const bytes = flood.getByRole('textbox', { name: 'bytes' });
+	// A first run loads the terminal, whose rows are then watched.
+	await bytes.fill('1000');
+	await runButton(flood).click();
+	await expect(panel(flood).locator('.ob-run-exit')).toHaveText('exit 0');
+	await screen(flood).evaluate((rows) => {
+		const seen = { frames: 0, drawn: 0 };
+		let drawnIn = -1;
+		const tick = () => {
+			seen.frames++;
+			requestAnimationFrame(tick);
+		};
+		requestAnimationFrame(tick);
+		new MutationObserver(() => {
+			if (drawnIn !== seen.frames) seen.drawn++;
+			drawnIn = seen.frames;
+		}).observe(rows, { childList: true, subtree: true, characterData: true });
+		Object.assign(window, { seen });
+	});
+	// Whole lines of the block (88 bytes each, the pty adds a carriage return), 16 MiB of them.
+	await bytes.fill(String(88 * 190_650));
+	await page
+		.getByRole('button', { name: /^(Run|Re-run)$/ })
+		.and(flood.getByRole('button'))
+		.last()
+		.click();
+	await expect(panel(flood).locator('.ob-run-exit')).toHaveText('exit 0', { timeout: 45_000 });
+	const { frames, drawn } = await page.evaluate(
+		() => (window as unknown as { seen: { frames: number; drawn: number } }).seen,
+	);
+	// Every 50 ms (about a third of the frames here), not every frame (without the hold, or with
+	// xterm's redraw of every row on each scroll, two thirds or more).
+	expect(frames).toBeGreaterThan(5);
+	expect(drawn / frames).toBeLessThan(0.5);
+	// Held drawing ends at line ends only: no escape sequence was cut, every colour is where it was.
+	const rows = screen(flood).locator(':scope > div');
+	const lines = (await rows.allInnerTexts()).map((line) => line.trimEnd()).filter(Boolean);
+	expect(lines.length).toBeGreaterThan(5);
+	for (const line of lines)
+		expect(line).toBe('drwxr-xr-x  2 opsbook staff   4096 Nov 25 02:20 runbook-orion.mdx');
+	await expect(rows.first().locator('span', { hasText: 'drwxr-xr-x' })).toHaveClass(
+		/xterm-fg-(4|12)\b/,
+	);
+	await expect(rows.first().locator('span', { hasText: 'runbook-orion.mdx' })).toHaveClass(
+		/xterm-fg-(2|10)\b/,
+	);
+});
+
+test('held drawing shows exactly what xterm shows, wherever output is cut', async ({
+	page,
+	bridge,
+}) => {
+	await page.goto(`${bridge.origin}/`);
+	const module = readdirSync(resolve(BRIDGE_SITE, '_astro')).find((f) =>
+		/^terminal\.[^/]*\.js$/.test(f),
+	);
+	const result = await page.evaluate(
+		async ({ module }) => {
+			type Terminal = import('../../src/client/terminal.ts').RunTerminal;
+			const { createTerminal } = (await import(
+				module
+			)) as typeof import('../../src/client/terminal.ts');
+			const open = async (ack: (bytes: number) => void): Promise<Terminal> => {
+				const box = document.createElement('div');
+				box.style.cssText = 'width: 900px; height: 300px';
+				document.body.prepend(box);
+				return createTerminal(box, { input() {}, resize() {}, ack });
+			};
+			let acked = 0;
+			const paced = await open((bytes) => (acked = bytes));
+			const plain = await open(() => {});
+			// Escape sequences most of the way, UTF-8 of two to four bytes, a title, lines longer
+			// than the terminal, and a prompt with no line end at the end.
+			const part = [
+				'\x1b[1;34mblue\x1b[0m \x1b[38;5;208morange\x1b[0m \x1b[4mu\x1b[24m\x1b[7mr\x1b[27m\r\n',
+				'caf\u00e9 \u65e5\u672c\u8a9e \u{1f642} \x1b]0;title\x07done\r\n',
+				`${'\x1b[33mwide\x1b[39m '.repeat(40)}\r\n`,
+			].join('');
+			const text = `${part.repeat(3000)}\x1b[32mprompt>\x1b[0m `;
+			const bytes = new TextEncoder().encode(text);
+			// Output cut at every kind of place (inside sequences and characters) in big and small
+			// frames, over a second or two, so that drawing is held and let go many times.
+			const sizes = [20_000, 1, 7, 4093, 3, 30_001, 2, 9000];
+			for (let at = 0, i = 0; at < bytes.length; i++) {
+				const size = sizes[i % sizes.length]!;
+				const end = Math.min(bytes.length, at + size);
+				paced.output(at, bytes.subarray(at, end));
+				at = end;
+				if (size > 4000) await new Promise((r) => setTimeout(r, 15));
+			}
+			plain.term.write(bytes);
+			await new Promise<void>((done) => plain.term.write('', done));
+			const deadline = performance.now() + 20_000;
+			while (acked < bytes.length && performance.now() < deadline)
+				await new Promise((r) => setTimeout(r, 20));
+			// The prompt ends no line: the hold ends a moment after output stops.
+			await new Promise((r) => setTimeout(r, 300));
+			const dump = (t: Terminal) => {
+				const buffer = t.term.buffer.active;
+				const cell = buffer.getNullCell();
+				const lines: string[] = [];
+				for (let y = 0; y < buffer.length; y++) {
+					const line = buffer.getLine(y)!;
+					let colours = '';
+					for (let x = 0; x < line.length; x++) {
+						line.getCell(x, cell);
+						colours += `${cell.getFgColorMode()}:${cell.getFgColor()}:${cell.isBold()},`;
+					}
+					lines.push(`${line.translateToString(true)}|${colours}`);
+				}
+				return lines;
+			};
+			const rows = (t: Terminal) =>
+				[...t.term.element!.querySelectorAll('.xterm-rows > div')].map((r) => r.textContent);
+			return {
+				acked,
+				total: bytes.length,
+				same: JSON.stringify(dump(paced)) === JSON.stringify(dump(plain)),
+				held: paced.term.modes.synchronizedOutputMode,
+				drawn: rows(paced).join('\n'),
+				expected: rows(plain).join('\n'),
+			};
+		},
+		{ module: `/_astro/${module}` },
+	);
+	expect(result.acked).toBe(result.total);
+	expect(result.same).toBe(true);
+	expect(result.held).toBe(false);
+	expect(result.drawn).toContain('prompt>');
+	expect(result.drawn).toBe(result.expected);
 });
 
 test('a check shows its verdict in words, in the bar and the Runs panel', async ({
