@@ -38,8 +38,12 @@ import { skipEmptySelectionRedraws } from './xterm-fixes.ts';
 // As a URL, not a side-effect import: Astro would hoist the latter into every page's CSS.
 import xtermCss from '@xterm/xterm/css/xterm.css?url';
 
-/** Acknowledge processed output at least every this many bytes. */
-const ACK_BYTES = 100 * 1024;
+/**
+ * Acknowledge processed output at least every this many bytes: often enough for the bridge's
+ * window (it resumes a paused command below 2 MiB unacknowledged), seldom enough that a flood
+ * sends a hundred acks per 50 MiB, not five hundred.
+ */
+const ACK_BYTES = 512 * 1024;
 
 /**
  * While output arrives faster than xterm parses it, the terminal draws at most this often (in
