@@ -11,7 +11,8 @@
  *
  * A flood is drawn every {@link FLOOD_FRAME_MS}, not every frame: output that comes in big frames
  * or faster than xterm parses it is held with synchronized output (DEC mode 2026), begun and ended
- * at line ends only (`#paced`). Drawing a frame cost a flood's parser about a third of each frame.
+ * only at line ends outside escape sequences (`#paced`). Drawing a frame cost a flood's parser
+ * about a third of each frame.
  *
  * The terminal lives in a shadow root of its own (`shadowScreen`): a flood redraws its rows many
  * times a second, and the page's style rules, `:has()` selectors and DOM observers need not see that.
@@ -34,6 +35,7 @@
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
+import { GROUND, lineEnd, stateAfter } from './escape-state.ts';
 import { skipEmptySelectionRedraws } from './xterm-fixes.ts';
 // As a URL, not a side-effect import: Astro would hoist the latter into every page's CSS.
 import xtermCss from '@xterm/xterm/css/xterm.css?url';
@@ -219,8 +221,14 @@ export class RunTerminal {
 	#releaseTimer: ReturnType<typeof setTimeout> | undefined;
 	/** While drawing is held: the output after its last line end, handed over when the hold ends. */
 	#tail: Output[] = [];
-	/** What was handed to xterm ends a line: a hold may start or end there. */
+	/**
+	 * What was handed to xterm ends a line, and the escape sequence it leaves open (`escape-state.ts`):
+	 * a hold may start or end after a line end outside any sequence.
+	 */
 	#endsLine = true;
+	#open = GROUND;
+	/** Resets (RIS) written to xterm and not yet parsed. */
+	#resetting = 0;
 	/** Bumped by `reset`, so callbacks of an earlier run's writes change nothing. */
 	#generation = 0;
 	#interactive = false;
@@ -382,13 +390,17 @@ export class RunTerminal {
 	reset(from = 0) {
 		this.#generation++;
 		clearTimeout(this.#releaseTimer);
-		this.term.reset();
+		// In the stream, after what xterm was already handed (which it parses anyway), not before
+		// it: the last run's output never shows up in this one's, and a hold it left on ends.
+		this.#resetting++;
+		this.term.write('\x1bc', () => this.#resetting--);
 		this.#written = this.#processed = this.#acked = from;
 		this.#waiting = [];
 		this.#handed = 0;
 		this.#tail = [];
 		this.#drawing = 'free';
 		this.#endsLine = true;
+		this.#open = GROUND;
 	}
 
 	/** Output resumes at byte `from` (the bridge's `attached`): what comes before it is gone. */
@@ -432,7 +444,9 @@ export class RunTerminal {
 			if (typeof next === 'string') {
 				this.#release();
 				this.term.write(next);
+				// A note's own sequences end whatever the output left open.
 				this.#endsLine = true;
+				this.#open = GROUND;
 			} else this.#paced(next);
 		}
 	}
@@ -441,17 +455,17 @@ export class RunTerminal {
 	 * Hands `output` to xterm, holding its drawing during a flood: output in big frames (the
 	 * bridge gathers it while a command streams) or faster than xterm parses it is drawn every
 	 * {@link FLOOD_FRAME_MS}, not every frame. The hold is synchronized output (DEC private mode
-	 * 2026, which xterm.js honours), and it starts and ends only at a line end, where no escape
-	 * sequence or UTF-8 character is cut in two: while held, the output after the last line end
-	 * waits here. A full-screen program (the alternate screen) is never held; it may use the
-	 * mode itself.
+	 * 2026, which xterm.js honours), and it starts and ends only after a line feed outside any
+	 * escape sequence (`escape-state.ts`), so no sequence of the command's or UTF-8 character is
+	 * cut in two: while held, the output after the last such place waits here. A full-screen
+	 * program (the alternate screen) is never held; it may use the mode itself.
 	 */
 	#paced({ data, end }: Output) {
 		const start = end - data.length;
 		const flood = data.length >= FLOOD_CHUNK || this.#handed > 0;
 		if (this.#drawing === 'free' && flood && this.term.buffer.active.type === 'normal') {
-			const at = this.#endsLine ? 0 : data.indexOf(0x0a) + 1;
-			if (this.#endsLine || at > 0) {
+			const at = this.#endsLine && this.#open === GROUND ? 0 : lineEnd(data, this.#open, false);
+			if (at >= 0) {
 				this.#hand(data.subarray(0, at), start + at);
 				this.term.write(SYNC_ON);
 				this.#drawing = 'held';
@@ -460,13 +474,16 @@ export class RunTerminal {
 			}
 		}
 		if (this.#drawing !== 'held') return this.#hand(data, end);
-		const cut = data.lastIndexOf(0x0a) + 1;
-		if (cut > 0) {
+		let open = this.#open;
+		for (const held of this.#tail) open = stateAfter(held.data, held.data.length, open);
+		const cut = lineEnd(data, open, true);
+		if (cut >= 0) {
 			for (const held of this.#tail) this.#hand(held.data, held.end);
 			this.#tail = [];
 			this.#hand(data.subarray(0, cut), end - data.length + cut);
 		}
-		if (cut < data.length) this.#tail.push({ data: data.subarray(cut), end });
+		const rest = cut >= 0 ? data.subarray(cut) : data;
+		if (rest.length > 0) this.#tail.push({ data: rest, end });
 		// A line longer than the parser's lead: drawing waits no longer for its end.
 		if (this.#tail.reduce((sum, held) => sum + held.data.length, 0) > PARSE_AHEAD) this.#release();
 	}
@@ -487,6 +504,7 @@ export class RunTerminal {
 		if (data.length === 0) return;
 		this.#handed += data.length;
 		this.#endsLine = data.at(-1) === 0x0a;
+		this.#open = stateAfter(data, data.length, this.#open);
 		const generation = this.#generation;
 		this.term.write(data, () => {
 			if (generation !== this.#generation) return;
@@ -506,7 +524,7 @@ export class RunTerminal {
 	/** A dim line of Opsbook's own, between the run's output. */
 	note(text: string) {
 		// Its own line: after the output's last line, or the first line of an empty terminal.
-		const fresh = this.term.buffer.active.cursorX === 0 && !this.#pending;
+		const fresh = (this.#resetting > 0 || this.term.buffer.active.cursorX === 0) && !this.#pending;
 		this.#waiting.push(`${fresh ? '' : '\r\n'}\x1b[2m${text}\x1b[22m\r\n`);
 		this.#feed();
 	}

@@ -17,8 +17,9 @@ interface RenderService {
  * xterm.js tells its renderer of a selection change on every scroll, with nothing selected before
  * or after, and the DOM renderer then redraws every row ([xtermjs/xterm.js#4633], open). While
  * output scrolls, every frame drew all its rows twice, and drawing held by synchronized output
- * (DEC mode 2026, which {@link RunTerminal} uses in a flood) was drawn anyway. A change from no
- * selection to none is now only recorded: there is nothing to draw.
+ * (DEC mode 2026, which `RunTerminal` uses in a flood) was drawn anyway. A change from no
+ * selection to none (or to the empty one a click leaves) is now only recorded: there is nothing to
+ * draw.
  *
  * Returns whether the fix applies to this xterm.js.
  *
@@ -31,7 +32,9 @@ export function skipEmptySelectionRedraws(term: Terminal): boolean {
 	const handle = service?.handleSelectionChanged;
 	if (!service || typeof handle !== 'function' || typeof state !== 'object') return false;
 	service.handleSelectionChanged = function (start, end, columnSelectMode) {
-		const selected = (s: Selection, e: Selection) => s !== undefined && e !== undefined;
+		// A click leaves a selection that starts and ends at one cell: nothing is selected.
+		const selected = (s: Selection, e: Selection) =>
+			s !== undefined && e !== undefined && (s[0] !== e[0] || s[1] !== e[1]);
 		if (selected(state.start, state.end) || selected(start, end)) {
 			return handle.call(this, start, end, columnSelectMode);
 		}
