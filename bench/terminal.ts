@@ -5,7 +5,7 @@
  * Playwright), once per page and round, on a copy of the bridge fixture site into which it adds
  * one script (`bench/pages/stream.js`) that drives the page, times it and reports to the bench
  * over loopback. A DevTools client copies every WebSocket frame out of the browser, which halved
- * a plain socket's throughput when measured. Four pages and the bridge with no browser,
+ * a plain socket's throughput when measured. Five pages and the bridge with no browser,
  * interleaved over ROUNDS rounds, each after a check that the machine is quiet:
  *
  * - the page: 50 MiB of coloured `ls -l`-like lines from `t.flood-color` through the bridge into
@@ -15,6 +15,9 @@
  * - the ceiling: the same bytes from memory into the same terminal module, in a box styled as
  *   the block's and at its cols × rows, in an empty page, as fast as xterm parses them (target:
  *   the page ≥ 0.8× the ceiling of the same round);
+ * - Opsbook's terminal from memory: the same terminal in the same box, fed the same bytes from
+ *   memory through its own output path (which holds a flood's drawing, as in the page) within the
+ *   bridge's 4 MiB window: the page's stream without the socket and the page around it;
  * - a minimal page: the same terminal in the same box, fed by the bridge's protocol over a plain
  *   WebSocket, nothing else on the page: what each frame costs around the terminal is compared
  *   with it (target within 10 %), and so is the time the main thread sat idle, with nothing to
@@ -310,13 +313,14 @@ console.log(
 	`\nThe bridge in the page: headless Chromium, no DevTools client; pages report to 127.0.0.1:${reportPort} (load average ${load} at the start)`,
 );
 console.log(
-	`${MIB} MiB of coloured ls -l lines; ${ROUNDS} rounds of the page, the page from memory, the ceiling, the minimal page and the bridge with no browser, in an order that turns each round\n`,
+	`${MIB} MiB of coloured ls -l lines; ${ROUNDS} rounds of the page, the page from memory, the ceiling, Opsbook's terminal from memory, the minimal page and the bridge with no browser, in an order that turns each round\n`,
 );
 type Timed = Pick<Report, 'seconds' | 'endedAt'>;
 interface Round {
 	page: Report;
 	pageMemory: Report;
 	ceiling: Report;
+	terminalMemory: Report;
 	minimal: Report;
 	noBrowser: Timed;
 }
@@ -353,6 +357,9 @@ try {
 				measured.ceiling = await visit(empty({ bench: 'ceiling', round, ...size! }));
 			},
 			async () => {
+				measured.terminalMemory = await visit(empty({ bench: 'terminal-memory', round, ...size! }));
+			},
+			async () => {
 				measured.minimal = await visit(
 					empty({
 						bench: 'minimal',
@@ -375,7 +382,14 @@ try {
 			await said();
 			await steps[(step + round - 1) % steps.length]!();
 		}
-		const { page, pageMemory, ceiling, minimal, noBrowser: alone } = measured as Round;
+		const {
+			page,
+			pageMemory,
+			ceiling,
+			terminalMemory,
+			minimal,
+			noBrowser: alone,
+		} = measured as Round;
 		rounds.push(measured as Round);
 		const f = (r: Report) =>
 			`${mibs(r).toFixed(1).padStart(5)} MiB/s ${r.frames.drawnMedian.toFixed(1).padStart(4)} ms/drawn frame, ${String(r.frames.drawn).padStart(3)} of ${String(r.frames.frames).padStart(3)} frames drawn ${r.frames.idle.toFixed(2)} s idle`;
@@ -395,7 +409,7 @@ try {
 			show('no browser', alone);
 		}
 		console.log(
-			`  round ${round}  page ${f(page)}   page from memory ${f(pageMemory)}   ceiling ${f(ceiling)}   minimal ${f(minimal)}   no browser ${mibs(alone).toFixed(1)} MiB/s   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`}${page.inView && pageMemory.inView ? '' : ', terminal not in full view'})`,
+			`  round ${round}  page ${f(page)}   page from memory ${f(pageMemory)}   ceiling ${f(ceiling)}   terminal from memory ${f(terminalMemory)}   minimal ${f(minimal)}   no browser ${mibs(alone).toFixed(1)} MiB/s   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`}${page.inView && pageMemory.inView ? '' : ', terminal not in full view'})`,
 		);
 	}
 } catch (error) {
@@ -433,6 +447,15 @@ console.log(
 );
 console.log(
 	`  page from memory    ${spread(of((r) => mibs(r.pageMemory) / mibs(r.ceiling)))}× the ceiling  (what the page costs, without the socket)`,
+);
+console.log(
+	`  terminal from memory ${spread(
+		of((r) => mibs(r.terminalMemory)),
+		1,
+	)} MiB/s, ${spread(of((r) => mibs(r.terminalMemory) / mibs(r.ceiling)))}× the ceiling  (Opsbook's terminal holding a flood's drawing, without socket or page)`,
+);
+console.log(
+	`  page / terminal from memory ${spread(of((r) => mibs(r.page) / mibs(r.terminalMemory)))}×  (what the socket and the page cost Opsbook's own terminal)`,
 );
 console.log(
 	`  no browser          ${spread(
@@ -488,13 +511,19 @@ console.log(
 	)} of ${spread(
 		of((r) => r.minimal.frames.frames),
 		0,
+	)}, terminal from memory ${spread(
+		of((r) => r.terminalMemory.frames.drawn),
+		0,
+	)} of ${spread(
+		of((r) => r.terminalMemory.frames.frames),
+		0,
 	)}, ceiling ${spread(
 		of((r) => r.ceiling.frames.drawn),
 		0,
 	)} of ${spread(
 		of((r) => r.ceiling.frames.frames),
 		0,
-	)}  (a flood is drawn every 50 ms; the ceiling draws every frame)`,
+	)}  (Opsbook's terminal draws a flood every 50 ms; xterm fed directly, every frame)`,
 );
 console.log(
 	`  all frames          page ${spread(

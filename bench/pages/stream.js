@@ -11,6 +11,8 @@
  * - `page-memory`: Opsbook's page, whose run panel gets a terminal of the same module in a box
  *   of its own where the run's was, fed the same bytes from memory: the page without the socket;
  * - `ceiling`: the same terminal module fed the same bytes from memory, in an empty page;
+ * - `terminal-memory`: the same, through the terminal's own output path (holding a flood's
+ *   drawing as the page does) within the bridge's window;
  * - `minimal`: the same terminal module fed by the bridge's protocol over a plain WebSocket, in
  *   an empty page: everything Opsbook's page does, less the page around the terminal.
  */
@@ -297,6 +299,47 @@ async function ceiling() {
 	return fromMemory(terminal);
 }
 
+/**
+ * Opsbook's terminal fed from memory through its own output path, as the page feeds it from the
+ * socket (holding a flood's drawing, acknowledging what it parsed), within the bridge's window:
+ * the page's stream without the socket and the page around it.
+ */
+async function terminalMemory() {
+	let acked = 0;
+	let ackedAt = 0;
+	let wake = () => {};
+	const { terminal } = await bareTerminal({
+		input() {},
+		resize() {},
+		ack: (bytes) => {
+			acked = bytes;
+			ackedAt = performance.now();
+			wake();
+		},
+	});
+	const line = `\x1b[1;34mdrwxr-xr-x\x1b[0m  2 opsbook staff   4096 Nov 25 02:20 \x1b[1;32mrunbook-orion.mdx\x1b[0m\r\n`;
+	const chunk = new TextEncoder().encode(line.repeat(Math.ceil((256 * 1024) / line.length)));
+	const stop = frameMeter(terminal.term.element.querySelector('.xterm-rows'));
+	const started = performance.now();
+	let offset = 0;
+	// The bridge's window: at most 4 MiB unacknowledged.
+	while (acked < total) {
+		while (offset < total && offset - acked < 4 * 2 ** 20) {
+			const data = chunk.subarray(0, Math.min(chunk.length, total - offset));
+			terminal.output(offset, data);
+			offset += data.length;
+		}
+		await new Promise((resolve) => (wake = resolve));
+	}
+	return {
+		seconds: (ackedAt - started) / 1000,
+		endedAt: wallClock(ackedAt),
+		frames: stop(),
+		cols: terminal.cols,
+		rows: terminal.rows,
+	};
+}
+
 async function minimal() {
 	let run = '';
 	let acked = 0;
@@ -360,7 +403,13 @@ async function minimal() {
 	};
 }
 
-const pages = { page, 'page-memory': pageMemory, ceiling, minimal };
+const pages = {
+	page,
+	'page-memory': pageMemory,
+	ceiling,
+	'terminal-memory': terminalMemory,
+	minimal,
+};
 // Without `?bench=` (the page as the Playwright part of the bench opens it) this does nothing.
 pages[mode]?.()
 	.then((result) => report(result))
