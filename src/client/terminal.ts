@@ -181,6 +181,23 @@ const LIGHT_PALETTE: ITheme = {
 	brightWhite: '#8c959f',
 };
 
+/**
+ * A CSS colour as `rgba(…)`, which xterm.js reads: it takes hex and `rgb()` only, and refuses a
+ * see-through colour in any other form, such as the `color-mix()` of `--ob-term-selection`
+ * (it then fell back to its own, white at 30 %, which cannot be seen on the light theme).
+ */
+function rgba(css: string): string | undefined {
+	if (!css || !CSS.supports('color', css)) return undefined;
+	const canvas = document.createElement('canvas');
+	canvas.width = canvas.height = 1;
+	const context = canvas.getContext('2d', { willReadFrequently: true });
+	if (!context) return undefined;
+	context.fillStyle = css;
+	context.fillRect(0, 0, 1, 1);
+	const [r = 0, g = 0, b = 0, a = 0] = context.getImageData(0, 0, 1, 1).data;
+	return `rgba(${r}, ${g}, ${b}, ${(a / 255).toFixed(3)})`;
+}
+
 /** The terminal's colours from its element's CSS (Starlight's light or dark theme). */
 function themeOf(element: HTMLElement): ITheme {
 	const style = getComputedStyle(element);
@@ -190,7 +207,7 @@ function themeOf(element: HTMLElement): ITheme {
 		foreground: style.color,
 		cursor: style.color,
 		cursorAccent: style.backgroundColor,
-		selectionBackground: style.getPropertyValue('--ob-term-selection').trim() || undefined,
+		selectionBackground: rgba(style.getPropertyValue('--ob-term-selection').trim()),
 	};
 }
 

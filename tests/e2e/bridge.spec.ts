@@ -915,6 +915,47 @@ test('a new run in a terminal still catching up with a flood shows only the new 
 	expect(lines).toEqual(['new run']);
 });
 
+for (const theme of ['light', 'dark'] as const) {
+	test(`text selected in a terminal shows, on the ${theme} theme`, async ({ page, bridge }) => {
+		await page.emulateMedia({ colorScheme: theme });
+		await openPaired(page, bridge);
+		const hello = block(page, 't.echo');
+		await runButton(hello).click();
+		await expect(panel(hello).locator('.ob-run-exit')).toHaveText('exit 0');
+		const rows = screen(hello);
+		await page.mouse.move(...(await point(rows, 2, 6)));
+		await page.mouse.down();
+		await page.mouse.move(...(await point(rows, 120, 6)), { steps: 4 });
+		await page.mouse.up();
+		const selected = panel(hello).locator('.xterm-selection div').first();
+		await expect(selected).toBeVisible();
+		// What is selected must be told apart from the terminal's background.
+		const [background, highlight] = await Promise.all([
+			panel(hello)
+				.locator('.ob-term')
+				.evaluate((e) => getComputedStyle(e).backgroundColor),
+			selected.evaluate((e) => getComputedStyle(e).backgroundColor),
+		]);
+		expect(contrast(background, highlight)).toBeGreaterThan(1.3);
+	});
+}
+
+/** The WCAG contrast ratio of two `rgb(…)` colours. */
+function contrast(a: string, b: string): number {
+	const luminance = (css: string) => {
+		const [r, g, b] = css
+			.match(/[\d.]+/g)!
+			.slice(0, 3)
+			.map((n) => {
+				const c = Number(n) / 255;
+				return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+			});
+		return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+	};
+	const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+	return (l1! + 0.05) / (l2! + 0.05);
+}
+
 /** A point `x`, `y` pixels into `locator`'s box, in the page. */
 async function point(locator: Locator, x: number, y: number): Promise<[number, number]> {
 	const box = (await locator.boundingBox())!;
