@@ -284,7 +284,11 @@ async function fromMemory(terminal) {
 	};
 	for (let i = 0; i < 16; i++) feed();
 	await finished;
-	const ended = performance.now();
+	return timed(terminal, started, performance.now(), stop);
+}
+
+/** A terminal's report: the stream from `started` to `ended`, and its frames. */
+function timed(terminal, started, ended, stop) {
 	return {
 		seconds: (ended - started) / 1000,
 		endedAt: wallClock(ended),
@@ -331,13 +335,7 @@ async function terminalMemory() {
 		}
 		await new Promise((resolve) => (wake = resolve));
 	}
-	return {
-		seconds: (ackedAt - started) / 1000,
-		endedAt: wallClock(ackedAt),
-		frames: stop(),
-		cols: terminal.cols,
-		rows: terminal.rows,
-	};
+	return timed(terminal, started, ackedAt, stop);
 }
 
 async function minimal() {

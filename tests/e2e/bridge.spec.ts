@@ -731,9 +731,7 @@ test('held drawing shows exactly what xterm shows, wherever output is cut', asyn
 	bridge,
 }) => {
 	await page.goto(`${bridge.origin}/`);
-	const module = readdirSync(resolve(BRIDGE_SITE, '_astro')).find((f) =>
-		/^terminal\.[^/]*\.js$/.test(f),
-	);
+	const module = terminalModule();
 	const result = await page.evaluate(
 		async ({ module }) => {
 			type Terminal = import('../../src/client/terminal.ts').RunTerminal;
@@ -804,7 +802,7 @@ test('held drawing shows exactly what xterm shows, wherever output is cut', asyn
 				expected: rows(plain).join('\n'),
 			};
 		},
-		{ module: `/_astro/${module}` },
+		{ module },
 	);
 	expect(result.acked).toBe(result.total);
 	expect(result.same).toBe(true);
@@ -818,9 +816,7 @@ test('held output stays undrawn after a click in the terminal, and a selection s
 	bridge,
 }) => {
 	await page.goto(`${bridge.origin}/`);
-	const module = readdirSync(resolve(BRIDGE_SITE, '_astro')).find((f) =>
-		/^terminal\.[^/]*\.js$/.test(f),
-	);
+	const module = terminalModule();
 	await page.evaluate(
 		async ({ module }) => {
 			const { createTerminal } = (await import(
@@ -840,7 +836,7 @@ test('held output stays undrawn after a click in the terminal, and a selection s
 			await write(Array.from({ length: 40 }, (_, i) => `line ${i}\r\n`).join(''));
 			Object.assign(window, { write, frames, rows });
 		},
-		{ module: `/_astro/${module}` },
+		{ module },
 	);
 	type Probe = {
 		write(text: string): Promise<void>;
@@ -880,9 +876,7 @@ test('a new run in a terminal still catching up with a flood shows only the new 
 	bridge,
 }) => {
 	await page.goto(`${bridge.origin}/`);
-	const module = readdirSync(resolve(BRIDGE_SITE, '_astro')).find((f) =>
-		/^terminal\.[^/]*\.js$/.test(f),
-	);
+	const module = terminalModule();
 	const lines = await page.evaluate(
 		async ({ module }) => {
 			const { createTerminal } = (await import(
@@ -910,7 +904,7 @@ test('a new run in a terminal still catching up with a flood shows only the new 
 			for (let y = 0; y < buffer.length; y++) text.push(buffer.getLine(y)!.translateToString(true));
 			return text.filter(Boolean);
 		},
-		{ module: `/_astro/${module}` },
+		{ module },
 	);
 	expect(lines).toEqual(['new run']);
 });
@@ -954,6 +948,15 @@ function contrast(a: string, b: string): number {
 	};
 	const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
 	return (l1! + 0.05) / (l2! + 0.05);
+}
+
+/** Where the built site serves the terminal's module (`src/client/terminal.ts`). */
+function terminalModule(): string {
+	const file = readdirSync(resolve(BRIDGE_SITE, '_astro')).find((f) =>
+		/^terminal\.[^/]*\.js$/.test(f),
+	);
+	if (!file) throw new Error(`no terminal module in ${BRIDGE_SITE}/_astro`);
+	return `/_astro/${file}`;
 }
 
 /** A point `x`, `y` pixels into `locator`'s box, in the page. */
