@@ -8,6 +8,7 @@
  * and quotes them with the same renderer the bridge uses.
  */
 import type { ParsedTemplate } from '../runbook/template.ts';
+import { update } from './dom.ts';
 
 export interface ClientBlock {
 	id: string;
@@ -71,9 +72,11 @@ export class OpsbookCommand extends HTMLElement {
 		this.#runHint = hint;
 		const button = this.querySelector<HTMLButtonElement>('.ob-run');
 		if (!button) return;
-		button.setAttribute('aria-disabled', String(!run));
-		button.title = hint ?? this.#offlineHint();
-		button.textContent = label;
+		update(button, {
+			'aria-disabled': String(!run),
+			title: hint ?? this.#offlineHint(),
+			text: label,
+		});
 	}
 
 	/**
@@ -105,9 +108,7 @@ export class OpsbookCommand extends HTMLElement {
 		const button = this.#runButton('ob-run-here');
 		button.onclick = () => this.#runElsewhere?.();
 		this.#runElsewhere = run;
-		button.textContent = label;
-		button.title = hint;
-		button.setAttribute('aria-disabled', String(!run));
+		update(button, { text: label, title: hint, 'aria-disabled': String(!run) });
 	}
 
 	/**
@@ -124,8 +125,7 @@ export class OpsbookCommand extends HTMLElement {
 				continue;
 			}
 			const ok = (need.dataset.need ?? '').split('|').some((id) => passed.has(id));
-			state.textContent = ok ? ' — passed' : ' — not passed yet';
-			state.dataset.passed = String(ok);
+			update(state, { text: ok ? ' — passed' : ' — not passed yet', 'data-passed': String(ok) });
 		}
 	}
 

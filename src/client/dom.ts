@@ -24,3 +24,19 @@ export function make<K extends keyof HTMLElementTagNameMap>(
 		...(text !== undefined && { text }),
 	});
 }
+
+/**
+ * Sets `node`'s text and attributes, each only if it changes. Blocks are brought up to date on
+ * every change in a run or the bridge, most of them unchanged, and a write even of the same text
+ * replaces a text node, which makes the browser match the page's `:has()` rules again.
+ */
+export function update(
+	node: HTMLElement,
+	{ text, ...attributes }: { text?: string } & Record<string, string | undefined>,
+) {
+	if (text !== undefined && node.textContent !== text) node.textContent = text;
+	for (const [name, value] of Object.entries(attributes)) {
+		if (value === undefined) node.removeAttribute(name);
+		else if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+	}
+}
