@@ -324,6 +324,15 @@ interface Round {
 	minimal: Report;
 	noBrowser: Timed;
 }
+/** Each round's measurements by name, for what is printed of every one of them. */
+const MEASURES: Array<[string, (r: Round) => Timed]> = [
+	['page', (r) => r.page],
+	['page from memory', (r) => r.pageMemory],
+	['ceiling', (r) => r.ceiling],
+	['terminal from memory', (r) => r.terminalMemory],
+	['minimal', (r) => r.minimal],
+	['no browser', (r) => r.noBrowser],
+];
 const rounds: Round[] = [];
 const mibs = (r: Timed) => total / 2 ** 20 / r.seconds;
 const cpu = (r: Timed) => cpuBetween(r.endedAt - r.seconds * 1000, r.endedAt);
@@ -397,16 +406,12 @@ try {
 			const window = (r: Timed) => threads.between(r.endedAt - r.seconds * 1000, r.endedAt);
 			const show = (name: string, r: Timed) =>
 				console.log(
-					`    ${name.padEnd(16)} ${window(r)
+					`    ${name.padEnd(20)} ${window(r)
 						.slice(0, 9)
 						.map(([label, cpu, wait]) => `${label} ${cpu.toFixed(2)}/${wait.toFixed(2)}`)
 						.join(', ')}`,
 				);
-			show('page', page);
-			show('page from memory', pageMemory);
-			show('ceiling', ceiling);
-			show('minimal', minimal);
-			show('no browser', alone);
+			for (const [name, pick] of MEASURES) show(name, pick(measured as Round));
 		}
 		console.log(
 			`  round ${round}  page ${f(page)}   page from memory ${f(pageMemory)}   ceiling ${f(ceiling)}   terminal from memory ${f(terminalMemory)}   minimal ${f(minimal)}   no browser ${mibs(alone).toFixed(1)} MiB/s   (${page.cols}×${page.rows}${page.visible === 'visible' ? '' : `, page ${page.visible}`}${page.inView && pageMemory.inView ? '' : ', terminal not in full view'})`,
@@ -472,10 +477,10 @@ const used = (pick: (r: Round) => Timed) =>
 		1,
 	)} s`;
 console.log(
-	`CPU, ${CORES} cores together  page ${used((r) => r.page)}, page from memory ${used((r) => r.pageMemory)}, ceiling ${used((r) => r.ceiling)}, minimal ${used((r) => r.minimal)}, no browser ${used((r) => r.noBrowser)}`,
+	`CPU, ${CORES} cores together  ${MEASURES.map(([name, pick]) => `${name} ${used(pick)}`).join(', ')}`,
 );
 console.log(
-	'  (the whole machine while each ran: its processes, the bench and the bridge in it, anything else)',
+	'  (the whole machine while each ran: its processes, the bench, the bridge, anything else)',
 );
 console.log(
 	`rendering per frame   page ${spread(

@@ -1,9 +1,9 @@
 /**
  * Where a measurement's CPU went, thread by thread (`BENCH_THREADS=1`, for diagnosis): samples
- * `/proc/<pid>/task/<tid>/stat` of the bench's own process (and the bridge in it), its children
- * (the pty's shell and the flood's commands) and each Chromium started in a process group of its
- * own, every {@link EVERY_MS}. A window's use is read off afterwards per process kind and thread
- * name (`renderer CrRendererMain`, `gpu-process VizCompositorTh`, `bench+bridge node`, …).
+ * `/proc/<pid>/task/<tid>/schedstat` of the bench's own process, its descendants (the bridge, the
+ * pty's shell and the flood's commands) and each Chromium started in a process group of its own,
+ * every {@link EVERY_MS}. A window's use is read off afterwards per process kind and thread name
+ * (`renderer chromium`, `gpu-process VizCompositorTh`, `bridge MainThread`, …).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 

@@ -35,9 +35,9 @@ const report = (result) =>
  * its rendering update ends where a user-blocking task posted from that callback runs (the
  * scheduler runs it before the stream's queued tasks). A frame in which the terminal's rows
  * changed is one it drew: their cost is told apart from the frames it did not draw (Opsbook's
- * terminal draws a flood a few times a second; `rows` is its `.xterm-rows`). Long frames (over 50 ms) also come with
- * the Long Animation Frames API's split: `styleAndLayoutStart` to their end is style, layout and
- * paint.
+ * terminal draws a flood a few times a second; `rows` is its `.xterm-rows`). Long frames (over
+ * 50 ms) also come with the Long Animation Frames API's split: `styleAndLayoutStart` to their end
+ * is style, layout and paint.
  */
 function frameMeter(rows) {
 	const frames = [];
@@ -260,6 +260,12 @@ async function pageMemory() {
 	return { ...(await fromMemory(terminal)), visible: document.visibilityState, inView: inView() };
 }
 
+/** Whole lines of the flood's block (`t.flood-color`), as the pty gives them, at least `bytes` long. */
+function floodChunk(bytes) {
+	const line = `\x1b[1;34mdrwxr-xr-x\x1b[0m  2 opsbook staff   4096 Nov 25 02:20 \x1b[1;32mrunbook-orion.mdx\x1b[0m\r\n`;
+	return new TextEncoder().encode(line.repeat(Math.ceil(bytes / line.length)));
+}
+
 /**
  * Feeds `terminal` the flood's bytes from memory, as fast as xterm parses them: a window of chunks
  * in flight, the next one written as one is done.
@@ -267,8 +273,7 @@ async function pageMemory() {
 async function fromMemory(terminal) {
 	let done;
 	const finished = new Promise((resolve) => (done = resolve));
-	const line = `\x1b[1;34mdrwxr-xr-x\x1b[0m  2 opsbook staff   4096 Nov 25 02:20 \x1b[1;32mrunbook-orion.mdx\x1b[0m\r\n`;
-	const chunk = new TextEncoder().encode(line.repeat(Math.ceil(65536 / line.length)));
+	const chunk = floodChunk(64 * 1024);
 	const stop = frameMeter(terminal.term.element.querySelector('.xterm-rows'));
 	const started = performance.now();
 	let offset = 0;
@@ -321,8 +326,7 @@ async function terminalMemory() {
 			wake();
 		},
 	});
-	const line = `\x1b[1;34mdrwxr-xr-x\x1b[0m  2 opsbook staff   4096 Nov 25 02:20 \x1b[1;32mrunbook-orion.mdx\x1b[0m\r\n`;
-	const chunk = new TextEncoder().encode(line.repeat(Math.ceil((256 * 1024) / line.length)));
+	const chunk = floodChunk(256 * 1024);
 	const stop = frameMeter(terminal.term.element.querySelector('.xterm-rows'));
 	const started = performance.now();
 	let offset = 0;

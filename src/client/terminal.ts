@@ -48,9 +48,10 @@ import xtermCss from '@xterm/xterm/css/xterm.css?url';
 const ACK_BYTES = 512 * 1024;
 
 /**
- * While output arrives faster than xterm parses it, the terminal draws at most this often (in
- * ms) instead of every frame: drawing a frame costs a flood's parser a third of each frame here,
- * and nobody reads a screen that scrolls thousands of lines a second.
+ * During a flood (output in frames of {@link FLOOD_CHUNK} or more, or faster than xterm parses
+ * it), the terminal draws at most this often (in ms) instead of every frame: drawing a frame costs
+ * a flood's parser a third of each frame here, and nobody reads a screen that scrolls thousands of
+ * lines a second.
  */
 const FLOOD_FRAME_MS = 50;
 /** A frame of output at least this big is part of a flood. */

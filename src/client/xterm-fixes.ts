@@ -21,16 +21,14 @@ interface RenderService {
  * selection to none (or to the empty one a click leaves) is now only recorded: there is nothing to
  * draw.
  *
- * Returns whether the fix applies to this xterm.js.
- *
  * [xtermjs/xterm.js#4633]: https://github.com/xtermjs/xterm.js/issues/4633
  */
-export function skipEmptySelectionRedraws(term: Terminal): boolean {
+export function skipEmptySelectionRedraws(term: Terminal) {
 	const core = (term as unknown as { _core?: { _renderService?: Partial<RenderService> } })._core;
 	const service = core?._renderService;
 	const state = service?._selectionState;
 	const handle = service?.handleSelectionChanged;
-	if (!service || typeof handle !== 'function' || typeof state !== 'object') return false;
+	if (!service || typeof handle !== 'function' || typeof state !== 'object') return;
 	service.handleSelectionChanged = function (start, end, columnSelectMode) {
 		// A click leaves a selection that starts and ends at one cell: nothing is selected.
 		const selected = (s: Selection, e: Selection) =>
@@ -42,5 +40,4 @@ export function skipEmptySelectionRedraws(term: Terminal): boolean {
 		state.end = end;
 		state.columnSelectMode = columnSelectMode;
 	};
-	return true;
 }
