@@ -25,6 +25,7 @@ import { AstroError } from 'astro/errors';
 import { z } from 'zod';
 import { projectPaths } from './runbook/runbooks-fs.ts';
 import { pluginOpsbookCommands } from './integration/ec-plugin.ts';
+import { NO_SCRIPT_THEME_PATH } from './integration/no-script-theme.ts';
 import { opsbookIntegration } from './integration/index.ts';
 import { OpsbookOptionsSchema, type OpsbookUserOptions } from './integration/options.ts';
 import { packageFile } from './integration/package-fs.ts';
@@ -96,6 +97,16 @@ export default function opsbook(userOptions?: OpsbookUserOptions): StarlightPlug
 						plugins: [...(expressiveCode.plugins ?? []), pluginOpsbookCommands()],
 					},
 					components: { ...config.components, Header: ownHeader ?? header },
+					// The reader's light theme without JavaScript (Starlight's pages say "dark" until
+					// its script runs): a stylesheet the build writes, which only such readers load.
+					head: [
+						...(config.head ?? []),
+						{
+							tag: 'noscript',
+							attrs: {},
+							content: `<link rel="stylesheet" href="${astroConfig.base.replace(/\/?$/, '/')}${NO_SCRIPT_THEME_PATH}">`,
+						},
+					],
 					customCss: [packageFile('src/styles/opsbook.css'), ...(config.customCss ?? [])],
 					// Starlight applies asides and heading links only under src/content/docs and the
 					// folders named here.

@@ -3,7 +3,7 @@
  * build a site with a malformed command block, adds the page script of command blocks and the
  * incident timeline page, and emits the registry of every block.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
 import { AstroError } from 'astro/errors';
@@ -13,6 +13,7 @@ import {
 	toRegistry,
 	type ProjectPaths,
 } from '../runbook/runbooks-fs.ts';
+import { NO_SCRIPT_THEME_PATH, noScriptLightTheme } from './no-script-theme.ts';
 import { packageFile } from './package-fs.ts';
 
 /** Where the build writes the registry, inside the output folder. */
@@ -46,9 +47,40 @@ export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegr
 				await mkdir(new URL('./', file), { recursive: true });
 				await writeFile(file, `${JSON.stringify(toRegistry(loaded), null, '\t')}\n`);
 				logger.info(`registry of ${loaded.blocks.length} command blocks: ${fileURLToPath(file)}`);
+				await writeFile(new URL(NO_SCRIPT_THEME_PATH, dir), await noScriptThemeOf(dir));
 			},
 		},
 	};
+}
+
+/**
+ * The light theme for readers without JavaScript (`no-script-theme.ts`), from every stylesheet
+ * built: first those the home page loads, in its order (its links and inline styles), then the
+ * rest, so cascade layers keep the order pages give them.
+ */
+async function noScriptThemeOf(dir: URL): Promise<string> {
+	const files = await readdir(dir, { recursive: true });
+	const home = files.includes('index.html')
+		? await readFile(new URL('index.html', dir), 'utf8')
+		: '';
+	const css: string[] = [];
+	const read = new Set<string>();
+	for (const [, href, style] of home.matchAll(
+		/<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"[^>]*>|<style\b[^>]*>([\s\S]*?)<\/style>/g,
+	)) {
+		if (style !== undefined) css.push(style);
+		// Under the site's base path, if it has one.
+		const path = href && new URL(href, 'file:///').pathname;
+		const file = path && files.find((f) => path === `/${f}` || path.endsWith(`/${f}`));
+		if (file && !read.has(file) && file !== NO_SCRIPT_THEME_PATH) {
+			read.add(file);
+			css.push(await readFile(new URL(file, dir), 'utf8'));
+		}
+	}
+	for (const file of files.filter((f) => f.endsWith('.css') && !read.has(f))) {
+		if (file !== NO_SCRIPT_THEME_PATH) css.push(await readFile(new URL(file, dir), 'utf8'));
+	}
+	return noScriptLightTheme(css);
 }
 
 /**

@@ -323,6 +323,43 @@ test.describe('without JavaScript', () => {
 		expect(unseen, 'commands a reader without JavaScript cannot see').toEqual([]);
 	});
 
+	test("takes the reader's light or dark theme, in the colours it has with JavaScript", async ({
+		browser,
+		baseURL,
+	}) => {
+		// The page, a command block, its code, an aside and the header: what a reader sees first.
+		const colours = async (javaScriptEnabled: boolean, colorScheme: 'light' | 'dark') => {
+			const context = await browser.newContext({ baseURL, javaScriptEnabled, colorScheme });
+			const page = await context.newPage();
+			await page.goto('runbooks/database/');
+			const read = await page.evaluate(() =>
+				[
+					'body',
+					'.header',
+					'opsbook-command#cmd-db\\.status',
+					'opsbook-command#cmd-db\\.status pre',
+					'opsbook-command#cmd-db\\.status .ob-title',
+					'aside.starlight-aside--danger',
+					'.sl-markdown-content p',
+				].map((selector) => {
+					const element = document.querySelector(selector);
+					if (!element) return `${selector}: missing`;
+					const style = getComputedStyle(element);
+					return `${selector}: ${style.color} on ${style.backgroundColor}, ${style.borderTopColor}`;
+				}),
+			);
+			await context.close();
+			return read;
+		};
+		for (const scheme of ['light', 'dark'] as const) {
+			const withScript = await colours(true, scheme);
+			expect(withScript.join('\n')).not.toContain('missing');
+			expect(await colours(false, scheme), `${scheme} theme without JavaScript`).toEqual(
+				withScript,
+			);
+		}
+	});
+
 	test('each panel of a set of tabs is headed by its label', async ({ page }) => {
 		await page.goto('runbooks/database/');
 		const heading = page.getByRole('heading', { level: 3, name: 'Too many connections' });
