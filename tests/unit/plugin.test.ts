@@ -26,7 +26,12 @@ async function project(folders: string[], files: Record<string, string> = {}) {
 }
 
 /** Runs the plugin's `config:setup` as Starlight would; returns what it asked for. */
-async function setup(root: string, config: Partial<StarlightUserConfig> = {}, plugin = opsbook()) {
+async function setup(
+	root: string,
+	config: Partial<StarlightUserConfig> = {},
+	plugin = opsbook(),
+	base = '/',
+) {
 	const updates: Partial<StarlightUserConfig>[] = [];
 	const integrations: string[] = [];
 	const middleware: string[] = [];
@@ -38,7 +43,7 @@ async function setup(root: string, config: Partial<StarlightUserConfig> = {}, pl
 		addIntegration: (integration: { name: string }) => void integrations.push(integration.name),
 		addRouteMiddleware: ({ entrypoint }: { entrypoint: string }) =>
 			void middleware.push(entrypoint),
-		astroConfig: { root: pathToFileURL(`${root}/`), srcDir: pathToFileURL(`${root}/src/`) },
+		astroConfig: { root: pathToFileURL(`${root}/`), srcDir: pathToFileURL(`${root}/src/`), base },
 		logger: { warn: (message: string) => void warnings.push(message), info() {}, error() {} },
 	} as unknown as Parameters<typeof hook>[0]);
 	assert.equal(updates.length, 1, 'one update of the Starlight config');
@@ -91,6 +96,22 @@ describe('what opsbook() adds to a Starlight site', () => {
 		// Walkthrough steps in "On this page", on every site.
 		assert.deepEqual(middleware, [packageFile('src/integration/walkthrough-toc-fs.ts')]);
 		assert.deepEqual(integrations, ['opsbook']);
+	});
+
+	it('links the light theme for readers without JavaScript, under the site’s base, after its own head', async () => {
+		const root = await project(['src/content/docs']);
+		const own = { tag: 'meta' as const, attrs: { name: 'team', content: 'sre' } };
+		for (const [base, href] of [
+			['/', '/opsbook/no-script-light.css'],
+			['/docs', '/docs/opsbook/no-script-light.css'],
+			['/docs/', '/docs/opsbook/no-script-light.css'],
+		] as const) {
+			const { update } = await setup(root, { head: [own] }, opsbook(), base);
+			assert.deepEqual(update.head, [
+				own,
+				{ tag: 'noscript', attrs: {}, content: `<link rel="stylesheet" href="${href}">` },
+			]);
+		}
 	});
 
 	it('has Starlight process and date a runbook folder outside src/content/docs', async () => {
