@@ -468,6 +468,15 @@ console.log(
 		1,
 	)} MiB/s, ${spread(of((r) => mibs(r.noBrowser) / mibs(r.ceiling)))}× the ceiling  (the bridge into a client that draws nothing)`,
 );
+/** One of a page's frame measures over the rounds, as `spread` prints it. */
+const frame = (pick: (r: Round) => Report, measure: keyof Frames, digits = 1) =>
+	spread(
+		of((r) => pick(r).frames[measure]),
+		digits,
+	);
+/** Frames the terminal drew, of all its frames, over the rounds. */
+const drawnOf = (pick: (r: Round) => Report) =>
+	`${frame(pick, 'drawn', 0)} of ${frame(pick, 'frames', 0)}`;
 const used = (pick: (r: Round) => Timed) =>
 	`${spread(
 		of((r) => cpu(pick(r))),
@@ -483,60 +492,31 @@ console.log(
 	'  (the whole machine while each ran: its processes, the bench, the bridge, anything else)',
 );
 console.log(
-	`rendering per frame   page ${spread(
-		of((r) => r.page.frames.drawnMedian),
-		1,
-	)} ms vs minimal page ${spread(
-		of((r) => r.minimal.frames.drawnMedian),
-		1,
+	`rendering per frame   page ${frame((r) => r.page, 'drawnMedian')} ms vs minimal page ${frame(
+		(r) => r.minimal,
+		'drawnMedian',
 	)} ms   ${spread(of((r) => r.page.frames.drawnMedian / r.minimal.frames.drawnMedian))}×  (target ≤ 1.10×)`,
 );
 console.log(
 	'  (median frame the terminal drew in: requestAnimationFrame callbacks, style, layout and paint; the same rows in both)',
 );
 console.log(
-	`  fed from memory     page ${spread(
-		of((r) => r.pageMemory.frames.drawnMedian),
-		1,
-	)} ms vs ceiling ${spread(
-		of((r) => r.ceiling.frames.drawnMedian),
-		1,
+	`  fed from memory     page ${frame((r) => r.pageMemory, 'drawnMedian')} ms vs ceiling ${frame(
+		(r) => r.ceiling,
+		'drawnMedian',
 	)} ms   ${spread(of((r) => r.pageMemory.frames.drawnMedian / r.ceiling.frames.drawnMedian))}×  (the page around the terminal, without the socket)`,
 );
 console.log(
-	`frames drawn          page ${spread(
-		of((r) => r.page.frames.drawn),
-		0,
-	)} of ${spread(
-		of((r) => r.page.frames.frames),
-		0,
-	)}, minimal ${spread(
-		of((r) => r.minimal.frames.drawn),
-		0,
-	)} of ${spread(
-		of((r) => r.minimal.frames.frames),
-		0,
-	)}, terminal from memory ${spread(
-		of((r) => r.terminalMemory.frames.drawn),
-		0,
-	)} of ${spread(
-		of((r) => r.terminalMemory.frames.frames),
-		0,
-	)}, ceiling ${spread(
-		of((r) => r.ceiling.frames.drawn),
-		0,
-	)} of ${spread(
-		of((r) => r.ceiling.frames.frames),
-		0,
+	`frames drawn          page ${drawnOf((r) => r.page)}, minimal ${drawnOf(
+		(r) => r.minimal,
+	)}, terminal from memory ${drawnOf((r) => r.terminalMemory)}, ceiling ${drawnOf(
+		(r) => r.ceiling,
 	)}  (Opsbook's terminal draws a flood every 50 ms; xterm fed directly, every frame)`,
 );
 console.log(
-	`  all frames          page ${spread(
-		of((r) => r.page.frames.frameMedian),
-		1,
-	)} ms vs minimal page ${spread(
-		of((r) => r.minimal.frames.frameMedian),
-		1,
+	`  all frames          page ${frame((r) => r.page, 'frameMedian')} ms vs minimal page ${frame(
+		(r) => r.minimal,
+		'frameMedian',
 	)} ms (median); rendering ${spread(
 		of((r) => r.page.frames.frameTotal / 1000),
 		2,
@@ -546,11 +526,9 @@ console.log(
 	)} s a run`,
 );
 console.log(
-	`main thread idle      page ${spread(
-		of((r) => r.page.frames.idle),
-		2,
-	)} s vs minimal page ${spread(
-		of((r) => r.minimal.frames.idle),
+	`main thread idle      page ${frame((r) => r.page, 'idle', 2)} s vs minimal page ${frame(
+		(r) => r.minimal,
+		'idle',
 		2,
 	)} s a run (nothing to parse)`,
 );
