@@ -59,7 +59,8 @@ export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegr
  * rest, so cascade layers keep the order pages give them.
  */
 async function noScriptThemeOf(dir: URL): Promise<string> {
-	const files = await readdir(dir, { recursive: true });
+	// Not the sheet itself, as an earlier build left it.
+	const files = (await readdir(dir, { recursive: true })).filter((f) => f !== NO_SCRIPT_THEME_PATH);
 	const home = files.includes('index.html')
 		? await readFile(new URL('index.html', dir), 'utf8')
 		: '';
@@ -72,13 +73,13 @@ async function noScriptThemeOf(dir: URL): Promise<string> {
 		// Under the site's base path, if it has one.
 		const path = href && new URL(href, 'file:///').pathname;
 		const file = path && files.find((f) => path === `/${f}` || path.endsWith(`/${f}`));
-		if (file && !read.has(file) && file !== NO_SCRIPT_THEME_PATH) {
+		if (file && !read.has(file)) {
 			read.add(file);
 			css.push(await readFile(new URL(file, dir), 'utf8'));
 		}
 	}
 	for (const file of files.filter((f) => f.endsWith('.css') && !read.has(f))) {
-		if (file !== NO_SCRIPT_THEME_PATH) css.push(await readFile(new URL(file, dir), 'utf8'));
+		css.push(await readFile(new URL(file, dir), 'utf8'));
 	}
 	return noScriptLightTheme(css);
 }
