@@ -182,6 +182,8 @@ type Frames = {
 	/** Median frame, and median frame in which the terminal drew. */
 	frameMedian: number;
 	drawnMedian: number;
+	/** Each frame in which the terminal drew, in milliseconds. */
+	drawnFrames: number[];
 	frameTotal: number;
 	loaf: number;
 	loafStyleLayoutPaint: number;
@@ -469,7 +471,11 @@ console.log(
 	)} MiB/s, ${spread(of((r) => mibs(r.noBrowser) / mibs(r.ceiling)))}× the ceiling  (the bridge into a client that draws nothing)`,
 );
 /** One of a page's frame measures over the rounds, as `spread` prints it. */
-const frame = (pick: (r: Round) => Report, measure: keyof Frames, digits = 1) =>
+const frame = (
+	pick: (r: Round) => Report,
+	measure: Exclude<keyof Frames, 'drawnFrames'>,
+	digits = 1,
+) =>
 	spread(
 		of((r) => pick(r).frames[measure]),
 		digits,
@@ -499,6 +505,15 @@ console.log(
 );
 console.log(
 	'  (median frame the terminal drew in: requestAnimationFrame callbacks, style, layout and paint; the same rows in both)',
+);
+/** The median of a page's drawn frames over all the rounds together, and how many there were. */
+const pooled = (pick: (r: Round) => Report) => {
+	const all = rounds.flatMap((r) => pick(r).frames.drawnFrames);
+	return { median: median(all), count: all.length };
+};
+const [pagePooled, minimalPooled] = [pooled((r) => r.page), pooled((r) => r.minimal)];
+console.log(
+	`  pooled              page ${pagePooled.median.toFixed(2)} ms (${pagePooled.count} frames) vs minimal page ${minimalPooled.median.toFixed(2)} ms (${minimalPooled.count})   ${(pagePooled.median / minimalPooled.median).toFixed(2)}×  (the median of all the rounds' drawn frames together: a round's median is of some 20 frames, some of which wait for a core)`,
 );
 console.log(
 	`  fed from memory     page ${frame((r) => r.pageMemory, 'drawnMedian')} ms vs ceiling ${frame(

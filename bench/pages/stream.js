@@ -103,6 +103,8 @@ function frameMeter(rows) {
 			drawn,
 			frameMedian: median(all),
 			drawnMedian: median(drew),
+			// Every drawn frame, so the bench can pool them over its rounds.
+			drawnFrames: drew.map((ms) => Math.round(ms * 100) / 100),
 			frameTotal: all.reduce((a, b) => a + b, 0),
 			loaf: long.length,
 			loafStyleLayoutPaint: median(styleLayoutPaint),
