@@ -871,6 +871,65 @@ test('held output stays undrawn after a click in the terminal, and a selection s
 	await expect(selection).toHaveCount(0);
 });
 
+test("keystrokes go in at the cursor once the terminal has focus; without it, output leaves xterm's textarea alone", async ({
+	page,
+	bridge,
+}) => {
+	await page.goto(`${bridge.origin}/`);
+	const module = terminalModule();
+	const spots = await page.evaluate(
+		async ({ module }) => {
+			const { createTerminal } = (await import(
+				module
+			)) as typeof import('../../src/client/terminal.ts');
+			const box = document.createElement('div');
+			// A height of its own: the terminal does not grow with the output.
+			box.style.cssText = 'width: 900px; height: 300px';
+			document.body.prepend(box);
+			const terminal = await createTerminal(box, { input() {}, resize() {}, ack() {} });
+			const { term } = terminal;
+			const write = (text: string) => new Promise<void>((done) => term.write(text, done));
+			const frames = async (n: number) => {
+				for (let i = 0; i < n; i++) await new Promise((r) => requestAnimationFrame(r));
+			};
+			// Where keystrokes (and an input method's window) go, and the cursor's cell, on screen.
+			const textArea = () => {
+				const { left, top } = term.textarea!.getBoundingClientRect();
+				return [Math.round(left), Math.round(top)];
+			};
+			const cursor = () => {
+				const screen = term.element!.querySelector('.xterm-screen')!.getBoundingClientRect();
+				const { cursorX, cursorY } = term.buffer.active;
+				return [
+					Math.round(screen.left + (cursorX * screen.width) / term.cols),
+					Math.round(screen.top + (cursorY * screen.height) / term.rows),
+				];
+			};
+			await write('first line\r\nsecond');
+			await frames(2);
+			const idle = textArea();
+			await write(' line\r\n'.repeat(5) + 'prompt> ');
+			await frames(2);
+			const afterOutput = textArea();
+			term.focus();
+			await frames(2);
+			const focused = { textArea: textArea(), cursor: cursor() };
+			await write('\r\nmore output\r\n$ ');
+			await frames(2);
+			const typing = { textArea: textArea(), cursor: cursor() };
+			return { idle, afterOutput, focused, typing };
+		},
+		{ module },
+	);
+	// Without focus nothing reads its place, and moving it made Chromium lay out the page's
+	// compositor layers again in nearly every frame of a flood.
+	expect(spots.afterOutput).toEqual(spots.idle);
+	// With focus it is at the cursor, and follows it.
+	expect(spots.focused.textArea).toEqual(spots.focused.cursor);
+	expect(spots.typing.textArea).toEqual(spots.typing.cursor);
+	expect(spots.typing.cursor).not.toEqual(spots.focused.cursor);
+});
+
 test('a new run in a terminal still catching up with a flood shows only the new run', async ({
 	page,
 	bridge,
