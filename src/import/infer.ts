@@ -14,6 +14,8 @@
  * Pure: no Node built-ins.
  */
 
+import { VALUE_OPTIONS } from '../runbook/options.ts';
+
 /** The first words of lines that are commands, for telling commands from their output. */
 const KNOWN_COMMANDS = new Set(
 	`alias ansible apt apt-get aws az bash brew cat cd celery chmod chown cp crictl crontab curl cut
@@ -180,32 +182,6 @@ const idWord = (word: string) =>
 		.toLowerCase()
 		.replace(/[^a-z0-9]+/g, '-')
 		.replace(/^-+|-+$/g, '');
-
-/**
- * The options that take a value, of programs whose subcommand often follows options
- * (`kubectl -n rook-ceph get pods`): the value is passed over, not read as the subcommand.
- * Another option of these programs stands alone; `--flag=value` is always one word.
- */
-const VALUE_OPTIONS: Record<string, ReadonlySet<string>> = Object.fromEntries(
-	Object.entries({
-		kubectl:
-			'-n --namespace -c --container --context --cluster --user -o --output -l --selector -f --filename --kubeconfig -s --server --as --as-group --token --request-timeout',
-		oc: '-n --namespace -c --container --context --cluster --user -o --output -l --selector -f --filename --kubeconfig -s --server --as --token --request-timeout',
-		helm: '-n --namespace --kube-context --kubeconfig --registry-config --repository-config',
-		docker:
-			'-H --host -c --context --config -l --log-level -f --file -p --project-name --profile -e --env -u --user -w --workdir --env-file --project-directory',
-		'docker-compose':
-			'-f --file -p --project-name --profile --env-file --project-directory --ansi --parallel -e --env -u --user -w --workdir',
-		podman: '-c --connection --url --root --runroot -f --file -p --project-name --profile',
-		'podman-compose': '-f --file -p --project-name --profile --env-file',
-		systemctl:
-			'-u -n --lines -H --host -M --machine -t --type -p --property --state -o --output --since --root -s --signal',
-		journalctl:
-			'-u --unit --user-unit -n --lines --since --until -S -U -p --priority -o --output -t --identifier -D --directory -M --machine -g --grep -F --field',
-		ssh: '-b -B -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w',
-		git: '-C -c --git-dir --work-tree --namespace',
-	}).map(([program, options]) => [program, new Set(options.split(' '))]),
-);
 
 /** Programs that feed the command after the pipe, which names the block instead. */
 const FEEDERS = new Set(['echo', 'printf', 'yes']);

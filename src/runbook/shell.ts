@@ -19,8 +19,10 @@
  * Which parameter types may stand in which context is decided in `template.ts`; the lexer says
  * where, and why, in words an author can act on.
  *
- * Browser-safe: no imports.
+ * Browser-safe: it imports only the model's plain tables (`options.ts`).
  */
+
+import { VALUE_OPTIONS } from './options.ts';
 
 export type ShellContext = 'bare' | 'double' | 'single' | 'code' | 'arithmetic' | 'refused';
 
@@ -372,16 +374,6 @@ function commandTaint(
 	return NONE;
 }
 
-/** Options of container runners (and their subcommands) that take the next word as their value. */
-const CONTAINER_VALUE_OPTIONS = new Set([
-	...['-e', '--env', '--env-file', '-u', '--user', '-w', '--workdir', '--detach-keys', '--index'],
-	...['--name', '-v', '--volume', '-p', '--publish', '--network', '--net', '--entrypoint'],
-	...['-l', '--label', '--mount', '--platform', '--pull', '-h', '--hostname', '--add-host'],
-	...['--device', '--cpus', '-m', '--memory', '--restart', '--gpus', '--ulimit', '--cap-add'],
-	...['--cap-drop', '--security-opt', '--tmpfs', '--log-driver', '--log-opt', '--pid', '--ipc'],
-	...['-f', '--file', '--project-name', '--project-directory', '--profile', '--context'],
-	...['-H', '--host', '--log-level', '--config', '--env-from'],
-]);
 const CONTAINER_RUNNERS = new Set(['docker', 'podman', 'nerdctl', 'docker-compose']);
 
 /**
@@ -399,11 +391,12 @@ function containerCommand(words: readonly string[], k: number, base: string): nu
 		return dash === -1 ? undefined : dash + 1;
 	}
 	if (!CONTAINER_RUNNERS.has(base)) return undefined;
+	const values = VALUE_OPTIONS[base];
 	let j = k + 1;
 	const options = () => {
 		while (j < words.length && /^-./.test(words[j]!)) {
 			const w = words[j]!;
-			j += CONTAINER_VALUE_OPTIONS.has(w) ? 2 : 1;
+			j += values?.has(w) ? 2 : 1;
 		}
 	};
 	options();
