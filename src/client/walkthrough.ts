@@ -26,7 +26,7 @@ import {
 	visit,
 	type WalkState,
 } from './walkthrough-state.ts';
-import { element } from './dom.ts';
+import { element, update } from './dom.ts';
 
 const time = (ms: number) =>
 	new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -215,7 +215,7 @@ export class OpsbookWalkthrough extends HTMLElement {
 		} else {
 			text = 'Mark it done when you have read it and found what to look for.';
 		}
-		if (line.textContent !== text) line.textContent = text;
+		update(line, { text });
 		status.dataset.state = done ? 'done' : heard && heard.outcome !== 'pass' ? 'failed' : 'open';
 	}
 

@@ -18,6 +18,7 @@ import type { EventOf, TimelineEvent } from '../../incident/schema.ts';
 import { newEventId, newIncidentId, type IncidentState } from '../../incident/timeline.ts';
 import type { DecisionRecord, DecisionTreeModel } from '../../runbook/tree.ts';
 import { DECISION_EVENT } from '../decision-state.ts';
+import { update } from '../dom.ts';
 import { bridgeMode, MODE_EVENT } from '../mode.ts';
 import { elapsed, elapsedShort, incidentContent, make, responderName } from './common.ts';
 import { CHANGE_EVENT, incidentStore } from './store.ts';
@@ -203,11 +204,11 @@ export class OpsbookIncident extends HTMLElement {
 		const content = incidentContent();
 		const now = new Date();
 		const status = escalationStatus(state, content, now);
-		const clock = bar.querySelector('.ob-ib-clock');
+		const clock = bar.querySelector<HTMLElement>('.ob-ib-clock');
 		const text = state.open
 			? `${elapsed(status.elapsedMs)} since detection`
 			: `resolved after ${elapsed(status.elapsedMs)}`;
-		if (clock && clock.textContent !== text) clock.textContent = text;
+		if (clock) update(clock, { text });
 		const chip = this.querySelector<HTMLElement>('.ob-incident-chip');
 		if (chip && state.open) {
 			const short = `SEV-${state.severity} ${elapsedShort(status.elapsedMs)}`;
