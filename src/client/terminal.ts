@@ -101,16 +101,16 @@ let webgl: boolean | undefined;
  * - what the terminal paints keeps its bounds while output streams. Chromium works the
  *   compositor's layers out again, from every painted part of the page, whenever a part's bounds
  *   or their number change (`NeedsFullUpdateAfterPaintingChunk`, `paint_artifact_compositor.cc`):
- *   a step whose cost grows with the page. xterm clips each row (inline
- *   `overflow: hidden`), which makes each row a part of its own, as wide as its text and absent
- *   when the row is empty; unclipped, the rows paint as one part over the screen's background (the
- *   colour that shows through anyway), as large as the screen whatever they hold. A glyph taller
- *   than its row may now show past it instead of being cut. And xterm moves its hidden textarea
- *   (a transparent part) to the cursor after every write: without focus, where it only receives
- *   the page's scrolling to a focused element, it stays at the first cell; with focus (`.focus`)
- *   it is where xterm put it, at the cursor, for keystrokes and an input method's window. Traces
- *   of a flood in a runbook page: the layers worked out again in 15–18 frames of about 100
- *   instead of 55 of 105, a drawn frame's rendering steps 4.2 → 3.0 ms.
+ *   a step whose cost grows with the page. xterm clips each row (inline `overflow: hidden`),
+ *   which makes each row a part of its own, as wide as its text and absent when the row is empty;
+ *   unclipped, the rows paint as one part over the screen's background (the colour that shows
+ *   through anyway), as large as the screen whatever they hold. A glyph taller than its row may
+ *   now show past it instead of being cut. And xterm moves its hidden textarea (a transparent
+ *   part) to the cursor after every write: without focus, where it only receives the page's
+ *   scrolling to a focused element, it stays at the first cell; with focus (`.focus`) it is where
+ *   xterm put it, at the cursor, for keystrokes and an input method's window. Traces of a flood in
+ *   a runbook page: the layers worked out again in 15–18 frames of about 100 instead of 55 of
+ *   105, a drawn frame's rendering steps 4.2 → 3.0 ms.
  */
 const OWN_CSS = `
 .xterm { box-sizing: border-box; width: max-content; min-width: 100%; padding-inline-end: 14px; }

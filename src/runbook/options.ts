@@ -6,19 +6,14 @@
  * the importer (a block named by its subcommand, `src/import/infer.ts`).
  */
 
-/** A container runner's options, its subcommands' (`exec`, `run`) included. */
+/** A container runner's options, its subcommands' (`exec`, `run`) and compose's included. */
 const CONTAINER_RUNNER = [
-	...['-H', '--host', '-c', '--context', '--config', '-l', '--log-level', '--label'],
-	...['-e', '--env', '--env-file', '--env-from', '-u', '--user', '-w', '--workdir'],
-	...['--detach-keys', '--index', '--name', '-v', '--volume', '-p', '--publish', '--network'],
-	...['--net', '--entrypoint', '--mount', '--platform', '--pull', '-h', '--hostname'],
-	...['--add-host', '--device', '--cpus', '-m', '--memory', '--restart', '--gpus', '--ulimit'],
-	...['--cap-add', '--cap-drop', '--security-opt', '--tmpfs', '--log-driver', '--log-opt'],
-	...['--pid', '--ipc'],
-	// Compose's, as `docker compose` and `docker-compose` take them.
-	...['-f', '--file', '-p', '--project-name', '--project-directory', '--profile', '--ansi'],
-	'--parallel',
-];
+	'-H --host -c --context --config -l --log-level --label -e --env --env-file --env-from',
+	'-u --user -w --workdir --detach-keys --index --name -v --volume -p --publish --network --net',
+	'--entrypoint --mount --platform --pull -h --hostname --add-host --device --cpus -m --memory',
+	'--restart --gpus --ulimit --cap-add --cap-drop --security-opt --tmpfs --log-driver --log-opt',
+	'--pid --ipc -f --file --project-name --project-directory --profile --ansi --parallel',
+].join(' ');
 
 const KUBECTL =
 	'-n --namespace -c --container --context --cluster --user -o --output -l --selector -f --filename --kubeconfig -s --server --as --as-group --token --request-timeout';
@@ -28,11 +23,11 @@ export const VALUE_OPTIONS: Readonly<Record<string, ReadonlySet<string>>> = Obje
 		kubectl: KUBECTL,
 		oc: KUBECTL,
 		helm: '-n --namespace --kube-context --kubeconfig --registry-config --repository-config',
-		docker: CONTAINER_RUNNER.join(' '),
-		'docker-compose': CONTAINER_RUNNER.join(' '),
-		podman: `${CONTAINER_RUNNER.join(' ')} --connection --url --root --runroot`,
-		'podman-compose': CONTAINER_RUNNER.join(' '),
-		nerdctl: `${CONTAINER_RUNNER.join(' ')} -n --namespace`,
+		docker: CONTAINER_RUNNER,
+		'docker-compose': CONTAINER_RUNNER,
+		podman: `${CONTAINER_RUNNER} --connection --url --root --runroot`,
+		'podman-compose': CONTAINER_RUNNER,
+		nerdctl: `${CONTAINER_RUNNER} -n --namespace`,
 		systemctl:
 			'-u -n --lines -H --host -M --machine -t --type -p --property --state -o --output --since --root -s --signal',
 		journalctl:
