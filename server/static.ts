@@ -17,7 +17,7 @@ import {
 	type Server,
 	type ServerResponse,
 } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, relative, sep } from 'node:path';
 import { isLoopbackHost } from './loopback.ts';
 
 const TYPES: Record<string, string> = {
@@ -71,7 +71,10 @@ const inside = (root: string, path: string) => path === root || path.startsWith(
  * (`[::1]` is left out: CSP host sources cannot name an IPv6 address; a page served from [::1]
  * reaches its own bridge through `'self'`.)
  */
-export function contentSecurityPolicy(scriptHashes: readonly string[] = []): string {
+export function contentSecurityPolicy(
+	scriptHashes: readonly string[] = [],
+	{ framedBySelf = false }: { framedBySelf?: boolean } = {},
+): string {
 	return [
 		"default-src 'self'",
 		`script-src 'self' 'wasm-unsafe-eval'${scriptHashes.map((h) => ` '${h}'`).join('')}`,
@@ -82,7 +85,7 @@ export function contentSecurityPolicy(scriptHashes: readonly string[] = []): str
 		"object-src 'none'",
 		"base-uri 'self'",
 		"form-action 'self'",
-		"frame-ancestors 'none'",
+		framedBySelf ? "frame-ancestors 'self'" : "frame-ancestors 'none'",
 	].join('; ');
 }
 
@@ -98,11 +101,24 @@ export function inlineScriptHashes(html: string): string[] {
 	return [...hashes];
 }
 
+/**
+ * The document a run's terminal is drawn in: the site's own pages show it in a frame
+ * (`src/client/framed-terminal.ts`); no page may frame any other.
+ */
+const TERMINAL_DOCUMENT = join('opsbook', 'terminal', 'index.html');
+
+/**
+ * The site's scripts, which the terminal's frame loads: it is sandboxed, so its origin is opaque
+ * and its module scripts are cross-origin requests. Scripts only; the pages, the registry and
+ * everything else stay unreadable from other origins.
+ */
+const SCRIPTS = /^_astro\/[^/]+\.m?js$/;
+
 /** Headers every response of the site carries. */
-function securityHeaders(policy: string): OutgoingHttpHeaders {
+function securityHeaders(policy: string, framedBySelf = false): OutgoingHttpHeaders {
 	return {
 		'content-security-policy': policy,
-		'x-frame-options': 'DENY',
+		'x-frame-options': framedBySelf ? 'SAMEORIGIN' : 'DENY',
 		'referrer-policy': 'no-referrer',
 		'x-content-type-options': 'nosniff',
 		'cross-origin-opener-policy': 'same-origin',
@@ -167,7 +183,11 @@ export function staticHandler(
 	/** Each page's policy, by file, until the file changes. */
 	const pages = new Map<string, { mtimeMs: number; size: number; body: Buffer; policy: string }>();
 
-	async function page(file: string, info: { mtimeMs: number; size: number }) {
+	async function page(
+		file: string,
+		info: { mtimeMs: number; size: number },
+		framedBySelf: boolean,
+	) {
 		const known = pages.get(file);
 		if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) return known;
 		const body = await readFile(file);
@@ -175,7 +195,7 @@ export function staticHandler(
 			mtimeMs: info.mtimeMs,
 			size: info.size,
 			body,
-			policy: contentSecurityPolicy(inlineScriptHashes(body.toString('utf8'))),
+			policy: contentSecurityPolicy(inlineScriptHashes(body.toString('utf8')), { framedBySelf }),
 		};
 		pages.set(file, entry);
 		return entry;
@@ -207,13 +227,20 @@ export function staticHandler(
 			}
 			const type = TYPES[extname(file)] ?? 'application/octet-stream';
 			const headers = { 'content-type': type, 'cache-control': 'no-cache' };
+			const path = relative(root, file);
 			if (extname(file) === '.html') {
-				const { body, policy } = await page(file, await stat(file));
-				res.writeHead(status, { ...headers, ...securityHeaders(policy) });
+				const framed = status === 200 && path === TERMINAL_DOCUMENT;
+				const { body, policy } = await page(file, await stat(file), framed);
+				res.writeHead(status, { ...headers, ...securityHeaders(policy, framed) });
 				res.end(req.method === 'HEAD' ? undefined : body);
 				return;
 			}
-			res.writeHead(status, { ...headers, ...plainPolicy });
+			const shared = SCRIPTS.test(path.split(sep).join('/'));
+			res.writeHead(status, {
+				...headers,
+				...plainPolicy,
+				...(shared && { 'access-control-allow-origin': '*' }),
+			});
 			if (req.method === 'HEAD') res.end();
 			else
 				createReadStream(file)

@@ -233,14 +233,49 @@ function inFullView(box) {
 	};
 }
 
+/**
+ * The frames of the page's terminal: in its own frame (`framed-terminal.ts`), metered there by
+ * this script (`framedMeter`), or in the page where the frame fell back to it.
+ */
+function terminalMeter(term) {
+	const frame = term.querySelector('iframe.ob-term-frame');
+	if (!frame) {
+		const stop = frameMeter(
+			term.querySelector('.ob-term-screen').shadowRoot.querySelector('.xterm-rows'),
+		);
+		return async () => stop();
+	}
+	frame.contentWindow.postMessage({ type: 'bench-meter' }, '*');
+	return () =>
+		new Promise((resolve) => {
+			addEventListener('message', (event) => {
+				if (event.source === frame.contentWindow && event.data?.type === 'bench-frames')
+					resolve(event.data.frames);
+			});
+			frame.contentWindow.postMessage({ type: 'bench-stop' }, '*');
+		});
+}
+
+/** In the terminal's own frame: meters its frames when the page says, and tells it what it saw. */
+function framedMeter() {
+	let stop;
+	addEventListener('message', (event) => {
+		if (event.source !== parent) return;
+		if (event.data?.type === 'bench-meter')
+			stop = frameMeter(
+				document.querySelector('.ob-term-screen').shadowRoot.querySelector('.xterm-rows'),
+			);
+		else if (event.data?.type === 'bench-stop')
+			parent.postMessage({ type: 'bench-frames', frames: stop() }, '*');
+	});
+}
+
 async function page() {
 	const { run, sent, term } = await openBlock();
 	const inView = inFullView(term);
-	const stop = frameMeter(
-		term.querySelector('.ob-term-screen').shadowRoot.querySelector('.xterm-rows'),
-	);
+	const stop = terminalMeter(term);
 	const seconds = await run(total);
-	const frames = stop();
+	const frames = await stop();
 	return {
 		seconds,
 		endedAt: wallClock(sent.ackedAt),
@@ -414,6 +449,8 @@ const pages = {
 	'terminal-memory': terminalMemory,
 	minimal,
 };
+// In the page's terminal frame (no query of its own): metering for the page.
+if (window !== parent && !mode) framedMeter();
 // Without `?bench=` (the page as the Playwright part of the bench opens it) this does nothing.
 pages[mode]?.()
 	.then((result) => report(result))

@@ -9,7 +9,8 @@ import type { ClientMessage, RunInfo } from '../protocol.ts';
 import type { OpsbookCommand } from './command-block.ts';
 import { bridgeMode } from './mode.ts';
 import { duration, summarize } from './run-state.ts';
-import type { RunTerminal } from './terminal.ts';
+import type { TerminalView } from './framed-terminal.ts';
+import type { TerminalEvents } from './terminal.ts';
 
 export interface PanelHost {
 	send(message: ClientMessage): void;
@@ -49,8 +50,8 @@ export class RunPanel {
 	#message = '';
 	readonly #host: PanelHost;
 	readonly #termElement: HTMLElement;
-	#terminal?: Promise<RunTerminal>;
-	#loaded?: RunTerminal;
+	#terminal?: Promise<TerminalView>;
+	#loaded?: TerminalView;
 	#tick = 0;
 
 	constructor(block: OpsbookCommand, host: PanelHost) {
@@ -129,7 +130,7 @@ export class RunPanel {
 	}
 
 	/** Loads the terminal (the first time) and says a run was requested; resolves to the terminal. */
-	async request(): Promise<RunTerminal> {
+	async request(): Promise<TerminalView> {
 		this.#local = 'requested';
 		this.#message = '';
 		this.render();
@@ -144,7 +145,7 @@ export class RunPanel {
 	}
 
 	/** Follows `run` from its first byte, in a cleared terminal. */
-	async follow(run: RunInfo): Promise<RunTerminal> {
+	async follow(run: RunInfo): Promise<TerminalView> {
 		this.run = run;
 		this.#local = undefined;
 		this.#message = '';
@@ -277,16 +278,16 @@ export class RunPanel {
 		element.textContent = this.run && this.#local !== 'requested' ? duration(this.run) : '';
 	}
 
-	#terminalReady(): Promise<RunTerminal> {
-		this.#terminal ??= import('./terminal.ts').then(async ({ createTerminal }) => {
-			this.#loaded = await createTerminal(this.#termElement, {
-				input: (data) => this.run && this.#host.send({ type: 'input', run: this.run.id, data }),
-				resize: (cols, rows) => {
-					if (this.run && this.run.state !== 'exited')
-						this.#host.send({ type: 'resize', run: this.run.id, cols, rows });
-				},
-				ack: (bytes) => this.run && this.#host.send({ type: 'ack', run: this.run.id, bytes }),
-			});
+	#terminalReady(): Promise<TerminalView> {
+		this.#terminal ??= openTerminal(this.#termElement, {
+			input: (data) => this.run && this.#host.send({ type: 'input', run: this.run.id, data }),
+			resize: (cols, rows) => {
+				if (this.run && this.run.state !== 'exited')
+					this.#host.send({ type: 'resize', run: this.run.id, cols, rows });
+			},
+			ack: (bytes) => this.run && this.#host.send({ type: 'ack', run: this.run.id, bytes }),
+		}).then((terminal) => {
+			this.#loaded = terminal;
 			// Removed while loading (its run was refused): nothing will show it.
 			if (!this.section.isConnected) this.#loaded.dispose();
 			this.render();
@@ -302,5 +303,20 @@ export class RunPanel {
 		this.#loaded = undefined;
 		this.#terminal = undefined;
 		this.section.remove();
+	}
+}
+
+/**
+ * The run's terminal in a frame of its own (`framed-terminal.ts`), or, where the frame does not
+ * come up (a host that does not let it load the site's scripts, `astro dev`), in the page.
+ */
+async function openTerminal(box: HTMLElement, events: TerminalEvents): Promise<TerminalView> {
+	try {
+		const { createFramedTerminal } = await import('./framed-terminal.ts');
+		return await createFramedTerminal(box, events);
+	} catch (error) {
+		console.warn(`Opsbook: ${(error as Error).message}; drawing the terminal in the page.`);
+		const { createTerminal } = await import('./terminal.ts');
+		return createTerminal(box, events);
 	}
 }

@@ -36,6 +36,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import { GROUND, lineEnd, stateAfter } from './escape-state.ts';
+import { themeOf } from './terminal-theme.ts';
 import { skipEmptySelectionRedraws } from './xterm-fixes.ts';
 // As a URL, not a side-effect import: Astro would hoist the latter into every page's CSS.
 import xtermCss from '@xterm/xterm/css/xterm.css?url';
@@ -75,6 +76,63 @@ const MAX_ROWS = 30;
 const MAX_HEIGHT = 0.6;
 /** Growth adds rows in steps, so output trickling in resizes the pty a few times, not per line. */
 const GROW_STEP = 4;
+
+/**
+ * What a terminal reads of where it is shown: the run panel's box in the page (`boxPlace`), or,
+ * in the terminal's own frame (`terminal-frame.ts`), what the page tells it of that box.
+ */
+export interface TerminalPlace {
+	/** The box's font. */
+	readonly fontFamily: string;
+	/** The terminal's colours, from the box's (Starlight's light or dark theme). */
+	theme(): ITheme;
+	/** Whether the window is wide (Starlight's sidebar shows): {@link WIDE_COLS} columns at least. */
+	wide(): boolean;
+	/** The window's height in CSS pixels: growth stops at {@link MAX_HEIGHT} of it. */
+	windowHeight(): number;
+	/** Whether the box has a height of its own (its corner was dragged), which the rows then fit. */
+	sized(): boolean;
+	/** The height the rows fit in, CSS pixels: read only when `sized()` (it may lay out). */
+	innerHeight(): number;
+	/** Calls `size` when the box's size changes and `theme` when its colours do; returns a stop. */
+	watch(changed: { size(): void; theme(): void }): () => void;
+}
+
+/** The run panel's box in the page, `container`, as the terminal's place. */
+export function boxPlace(container: HTMLElement): TerminalPlace {
+	return {
+		fontFamily: getComputedStyle(container).fontFamily,
+		theme: () => themeOf(container),
+		wide: () => matchMedia(WIDE).matches,
+		windowHeight: () => window.innerHeight,
+		sized: () => container.style.height !== '',
+		innerHeight: () => {
+			// Inside the padding and any sideways scrollbar, which the fit addon counts as rows.
+			const style = getComputedStyle(container);
+			return (
+				container.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)
+			);
+		},
+		watch(changed) {
+			let frame = 0;
+			const resized = new ResizeObserver(() => {
+				cancelAnimationFrame(frame);
+				frame = requestAnimationFrame(() => changed.size());
+			});
+			resized.observe(container);
+			const themed = new MutationObserver(() => changed.theme());
+			themed.observe(document.documentElement, {
+				attributes: true,
+				attributeFilter: ['data-theme'],
+			});
+			return () => {
+				cancelAnimationFrame(frame);
+				resized.disconnect();
+				themed.disconnect();
+			};
+		},
+	};
+}
 
 export interface TerminalEvents {
 	/** Keystrokes (and pasted text) for the run. */
@@ -156,12 +214,13 @@ interface ShadowScreen {
 	screen: HTMLElement;
 }
 
-/** A terminal in `container`, once its stylesheet is in. */
+/** A terminal in `container`, once its stylesheet is in; `place` says what surrounds it. */
 export async function createTerminal(
 	container: HTMLElement,
 	events: TerminalEvents,
+	place: TerminalPlace = boxPlace(container),
 ): Promise<RunTerminal> {
-	return new RunTerminal(container, await shadowScreen(container), events);
+	return new RunTerminal(place, await shadowScreen(container), events);
 }
 
 /** Whether WebGL runs on a GPU here, not on a software rasteriser. */
@@ -182,60 +241,6 @@ function hardwareWebgl(): boolean {
 		// No WebGL at all: the DOM renderer it is.
 	}
 	return webgl;
-}
-
-/**
- * ANSI colours readable on a light background (xterm's defaults assume a dark one: yellow and
- * white vanish on white). A palette costs nothing per cell, unlike `minimumContrastRatio`, which
- * slowed a flood of coloured output by a fifth here.
- */
-const LIGHT_PALETTE: ITheme = {
-	black: '#24292f',
-	red: '#cf222e',
-	green: '#116329',
-	yellow: '#4d2d00',
-	blue: '#0969da',
-	magenta: '#8250df',
-	cyan: '#1b7c83',
-	white: '#6e7781',
-	brightBlack: '#57606a',
-	brightRed: '#a40e26',
-	brightGreen: '#1a7f37',
-	brightYellow: '#633c01',
-	brightBlue: '#218bff',
-	brightMagenta: '#a475f9',
-	brightCyan: '#3192aa',
-	brightWhite: '#8c959f',
-};
-
-/**
- * A CSS colour as `rgba(…)`, which xterm.js reads: it takes hex and `rgb()` only, and refuses a
- * see-through colour in any other form, such as the `color-mix()` of `--ob-term-selection`
- * (it then fell back to its own, white at 30 %, which cannot be seen on the light theme).
- */
-function rgba(css: string): string | undefined {
-	if (!css || !CSS.supports('color', css)) return undefined;
-	const canvas = document.createElement('canvas');
-	canvas.width = canvas.height = 1;
-	const context = canvas.getContext('2d', { willReadFrequently: true });
-	if (!context) return undefined;
-	context.fillStyle = css;
-	context.fillRect(0, 0, 1, 1);
-	const [r = 0, g = 0, b = 0, a = 0] = context.getImageData(0, 0, 1, 1).data;
-	return `rgba(${r}, ${g}, ${b}, ${(a / 255).toFixed(3)})`;
-}
-
-/** The terminal's colours from its element's CSS (Starlight's light or dark theme). */
-function themeOf(element: HTMLElement): ITheme {
-	const style = getComputedStyle(element);
-	return {
-		...(document.documentElement.dataset.theme === 'light' ? LIGHT_PALETTE : {}),
-		background: style.backgroundColor,
-		foreground: style.color,
-		cursor: style.color,
-		cursorAccent: style.backgroundColor,
-		selectionBackground: rgba(style.getPropertyValue('--ob-term-selection').trim()),
-	};
 }
 
 /** Output of the run: bytes, and the offset in the run's output just after them. */
@@ -276,24 +281,24 @@ export class RunTerminal {
 	/** Bumped by `reset`, so callbacks of an earlier run's writes change nothing. */
 	#generation = 0;
 	#interactive = false;
-	readonly #container: HTMLElement;
+	readonly #place: TerminalPlace;
 	readonly #host: HTMLElement;
 	/** Escape was the last key: a Tab now leaves the terminal instead of reaching the command. */
 	#escaped = false;
 	/** A row's height in CSS pixels, as xterm drew it; 0 before it drew. */
 	#rowHeight = 0;
 
-	constructor(container: HTMLElement, { host, screen }: ShadowScreen, events: TerminalEvents) {
+	constructor(place: TerminalPlace, { host, screen }: ShadowScreen, events: TerminalEvents) {
 		this.#events = events;
-		this.#container = container;
+		this.#place = place;
 		this.#host = host;
 		this.term = new Terminal({
-			fontFamily: getComputedStyle(container).fontFamily,
+			fontFamily: place.fontFamily,
 			// Smaller than the page's code, so more columns show before the terminal scrolls sideways.
 			fontSize: 13,
 			rows: MIN_ROWS,
 			scrollback: 10_000,
-			theme: themeOf(container),
+			theme: place.theme(),
 			disableStdin: true,
 			cursorBlink: false,
 		});
@@ -321,24 +326,12 @@ export class RunTerminal {
 				}),
 			),
 		);
-		let frame = 0;
-		const observer = new ResizeObserver(() => {
-			cancelAnimationFrame(frame);
-			frame = requestAnimationFrame(() => this.#size());
-		});
-		observer.observe(container);
-		this.#cleanup.push(() => observer.disconnect());
-		const themeWatch = new MutationObserver(() => (this.term.options.theme = themeOf(container)));
-		themeWatch.observe(document.documentElement, {
-			attributes: true,
-			attributeFilter: ['data-theme'],
-		});
-		this.#cleanup.push(() => themeWatch.disconnect());
-	}
-
-	/** A height of the element's own: its corner was dragged (or a page gave it one). */
-	get #sized(): boolean {
-		return this.#container.style.height !== '';
+		this.#cleanup.push(
+			place.watch({
+				size: () => this.#size(),
+				theme: () => (this.term.options.theme = place.theme()),
+			}),
+		);
 	}
 
 	/**
@@ -351,14 +344,11 @@ export class RunTerminal {
 		this.#rowHeight = (screen?.offsetHeight ?? 0) / this.term.rows;
 		const fits = this.#fit.proposeDimensions();
 		if (!fits || Number.isNaN(fits.cols)) return;
-		const min = matchMedia(WIDE).matches ? WIDE_COLS : NARROW_COLS;
+		const min = this.#place.wide() ? WIDE_COLS : NARROW_COLS;
 		const cols = Math.max(min, fits.cols);
 		let rows = this.term.rows;
-		if (this.#sized && this.#rowHeight > 0) {
-			// Inside the padding and any sideways scrollbar, which the fit addon counts as rows.
-			const style = getComputedStyle(this.#container);
-			const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
-			rows = Math.max(1, Math.floor((this.#container.clientHeight - padding) / this.#rowHeight));
+		if (this.#place.sized() && this.#rowHeight > 0) {
+			rows = Math.max(1, Math.floor(this.#place.innerHeight() / this.#rowHeight));
 		}
 		if (cols !== this.term.cols || rows !== this.term.rows) this.term.resize(cols, rows);
 	}
@@ -366,13 +356,13 @@ export class RunTerminal {
 	/** Adds rows, a step at a time, while the output needs more than it shows (or `needed` rows). */
 	#grow(needed?: number) {
 		const rows = this.term.rows;
-		if (this.#sized || rows >= MAX_ROWS) return;
+		if (this.#place.sized() || rows >= MAX_ROWS) return;
 		const buffer = this.term.buffer.active;
 		// Lines written so far, the cursor's included: it is where the next line appears.
 		needed ??= buffer.baseY + buffer.cursorY + 1;
 		if (needed <= rows) return;
 		const row = this.#rowHeight;
-		const fits = row > 0 ? Math.floor((window.innerHeight * MAX_HEIGHT) / row) : MAX_ROWS;
+		const fits = row > 0 ? Math.floor((this.#place.windowHeight() * MAX_HEIGHT) / row) : MAX_ROWS;
 		const cap = Math.max(MIN_ROWS, Math.min(MAX_ROWS, fits));
 		const next = Math.min(cap, Math.ceil(needed / GROW_STEP) * GROW_STEP);
 		// xterm brings lines back from the scrollback into the rows it gains.

@@ -36,6 +36,11 @@ export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegr
 					pattern: '/incident',
 					entrypoint: packageFile('src/routes/incident.astro'),
 				});
+				// A run's terminal, in a sandboxed frame of its own (`src/client/framed-terminal.ts`).
+				injectRoute({
+					pattern: '/opsbook/terminal',
+					entrypoint: packageFile('src/routes/terminal.astro'),
+				});
 				injectScript(
 					'page',
 					`import ${JSON.stringify(packageFile('src/client/command-block.ts'))};`,

@@ -41,6 +41,11 @@ describe('the site the bridge serves', () => {
 		await writeFile(join(site, 'index.html'), PAGE);
 		await writeFile(join(site, '404.html'), '<h1>Not here</h1>');
 		await writeFile(join(site, 'registry.json'), '{"blocks":[]}');
+		await mkdir(join(site, 'opsbook', 'terminal'), { recursive: true });
+		await writeFile(join(site, 'opsbook', 'terminal', 'index.html'), '<title>Terminal</title>');
+		await mkdir(join(site, '_astro'));
+		await writeFile(join(site, '_astro', 'terminal.abc123.js'), 'export {};');
+		await writeFile(join(site, '_astro', 'page.abc123.css'), 'p {}');
 		await writeFile(join(outside, 'secret.txt'), 'the secret');
 		await mkdir(join(outside, 'folder'));
 		await writeFile(join(outside, 'folder', 'index.html'), 'secret folder');
@@ -100,6 +105,30 @@ describe('the site the bridge serves', () => {
 			assert.equal(headers['referrer-policy'], 'no-referrer', path);
 			assert.equal(headers['x-content-type-options'], 'nosniff', path);
 			assert.match(String(headers['content-security-policy']), /frame-ancestors 'none'/, path);
+		}
+	});
+
+	it("lets the site's own pages frame its terminal document, and that one only", async () => {
+		for (const path of ['/opsbook/terminal/', '/opsbook/terminal']) {
+			const { status, headers } = await get(`${bridge.origin}${path}`);
+			assert.equal(status, 200, path);
+			assert.equal(headers['x-frame-options'], 'SAMEORIGIN', path);
+			assert.match(String(headers['content-security-policy']), /frame-ancestors 'self'/, path);
+		}
+		// Not the site's other pages, nor a missing page under the terminal's path.
+		for (const path of ['/', '/opsbook/terminal/nothing', '/opsbook/']) {
+			const { headers } = await get(`${bridge.origin}${path}`);
+			assert.equal(headers['x-frame-options'], 'DENY', path);
+		}
+	});
+
+	it('lets the sandboxed terminal frame load the site’s scripts, and nothing else', async () => {
+		// The frame's origin is opaque: its module scripts are cross-origin requests.
+		const script = await get(`${bridge.origin}/_astro/terminal.abc123.js`);
+		assert.equal(script.headers['access-control-allow-origin'], '*');
+		for (const path of ['/', '/registry.json', '/_astro/page.abc123.css', '/opsbook/terminal/']) {
+			const { headers } = await get(`${bridge.origin}${path}`);
+			assert.equal(headers['access-control-allow-origin'], undefined, path);
 		}
 	});
 });

@@ -21,7 +21,7 @@ import { FRAGMENT_KEY } from '../../src/protocol.ts';
 import * as pairing from '../../src/client/pairing.ts';
 import { serveStatic, type StaticServer } from '../../server/static.ts';
 import { startTestBridge, type TestBridge } from '../support/bridge.ts';
-import { block, BRIDGE_SITE, test } from '../support/bridge-test.ts';
+import { block, BRIDGE_SITE, terminalOf, test } from '../support/bridge-test.ts';
 import { processesOfRun, processesRunning } from '../support/processes.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
 
@@ -33,8 +33,9 @@ const runButton = (scope: Locator) => scope.getByRole('button', { name: 'Run', e
 const chip = (page: Page) => page.locator('opsbook-bridge .ob-chip');
 /** The terminal panel of a block, and the text its terminal shows. */
 const panel = (scope: Locator) => scope.getByRole('region', { name: /^Run of / });
+const terminal = (scope: Locator) => terminalOf(panel(scope));
 /** xterm paints only a terminal in view: a test reading one that may be off screen scrolls first. */
-const screen = (scope: Locator) => panel(scope).locator('.xterm-rows');
+const screen = (scope: Locator) => terminal(scope).locator('.xterm-rows');
 
 async function openPaired(page: Page, bridge: TestBridge, path = '') {
 	await page.goto(`${bridge.origin}/${path}#${FRAGMENT_KEY}=${bridge.token}`);
@@ -443,6 +444,81 @@ test('a wrong token is refused, and the chip says why', async ({ page, bridge })
 	expect(sockets).toBe(1);
 });
 
+test("a run's terminal draws in a sandboxed document of its own, in another process", async ({
+	page,
+	bridge,
+	browser,
+}) => {
+	await page.emulateMedia({ colorScheme: 'light' });
+	await openPaired(page, bridge);
+	const echo = block(page, 't.echo');
+	await runButton(echo).click();
+	await expect(screen(echo)).toContainText('hello from opsbook');
+	const frame = panel(echo).locator('iframe.ob-term-frame');
+	// Scripts only: no same origin, so nothing in it reads the page, its storage or its pairing.
+	await expect(frame).toHaveAttribute('sandbox', 'allow-scripts');
+	await expect(frame).toHaveAccessibleName('Terminal');
+	const inside = await screen(echo).evaluate(() => {
+		let page = 'read';
+		try {
+			void parent.document.title;
+		} catch {
+			page = 'refused';
+		}
+		return { origin: self.origin, page };
+	});
+	expect(inside).toEqual({ origin: 'null', page: 'refused' });
+	// Chromium renders it in a process of its own: a flood's drawing costs the page no frames.
+	const cdp = await browser.newBrowserCDPSession();
+	const { targetInfos } = await cdp.send('Target.getTargets');
+	expect(
+		targetInfos.filter((t) => t.type === 'iframe' && t.url.endsWith('/opsbook/terminal/')),
+	).toHaveLength(1);
+	await cdp.detach();
+
+	// The terminal's colours follow the page's theme, which it cannot see from there: the frame's
+	// background, behind its rows, and the colour of their text.
+	const colours = () =>
+		Promise.all([
+			panel(echo)
+				.locator('.ob-term')
+				.evaluate((e) => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]),
+			screen(echo).evaluate((rows) => [
+				getComputedStyle(document.body).backgroundColor,
+				getComputedStyle(rows).color,
+			]),
+		]);
+	const [lightBox, lightTerminal] = await colours();
+	expect(lightTerminal).toEqual(lightBox);
+	await page.locator('starlight-theme-select select').first().selectOption('dark');
+	await expect.poll(async () => (await colours())[1]).not.toEqual(lightTerminal);
+	const [darkBox, darkTerminal] = await colours();
+	expect(darkTerminal).toEqual(darkBox);
+});
+
+test("where the terminal's frame cannot load its scripts, the terminal draws in the page", async ({
+	page,
+	bridge,
+}) => {
+	// As on a host that does not let a sandboxed frame load the site's scripts.
+	await page.route('**/_astro/terminal.astro_astro_type_script_*', (route) => route.abort());
+	const warnings: string[] = [];
+	page.on('console', (message) => {
+		if (message.type() === 'warning') warnings.push(message.text());
+	});
+	await openPaired(page, bridge);
+	const echo = block(page, 't.echo');
+	await runButton(echo).click();
+	// Locators reach into the terminal's shadow root in the page.
+	await expect(panel(echo).locator('.xterm-rows')).toContainText('hello from opsbook');
+	await expect(panel(echo).locator('iframe')).toHaveCount(0);
+	expect(warnings.join('\n')).toContain('drawing the terminal in the page');
+	// And it is a whole terminal: the next run clears it and shows its own output.
+	const seq = block(page, 't.seq');
+	await runButton(seq).click();
+	await expect(panel(seq).locator('.xterm-rows')).toContainText('5');
+});
+
 test('a page that never runs anything loads no terminal code', async ({ page, bridge }) => {
 	const scripts: string[] = [];
 	page.on('request', (request) => {
@@ -469,11 +545,11 @@ test('the terminal is interactive and sized like its element', async ({ page, br
 	const ask = block(page, 't.ask');
 	await runButton(ask).click();
 	await expect(screen(ask)).toContainText('Your name?');
-	const size = await panel(ask).locator('.xterm-rows > div').first().textContent();
+	const size = await terminal(ask).locator('.xterm-rows > div').first().textContent();
 	const [rows, cols] = (size ?? '').trim().split(/\s+/).map(Number);
 	expect(rows).toBeGreaterThan(5);
 	expect(cols).toBeGreaterThan(40);
-	await panel(ask).locator('.xterm').click();
+	await terminal(ask).locator('.xterm').click();
 	await page.keyboard.type('Ada');
 	await page.keyboard.press('Enter');
 	await expect(screen(ask)).toContainText('got [Ada]');
@@ -486,7 +562,7 @@ test('the keyboard leaves the terminal by Escape then Tab, and by Tab once the r
 }) => {
 	await openPaired(page, bridge);
 	const ask = block(page, 't.ask');
-	const input = panel(ask).locator('.xterm-helper-textarea');
+	const input = terminal(ask).locator('.xterm-helper-textarea');
 	// The next control after the block: the link of the next heading.
 	const next = page.locator('a.sl-anchor-link[href="#flood-without-end"]');
 	await runButton(ask).focus();
@@ -543,7 +619,12 @@ async function runWideLine(page: Page, bridge: TestBridge) {
 	const wide = block(page, 't.wide');
 	await runButton(wide).click();
 	await expect(panel(wide).locator('.ob-run-exit')).toHaveText('exit 0');
-	return { wide, term: panel(wide).locator('.ob-term') };
+	/** How far the terminal's frame scrolls sideways: what its box does not show. */
+	const hidden = () =>
+		screen(wide).evaluate(
+			() => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+		);
+	return { wide, term: panel(wide).locator('.ob-term'), hidden };
 }
 
 test.describe('on a desktop screen', () => {
@@ -570,8 +651,7 @@ test.describe('on a desktop screen', () => {
 		page,
 		bridge,
 	}) => {
-		const { wide, term } = await runWideLine(page, bridge);
-		const hidden = () => term.evaluate((e) => e.scrollWidth - e.clientWidth);
+		const { wide, term, hidden } = await runWideLine(page, bridge);
 		// In the content column the line runs past the box's edge.
 		expect(await hidden()).toBeGreaterThan(0);
 		await panel(wide).getByRole('button', { name: 'Widen' }).click();
@@ -640,19 +720,19 @@ test.describe('on a phone', () => {
 		page,
 		bridge,
 	}) => {
-		const { wide, term } = await runWideLine(page, bridge);
-		const box = await term.evaluate((element) => ({
-			scrollWidth: element.scrollWidth,
-			clientWidth: element.clientWidth,
-			page: document.documentElement.scrollWidth,
-			window: window.innerWidth,
-		}));
-		expect(box.scrollWidth).toBeGreaterThan(box.clientWidth);
-		expect(box.page).toBeLessThanOrEqual(box.window);
+		const { wide, hidden } = await runWideLine(page, bridge);
+		expect(await hidden()).toBeGreaterThan(0);
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			await page.evaluate(() => window.innerWidth),
+		);
 		// 80 columns: the line wraps after 80 of its 120 characters, not sooner.
 		await expect(screen(wide).locator('> div').first()).toHaveText(`wide:${'='.repeat(75)}`);
-		await term.evaluate((element) => (element.scrollLeft = element.scrollWidth));
-		expect(await term.evaluate((element) => element.scrollLeft)).toBeGreaterThan(0);
+		const scrolled = () =>
+			screen(wide).evaluate(() => {
+				document.documentElement.scrollLeft = document.documentElement.scrollWidth;
+				return document.documentElement.scrollLeft;
+			});
+		expect(await scrolled()).toBeGreaterThan(0);
 	});
 });
 
@@ -705,7 +785,7 @@ test('a flood is drawn a few times a second, and ends whole and in colour', asyn
 		.last()
 		.click();
 	await expect(panel(flood).locator('.ob-run-exit')).toHaveText('exit 0', { timeout: 45_000 });
-	const { drawn, first, last } = await page.evaluate(
+	const { drawn, first, last } = await screen(flood).evaluate(
 		() => (window as unknown as { seen: { drawn: number; first: number; last: number } }).seen,
 	);
 	// Every 50 ms at most (a frame drawn, then a hold of 50 ms), however fast or slow the frames:
@@ -980,7 +1060,7 @@ for (const theme of ['light', 'dark'] as const) {
 		await page.mouse.down();
 		await page.mouse.move(...(await point(rows, 120, 6)), { steps: 4 });
 		await page.mouse.up();
-		const selected = panel(hello).locator('.xterm-selection div').first();
+		const selected = terminal(hello).locator('.xterm-selection div').first();
 		await expect(selected).toBeVisible();
 		// What is selected must be told apart from the terminal's background.
 		const [background, highlight] = await Promise.all([
@@ -1012,7 +1092,7 @@ function contrast(a: string, b: string): number {
 /** Where the built site serves the terminal's module (`src/client/terminal.ts`). */
 function terminalModule(): string {
 	const file = readdirSync(resolve(BRIDGE_SITE, '_astro')).find((f) =>
-		/^terminal\.[^/]*\.js$/.test(f),
+		/^terminal\.[\w-]+\.js$/.test(f),
 	);
 	if (!file) throw new Error(`no terminal module in ${BRIDGE_SITE}/_astro`);
 	return `/_astro/${file}`;

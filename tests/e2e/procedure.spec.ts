@@ -11,7 +11,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { expect, type Locator, type Page } from '@playwright/test';
 import { FRAGMENT_KEY } from '../../src/protocol.ts';
 import type { TestBridge } from '../support/bridge.ts';
-import { block, test } from '../support/bridge-test.ts';
+import { block, terminalOf, test } from '../support/bridge-test.ts';
 
 test.describe.configure({ mode: 'parallel' });
 
@@ -213,7 +213,7 @@ test('an interactive session opens only once the responder says so', async ({ pa
 	expect(await started(bridge)).toEqual([]);
 	await shell.getByRole('button', { name: 'Run', exact: true }).click();
 	await dialog.getByRole('button', { name: 'Open', exact: true }).click();
-	await expect(panel(shell).locator('.xterm-rows')).toContainText('Type something:');
+	await expect(terminalOf(panel(shell)).locator('.xterm-rows')).toContainText('Type something:');
 	expect(await started(bridge)).toEqual(['p.shell']);
 	await panel(shell).getByRole('button', { name: 'Stop' }).click();
 });
