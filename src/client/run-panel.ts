@@ -311,12 +311,19 @@ export class RunPanel {
  * come up (a host that does not let it load the site's scripts, `astro dev`), in the page.
  */
 async function openTerminal(box: HTMLElement, events: TerminalEvents): Promise<TerminalView> {
-	try {
-		const { createFramedTerminal } = await import('./framed-terminal.ts');
-		return await createFramedTerminal(box, events);
-	} catch (error) {
-		console.warn(`Opsbook: ${(error as Error).message}; drawing the terminal in the page.`);
-		const { createTerminal } = await import('./terminal.ts');
-		return createTerminal(box, events);
+	if (!framesFailed) {
+		try {
+			const { createFramedTerminal } = await import('./framed-terminal.ts');
+			return await createFramedTerminal(box, events);
+		} catch (error) {
+			// Once is enough: the page's other terminals do not wait for a frame again.
+			framesFailed = true;
+			console.warn(`Opsbook: ${(error as Error).message}; drawing terminals in the page.`);
+		}
 	}
+	const { createTerminal } = await import('./terminal.ts');
+	return createTerminal(box, events);
 }
+
+/** A terminal's frame did not come up on this page: its terminals are drawn in it instead. */
+let framesFailed = false;

@@ -23,7 +23,13 @@ export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegr
 	return {
 		name: 'opsbook',
 		hooks: {
-			'astro:config:setup': async ({ command, injectRoute, injectScript, logger }) => {
+			'astro:config:setup': async ({
+				command,
+				injectRoute,
+				injectScript,
+				logger,
+				updateConfig,
+			}) => {
 				const loaded = await loadRunbooks(project);
 				if (loaded.problems.length > 0) {
 					// The list as `opsbook check` prints it, one `file:line:column: message` a line.
@@ -38,9 +44,11 @@ export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegr
 				});
 				// A run's terminal, in a sandboxed frame of its own (`src/client/framed-terminal.ts`).
 				injectRoute({
-					pattern: '/opsbook/terminal',
+					pattern: TERMINAL_ROUTE,
 					entrypoint: packageFile('src/routes/terminal.astro'),
 				});
+				// Last, after Starlight's sitemap has written its files.
+				updateConfig({ integrations: [terminalOutOfSitemap()] });
 				injectScript(
 					'page',
 					`import ${JSON.stringify(packageFile('src/client/command-block.ts'))};`,
@@ -53,6 +61,34 @@ export function opsbookIntegration(project: Required<ProjectPaths>): AstroIntegr
 				await writeFile(file, `${JSON.stringify(toRegistry(loaded), null, '\t')}\n`);
 				logger.info(`registry of ${loaded.blocks.length} command blocks: ${fileURLToPath(file)}`);
 				await writeFile(new URL(NO_SCRIPT_THEME_PATH, dir), await noScriptThemeOf(dir));
+			},
+		},
+	};
+}
+
+/** The terminal's document: part of the site, but no page anyone searches for. */
+const TERMINAL_ROUTE = '/opsbook/terminal';
+
+/**
+ * Takes the terminal's document out of the sitemap (Starlight's, which has no option for it): it
+ * is a frame of the runbook pages, marked `noindex`, and a search engine warns about a sitemap
+ * that lists a page it may not index.
+ */
+function terminalOutOfSitemap(): AstroIntegration {
+	return {
+		name: 'opsbook:sitemap',
+		hooks: {
+			'astro:build:done': async ({ dir }) => {
+				const files = (await readdir(dir)).filter((f) => /^sitemap-\d+\.xml$/.test(f));
+				for (const file of files) {
+					const url = new URL(file, dir);
+					const xml = await readFile(url, 'utf8');
+					const kept = xml.replace(
+						new RegExp(`<url><loc>[^<]*${TERMINAL_ROUTE}/</loc>(?:(?!</url>).)*</url>`, 'g'),
+						'',
+					);
+					if (kept !== xml) await writeFile(url, kept);
+				}
 			},
 		},
 	};

@@ -192,6 +192,8 @@ export const collections = {
 			'https://runbooks.example.com/disk/',
 			'https://runbooks.example.com/incident/',
 		]);
+		// The terminal's document is built, and left out of the sitemap (it is a frame of the pages).
+		assert.ok(existsSync(join(site, 'dist/opsbook/terminal/index.html')));
 
 		const registry = RegistrySchema.parse(
 			JSON.parse(await readFile(join(site, 'dist/opsbook/registry.json'), 'utf8')),

@@ -512,7 +512,7 @@ test("where the terminal's frame cannot load its scripts, the terminal draws in 
 	// Locators reach into the terminal's shadow root in the page.
 	await expect(panel(echo).locator('.xterm-rows')).toContainText('hello from opsbook');
 	await expect(panel(echo).locator('iframe')).toHaveCount(0);
-	expect(warnings.join('\n')).toContain('drawing the terminal in the page');
+	expect(warnings.join('\n')).toContain('drawing terminals in the page');
 	// And it is a whole terminal: the next run clears it and shows its own output.
 	const seq = block(page, 't.seq');
 	await runButton(seq).click();
