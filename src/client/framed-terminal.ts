@@ -9,13 +9,13 @@
  * The frame is sandboxed without `allow-same-origin`: its origin is opaque, so it cannot read the
  * page, its storage or its cookies, and its scripts load from the site cross-origin. A host that
  * does not allow that (or a frame that does not answer for any other reason) gets the terminal in
- * the page instead, as before: `createRunTerminal` falls back.
+ * the page instead, as before: `openTerminal` in `run-panel.ts` falls back.
  */
 import type { ITheme } from '@xterm/xterm';
 import type { TerminalEvents } from './terminal.ts';
-import { themeOf } from './terminal-theme.ts';
+import { boxPlace, type TerminalPlace } from './terminal-place.ts';
 
-/** What the terminal reads of the page's box (`TerminalPlace`), sent to the frame. */
+/** What the terminal reads of the page's box (`TerminalPlace`), as the frame is told it. */
 export interface FrameSetup {
 	fontFamily: string;
 	theme: ITheme;
@@ -72,9 +72,6 @@ function frameUrl(): string {
 	return new URL(`${base}opsbook/terminal/`, location.href).href;
 }
 
-/** Starlight's breakpoint for its sidebar, as `terminal.ts` uses it. */
-const WIDE = '(min-width: 50rem)';
-
 /**
  * A terminal in a frame of its own in `container`; rejects (and leaves nothing behind) when the
  * frame does not come up.
@@ -88,18 +85,19 @@ export async function createFramedTerminal(
 	frame.title = 'Terminal';
 	frame.setAttribute('sandbox', 'allow-scripts');
 	frame.src = frameUrl();
+	const place = boxPlace(container);
 	const setup = (): FrameSetup => ({
-		fontFamily: getComputedStyle(container).fontFamily,
-		theme: themeOf(container),
-		wide: matchMedia(WIDE).matches,
-		windowHeight: window.innerHeight,
-		sized: container.style.height !== '',
+		fontFamily: place.fontFamily,
+		theme: place.theme(),
+		wide: place.wide(),
+		windowHeight: place.windowHeight(),
+		sized: place.sized(),
 	});
 	const channel = new MessageChannel();
 	const port = channel.port1;
 	try {
 		const ready = await started(frame, port, channel.port2, setup, () => container.append(frame));
-		return new FramedTerminal(container, frame, port, events, ready, setup);
+		return new FramedTerminal(container, frame, port, events, ready, place, setup);
 	} catch (error) {
 		frame.remove();
 		port.close();
@@ -136,7 +134,7 @@ function started(
 		const loaded = () => {
 			if (!greeted)
 				afterLoad = setTimeout(
-					() => greeted || fail('the terminal frame loaded, but its script did not start'),
+					() => fail('the terminal frame loaded, but its script did not start'),
 					AFTER_LOAD_MS,
 				);
 		};
@@ -182,6 +180,7 @@ class FramedTerminal implements TerminalView {
 		port: MessagePort,
 		events: TerminalEvents,
 		{ cols, rows, height }: Ready,
+		place: TerminalPlace,
 		setup: () => FrameSetup,
 	) {
 		this.#frame = frame;
@@ -221,22 +220,11 @@ class FramedTerminal implements TerminalView {
 			last = text;
 			this.#send({ type: 'setup', setup: next });
 		};
-		let frameRequest = 0;
-		const later = () => {
-			cancelAnimationFrame(frameRequest);
-			frameRequest = requestAnimationFrame(told);
-		};
-		const resized = new ResizeObserver(later);
-		resized.observe(container);
-		const themed = new MutationObserver(later);
-		themed.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
-		addEventListener('resize', later);
-		this.#cleanup.push(() => {
-			cancelAnimationFrame(frameRequest);
-			resized.disconnect();
-			themed.disconnect();
-			removeEventListener('resize', later);
-		});
+		// The box (its size, the theme), as the page's own terminal watches it; and the window,
+		// whose width and height the frame cannot see.
+		this.#cleanup.push(place.watch({ size: told, theme: told }));
+		addEventListener('resize', told);
+		this.#cleanup.push(() => removeEventListener('resize', told));
 	}
 
 	/** As high as the terminal needs, or, with a height of the box's own (its corner dragged), the box's. */

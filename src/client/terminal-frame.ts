@@ -10,7 +10,7 @@
  * the height it needs go out. It has no socket and never reaches the bridge.
  */
 import type { FrameIn, FrameOut, FrameSetup } from './framed-terminal.ts';
-import type { TerminalPlace } from './terminal.ts';
+import type { TerminalPlace } from './terminal-place.ts';
 
 const SANDBOX_READY: FrameOut = { type: 'opsbook-terminal-frame' };
 
@@ -35,9 +35,14 @@ function framePlace(setup: FrameSetup, box: HTMLElement) {
 			};
 		},
 	};
+	// The page's colour behind the rows, as in the page's box.
+	const paint = () => (document.body.style.background = current.theme.background ?? '');
+	paint();
 	const update = (next: FrameSetup) => {
-		const themed = next.theme !== current.theme;
+		// A copy through the port each time: the same colours are not a new theme for xterm.
+		const themed = JSON.stringify(next.theme) !== JSON.stringify(current.theme);
 		current = next;
+		paint();
 		for (const listener of listeners) {
 			if (themed) listener.theme();
 			listener.size();
@@ -73,7 +78,6 @@ async function open(port: MessagePort, setup: FrameSetup) {
 	const box = document.createElement('div');
 	box.className = 'ob-frame-box';
 	document.body.append(box);
-	document.body.style.background = setup.theme.background ?? '';
 	const { place, update } = framePlace(setup, box);
 	// Imported, not bundled in: the page's fallback loads the same module, by its own names.
 	const { createTerminal } = await import('./terminal.ts');
@@ -96,8 +100,9 @@ async function open(port: MessagePort, setup: FrameSetup) {
 	};
 	let height = needed();
 	const remeasure = () => {
-		if (needed() === height) return;
-		height = needed();
+		const next = needed();
+		if (next === height) return;
+		height = next;
 		send({ type: 'height', px: height });
 	};
 	const measured = new ResizeObserver(remeasure);
@@ -124,7 +129,6 @@ async function open(port: MessagePort, setup: FrameSetup) {
 			case 'focus':
 				return terminal.focus();
 			case 'setup':
-				document.body.style.background = data.setup.theme.background ?? '';
 				return update(data.setup);
 		}
 	};

@@ -34,9 +34,9 @@
  * Tab leaves at once.
  */
 import { FitAddon } from '@xterm/addon-fit';
-import { Terminal, type ITheme } from '@xterm/xterm';
+import { Terminal } from '@xterm/xterm';
 import { GROUND, lineEnd, stateAfter } from './escape-state.ts';
-import { themeOf } from './terminal-theme.ts';
+import { boxPlace, type TerminalPlace } from './terminal-place.ts';
 import { skipEmptySelectionRedraws } from './xterm-fixes.ts';
 // As a URL, not a side-effect import: Astro would hoist the latter into every page's CSS.
 import xtermCss from '@xterm/xterm/css/xterm.css?url';
@@ -63,12 +63,10 @@ const PARSE_AHEAD = 256 * 1024;
 const SYNC_ON = '\x1b[?2026h';
 const SYNC_OFF = '\x1b[?2026l';
 
-/** The fewest columns on a screen at least {@link WIDE} wide, where tools' tables fit. */
+/** The fewest columns on a wide screen (`TerminalPlace.wide`), where tools' tables fit. */
 const WIDE_COLS = 120;
 /** The fewest columns on a narrower screen: what programs assume when they cannot tell. */
 const NARROW_COLS = 80;
-/** Starlight's breakpoint for its sidebar: below it, a phone or a narrow window. */
-const WIDE = '(min-width: 50rem)';
 /** Rows before any output: a few lines, enough for a prompt and its answer. */
 const MIN_ROWS = 8;
 /** The most rows growth reaches, and the share of the window's height it may take. */
@@ -76,63 +74,6 @@ const MAX_ROWS = 30;
 const MAX_HEIGHT = 0.6;
 /** Growth adds rows in steps, so output trickling in resizes the pty a few times, not per line. */
 const GROW_STEP = 4;
-
-/**
- * What a terminal reads of where it is shown: the run panel's box in the page (`boxPlace`), or,
- * in the terminal's own frame (`terminal-frame.ts`), what the page tells it of that box.
- */
-export interface TerminalPlace {
-	/** The box's font. */
-	readonly fontFamily: string;
-	/** The terminal's colours, from the box's (Starlight's light or dark theme). */
-	theme(): ITheme;
-	/** Whether the window is wide (Starlight's sidebar shows): {@link WIDE_COLS} columns at least. */
-	wide(): boolean;
-	/** The window's height in CSS pixels: growth stops at {@link MAX_HEIGHT} of it. */
-	windowHeight(): number;
-	/** Whether the box has a height of its own (its corner was dragged), which the rows then fit. */
-	sized(): boolean;
-	/** The height the rows fit in, CSS pixels: read only when `sized()` (it may lay out). */
-	innerHeight(): number;
-	/** Calls `size` when the box's size changes and `theme` when its colours do; returns a stop. */
-	watch(changed: { size(): void; theme(): void }): () => void;
-}
-
-/** The run panel's box in the page, `container`, as the terminal's place. */
-export function boxPlace(container: HTMLElement): TerminalPlace {
-	return {
-		fontFamily: getComputedStyle(container).fontFamily,
-		theme: () => themeOf(container),
-		wide: () => matchMedia(WIDE).matches,
-		windowHeight: () => window.innerHeight,
-		sized: () => container.style.height !== '',
-		innerHeight: () => {
-			// Inside the padding and any sideways scrollbar, which the fit addon counts as rows.
-			const style = getComputedStyle(container);
-			return (
-				container.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)
-			);
-		},
-		watch(changed) {
-			let frame = 0;
-			const resized = new ResizeObserver(() => {
-				cancelAnimationFrame(frame);
-				frame = requestAnimationFrame(() => changed.size());
-			});
-			resized.observe(container);
-			const themed = new MutationObserver(() => changed.theme());
-			themed.observe(document.documentElement, {
-				attributes: true,
-				attributeFilter: ['data-theme'],
-			});
-			return () => {
-				cancelAnimationFrame(frame);
-				resized.disconnect();
-				themed.disconnect();
-			};
-		},
-	};
-}
 
 export interface TerminalEvents {
 	/** Keystrokes (and pasted text) for the run. */
