@@ -464,6 +464,9 @@ console.log(
 	`  minimal / ceiling   ${spread(of((r) => mibs(r.minimal) / mibs(r.ceiling)))}×  (what the socket costs, without the page)`,
 );
 console.log(
+	`  page / minimal      ${spread(of((r) => mibs(r.page) / mibs(r.minimal)))}×  (what the page and its terminal's frame cost the socket's stream)`,
+);
+console.log(
 	`  page from memory    ${spread(of((r) => mibs(r.pageMemory) / mibs(r.ceiling)))}× the ceiling  (what the page costs, without the socket)`,
 );
 console.log(
