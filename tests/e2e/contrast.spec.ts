@@ -227,11 +227,13 @@ for (const theme of ['dark', 'light'] as const) {
 				await expect(chip(page)).toContainText('connected');
 				await findings.measure(page, 'connected');
 
+				// One at a time: a run's panel, and its terminal's frame once loaded, push the blocks
+				// below it down, and a click sent as that happens lands on what moved there.
 				await block(page, 't.echo').getByRole('button', { name: 'Run', exact: true }).click();
-				await block(page, 't.fail').getByRole('button', { name: 'Run', exact: true }).click();
-				await block(page, 't.sleep').getByRole('button', { name: 'Run', exact: true }).click();
 				await expect(panel(page, 't.echo')).toContainText('exit 0');
+				await block(page, 't.fail').getByRole('button', { name: 'Run', exact: true }).click();
 				await expect(panel(page, 't.fail')).toContainText('exit 3');
+				await block(page, 't.sleep').getByRole('button', { name: 'Run', exact: true }).click();
 				await expect(panel(page, 't.sleep').locator('.ob-run-state')).toHaveText('running');
 				await findings.measure(page, 'runs done, failed and running');
 				await page.getByRole('button', { name: /^Runs/ }).click();
