@@ -286,7 +286,9 @@ for (const theme of ['dark', 'light'] as const) {
 				await page.keyboard.press('Escape');
 
 				await page.goto(`${bridge.origin}/tree/`);
+				// One at a time, as above: the first run's panel moves the second block down.
 				await block(page, 'tree.answers').getByRole('button', { name: 'Run', exact: true }).click();
+				await expect(panel(page, 'tree.answers').locator('.ob-run-exit')).toBeVisible();
 				await block(page, 'tree.disk').getByRole('button', { name: 'Run', exact: true }).click();
 				await expect(page.locator('li.ob-applies')).toHaveCount(2);
 				await findings.measure(page, 'decision tree, chosen by checks');
