@@ -223,14 +223,17 @@ export class RunPanel {
 		state.textContent = local ? LOCAL_LABELS[local] : (summary?.state ?? '');
 		this.section.dataset.outcome =
 			local === 'requested' ? 'running' : (summary?.outcome ?? 'running');
+		// A part hidden holds no text either: while a new run is requested, nothing in the panel
+		// still says the last run's exit code, signal or verdict (a browser test that read the
+		// hidden text took it for the new run's).
 		exit.hidden = !summary?.exit || local === 'requested';
-		exit.textContent = summary?.exit ?? '';
+		exit.textContent = exit.hidden ? '' : summary!.exit!;
 		exit.dataset.ok = String(run?.exitCode === 0);
 		signal.hidden = !summary?.signal || local === 'requested';
-		signal.textContent = summary?.signal ?? '';
+		signal.textContent = signal.hidden ? '' : summary!.signal!;
 		const verdict = $('.ob-run-verdict');
 		verdict.hidden = !summary?.verdict || local === 'requested';
-		verdict.textContent = summary?.verdict ?? '';
+		verdict.textContent = verdict.hidden ? '' : summary!.verdict!;
 		if (run?.verdict) verdict.dataset.verdict = run.verdict.outcome;
 		// A drill's answer is never mistaken for a real run's output. Runs of a bridge older than
 		// protocol 4 do not say: a run followed while the bridge is in a drill is one.
