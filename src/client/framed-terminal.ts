@@ -168,7 +168,7 @@ class FramedTerminal implements TerminalView {
 	#written = 0;
 	#interactive = false;
 	readonly #frame: HTMLIFrameElement;
-	readonly #container: HTMLElement;
+	readonly #place: TerminalPlace;
 	readonly #port: MessagePort;
 	/** The height the frame's terminal needs, CSS pixels. */
 	#height = 0;
@@ -184,7 +184,7 @@ class FramedTerminal implements TerminalView {
 		setup: () => FrameSetup,
 	) {
 		this.#frame = frame;
-		this.#container = container;
+		this.#place = place;
 		this.#port = port;
 		this.#cols = cols;
 		this.#rows = rows;
@@ -229,7 +229,7 @@ class FramedTerminal implements TerminalView {
 
 	/** As high as the terminal needs, or, with a height of the box's own (its corner dragged), the box's. */
 	#fitHeight() {
-		this.#frame.style.height = this.#container.style.height === '' ? `${this.#height}px` : '100%';
+		this.#frame.style.height = this.#place.sized() ? '100%' : `${this.#height}px`;
 	}
 
 	#send(message: FrameIn, transfer: Transferable[] = []) {

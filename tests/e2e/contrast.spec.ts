@@ -227,8 +227,9 @@ for (const theme of ['dark', 'light'] as const) {
 				await expect(chip(page)).toContainText('connected');
 				await findings.measure(page, 'connected');
 
-				// One at a time: a run's panel, and its terminal's frame once loaded, push the blocks
-				// below it down, and a click sent as that happens lands on what moved there.
+				// One at a time: a run's panel pushes the blocks below it down, and once its terminal
+				// is ready the page scrolls the panel into view; a click sent as that happens lands on
+				// what moved there.
 				await block(page, 't.echo').getByRole('button', { name: 'Run', exact: true }).click();
 				await expect(panel(page, 't.echo')).toContainText('exit 0');
 				await block(page, 't.fail').getByRole('button', { name: 'Run', exact: true }).click();
@@ -286,7 +287,7 @@ for (const theme of ['dark', 'light'] as const) {
 				await page.keyboard.press('Escape');
 
 				await page.goto(`${bridge.origin}/tree/`);
-				// One at a time, as above: the first run's panel moves the second block down.
+				// One at a time, as above: the first run's panel moves the second block.
 				await block(page, 'tree.answers').getByRole('button', { name: 'Run', exact: true }).click();
 				await expect(panel(page, 'tree.answers').locator('.ob-run-exit')).toBeVisible();
 				await block(page, 'tree.disk').getByRole('button', { name: 'Run', exact: true }).click();
