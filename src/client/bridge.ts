@@ -668,13 +668,7 @@ class Bridge {
 		element.status('');
 		const panel = this.#panelFor(element);
 		this.#enableRun(block.id, true);
-		const terminal = await panel.request();
-		// The terminal opens under the block: bring it into view if the block sat at the bottom.
-		panel.section.scrollIntoView({ block: 'nearest' });
-		if (!this.#welcome || !panel.section.isConnected) {
-			element.status('The bridge went away before the run was sent: nothing ran.');
-			return not('the bridge went away before the run was sent');
-		}
+		const { cols, rows } = panel.request();
 		const ref = `run-${++this.#refs}`;
 		this.#requests.set(ref, panel);
 		const ended = new Promise<StepResult>((resolve) => {
@@ -698,8 +692,8 @@ class Bridge {
 			...(on === undefined || on === block.target ? {} : { on }),
 			...(options.override === undefined ? {} : { override: { reason: options.override } }),
 			page: location.pathname,
-			cols: terminal.cols,
-			rows: terminal.rows,
+			cols,
+			rows,
 		});
 		return ended;
 	}

@@ -11,6 +11,7 @@ import { bridgeMode } from './mode.ts';
 import { duration, summarize } from './run-state.ts';
 import type { TerminalView } from './framed-terminal.ts';
 import type { TerminalEvents } from './terminal.ts';
+import { firstSize } from './pty-size.ts';
 
 export interface PanelHost {
 	send(message: ClientMessage): void;
@@ -52,6 +53,15 @@ export class RunPanel {
 	readonly #termElement: HTMLElement;
 	#terminal?: Promise<TerminalView>;
 	#loaded?: TerminalView;
+	/**
+	 * What came for the followed run before its terminal loaded (output, a gap in it), handed to
+	 * the terminal once it has: the run starts at the click, not once a terminal is there.
+	 */
+	#early: Array<(terminal: TerminalView) => void> = [];
+	/** The end of the output in {@link #early}: where a reattach resumes until the terminal loads. */
+	#earlyWritten = 0;
+	/** The size the run was requested at while the terminal loaded (`firstSize`). */
+	#guessed?: { cols: number; rows: number } | undefined;
 	#tick = 0;
 
 	constructor(block: OpsbookCommand, host: PanelHost) {
@@ -129,34 +139,51 @@ export class RunPanel {
 		);
 	}
 
-	/** Loads the terminal (the first time) and says a run was requested; resolves to the terminal. */
-	async request(): Promise<TerminalView> {
+	/**
+	 * Says a run was requested, and loads the terminal the first time; returns the size to start
+	 * the run at. The request goes at once: the first run of a panel does not wait for its
+	 * terminal (a frame of its own takes a fifth of a second or more to come up), whose output
+	 * waits for it instead. Once the terminal shows, the panel is brought into view.
+	 */
+	request(): { cols: number; rows: number } {
 		this.#local = 'requested';
 		this.#message = '';
 		this.render();
-		return this.#terminalReady();
+		this.#terminalReady().then(
+			// The terminal opens under the block: bring it into view if the block sat at the bottom.
+			() => this.section.isConnected && this.section.scrollIntoView({ block: 'nearest' }),
+			() => {},
+		);
+		if (this.#loaded) return { cols: this.#loaded.cols, rows: this.#loaded.rows };
+		this.#guessed = firstSize();
+		return this.#guessed;
 	}
 
 	/** The request was refused: back to how the panel was, or gone if it never showed a run. */
 	refused() {
 		this.#local = undefined;
+		this.#guessed = undefined;
 		if (!this.run) this.remove();
 		else this.render();
 	}
 
-	/** Follows `run` from its first byte, in a cleared terminal. */
-	async follow(run: RunInfo): Promise<TerminalView> {
+	/**
+	 * Follows `run` from its first byte, in a cleared terminal; resolves once the terminal has
+	 * loaded. Output that comes before that waits for it.
+	 */
+	follow(run: RunInfo): Promise<TerminalView> {
 		this.run = run;
 		this.#local = undefined;
 		this.#message = '';
-		// Output follows `started` at once: with the terminal loaded, be ready for it synchronously.
-		if (this.#loaded) this.#loaded.reset(0);
+		this.#early = [];
+		this.#earlyWritten = 0;
+		// Output follows `started` at once: be ready for it synchronously.
+		if (this.#loaded) {
+			this.#loaded.reset(0);
+			this.#fitPty();
+		}
 		this.render();
-		if (this.#loaded) return this.#loaded;
-		const terminal = await this.#terminalReady();
-		// A newer run may have replaced this one while the terminal loaded.
-		if (this.run.id === run.id) terminal.reset(0);
-		return terminal;
+		return this.#terminalReady();
 	}
 
 	/** The bridge reported a change in the run. */
@@ -169,18 +196,34 @@ export class RunPanel {
 
 	/** Output bytes of the followed run, from byte `offset`. */
 	output(offset: number, data: Uint8Array) {
-		this.#loaded?.output(offset, data);
+		if (this.#loaded) return this.#loaded.output(offset, data);
+		// Not acknowledged until the terminal has it: the bridge's window bounds what waits here.
+		this.#earlyWritten = Math.max(this.#earlyWritten, offset + data.length);
+		this.#early.push((terminal) => terminal.output(offset, data));
 	}
 
 	/** The bridge's answer to `attach`: where output resumes, and whether earlier output is gone. */
 	attached(from: number, truncated: boolean) {
 		// The bridge may send the replay before or after this: the terminal notes a gap either way.
-		if (truncated) this.#loaded?.resume(from);
+		if (!truncated) return;
+		if (this.#loaded) return this.#loaded.resume(from);
+		this.#earlyWritten = Math.max(this.#earlyWritten, from);
+		this.#early.push((terminal) => terminal.resume(from));
 	}
 
 	/** Where to resume after a reconnect: the first byte this page has not seen. */
 	get written(): number {
-		return this.#loaded?.written ?? 0;
+		return this.#loaded?.written ?? this.#earlyWritten;
+	}
+
+	/** The run started at {@link firstSize} and the terminal has another: the pty follows it. */
+	#fitPty() {
+		const [terminal, guessed, run] = [this.#loaded, this.#guessed, this.run];
+		if (!terminal || !guessed || !run) return;
+		this.#guessed = undefined;
+		const { cols, rows } = terminal;
+		if (run.state !== 'exited' && (cols !== guessed.cols || rows !== guessed.rows))
+			this.#host.send({ type: 'resize', run: run.id, cols, rows });
 	}
 
 	disconnected() {
@@ -289,13 +332,27 @@ export class RunPanel {
 					this.#host.send({ type: 'resize', run: this.run.id, cols, rows });
 			},
 			ack: (bytes) => this.run && this.#host.send({ type: 'ack', run: this.run.id, bytes }),
-		}).then((terminal) => {
-			this.#loaded = terminal;
-			// Removed while loading (its run was refused): nothing will show it.
-			if (!this.section.isConnected) this.#loaded.dispose();
-			this.render();
-			return this.#loaded;
-		});
+		}).then(
+			(terminal) => {
+				this.#loaded = terminal;
+				// Removed while loading (its run was refused): nothing will show it.
+				if (!this.section.isConnected) {
+					terminal.dispose();
+					return terminal;
+				}
+				for (const early of this.#early) early(terminal);
+				this.#early = [];
+				this.#fitPty();
+				this.render();
+				return terminal;
+			},
+			(error: unknown) => {
+				// The run goes on without a terminal here: say so, and try again on the next run.
+				this.#terminal = undefined;
+				this.message(`The terminal did not load (${(error as Error).message}).`);
+				throw error;
+			},
+		);
 		return this.#terminal;
 	}
 
@@ -305,6 +362,7 @@ export class RunPanel {
 		this.#loaded?.dispose();
 		this.#loaded = undefined;
 		this.#terminal = undefined;
+		this.#early = [];
 		this.section.remove();
 	}
 }

@@ -5,9 +5,7 @@
  * page side of a framed terminal loads none.
  */
 import type { ITheme } from '@xterm/xterm';
-
-/** Starlight's breakpoint for its sidebar: below it, a phone or a narrow window. */
-const WIDE = '(min-width: 50rem)';
+import { WIDE } from './pty-size.ts';
 
 /**
  * ANSI colours readable on a light background (xterm's defaults assume a dark one: yellow and

@@ -36,6 +36,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { GROUND, lineEnd, stateAfter } from './escape-state.ts';
+import { MIN_ROWS, NARROW_COLS, WIDE_COLS } from './pty-size.ts';
 import { boxPlace, type TerminalPlace } from './terminal-place.ts';
 import { skipEmptySelectionRedraws } from './xterm-fixes.ts';
 // As a URL, not a side-effect import: Astro would hoist the latter into every page's CSS.
@@ -63,12 +64,6 @@ const PARSE_AHEAD = 256 * 1024;
 const SYNC_ON = '\x1b[?2026h';
 const SYNC_OFF = '\x1b[?2026l';
 
-/** The fewest columns on a wide screen (`TerminalPlace.wide`), where tools' tables fit. */
-const WIDE_COLS = 120;
-/** The fewest columns on a narrower screen: what programs assume when they cannot tell. */
-const NARROW_COLS = 80;
-/** Rows before any output: a few lines, enough for a prompt and its answer. */
-const MIN_ROWS = 8;
 /** The most rows growth reaches, and the share of the window's height it may take. */
 const MAX_ROWS = 30;
 const MAX_HEIGHT = 0.6;

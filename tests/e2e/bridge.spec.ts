@@ -647,6 +647,46 @@ test.describe('on a desktop screen', () => {
 		await panel(ask).getByRole('button', { name: 'Stop' }).click();
 	});
 
+	test('a run starts at the click, not once its terminal has loaded, and the terminal shows what it wrote meanwhile', async ({
+		page,
+		bridge,
+	}) => {
+		// The terminal's script held back, as on a slow or busy machine, until the test lets it go.
+		let release = () => {};
+		const held = new Promise<void>((resolve) => (release = resolve));
+		let asked = false;
+		await page.route('**/_astro/terminal.astro_astro_type_script_*', async (route) => {
+			asked = true;
+			await held;
+			await route.continue();
+		});
+		await openPaired(page, bridge);
+		const ask = block(page, 't.ask');
+		await runButton(ask).click();
+		// Started, and waiting for an answer, while the terminal is still loading.
+		await expect.poll(() => asked).toBe(true);
+		await expect(panel(ask).locator('.ob-run-state')).toHaveText('running');
+		await expect(panel(ask).getByRole('button', { name: 'Stop' })).toBeVisible();
+		// Widened meanwhile: the terminal turns out wider than the run started.
+		await panel(ask).getByRole('button', { name: 'Widen' }).click();
+		release();
+		// What the command wrote before the terminal was there: the size it started at, a
+		// wide screen's 120 columns, and its question.
+		await expect(screen(ask)).toContainText('Your name?');
+		await expect(screen(ask).locator('> div').first()).toHaveText(/^\s*8 120\s*$/);
+		// The pty took the terminal's own size once it loaded.
+		await terminal(ask).locator('.xterm').click();
+		await page.keyboard.type('Ada');
+		await page.keyboard.press('Enter');
+		await expect(screen(ask)).toContainText('got [Ada]');
+		await expect(panel(ask).locator('.ob-run-exit')).toHaveText('exit 0');
+		const [, cols] = ((await screen(ask).locator('> div').nth(3).textContent()) ?? '')
+			.trim()
+			.split(/\s+/)
+			.map(Number);
+		expect(cols).toBeGreaterThan(125);
+	});
+
 	test('Widen shows a 120-column line whole, past the content column, and Narrow puts it back', async ({
 		page,
 		bridge,
