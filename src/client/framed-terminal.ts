@@ -86,9 +86,12 @@ export async function createFramedTerminal(
 	frame.setAttribute('sandbox', 'allow-scripts');
 	frame.src = frameUrl();
 	const place = boxPlace(container);
-	const setup = (): FrameSetup => ({
+	// The colours are read again only when the theme changes (they cost a style read and a
+	// canvas), not on each of a window's resize events.
+	let theme = place.theme();
+	const setup = (themed = false): FrameSetup => ({
 		fontFamily: place.fontFamily,
-		theme: place.theme(),
+		theme: themed ? (theme = place.theme()) : theme,
 		wide: place.wide(),
 		windowHeight: place.windowHeight(),
 		sized: place.sized(),
@@ -181,7 +184,7 @@ class FramedTerminal implements TerminalView {
 		events: TerminalEvents,
 		{ cols, rows, height }: Ready,
 		place: TerminalPlace,
-		setup: () => FrameSetup,
+		setup: (themed?: boolean) => FrameSetup,
 	) {
 		this.#frame = frame;
 		this.#place = place;
@@ -212,9 +215,9 @@ class FramedTerminal implements TerminalView {
 		};
 		// What the terminal reads of the box, told again whenever it may have changed.
 		let last = JSON.stringify(setup());
-		const told = () => {
+		const told = (themed = false) => {
 			this.#fitHeight();
-			const next = setup();
+			const next = setup(themed);
 			const text = JSON.stringify(next);
 			if (text === last) return;
 			last = text;
@@ -222,9 +225,10 @@ class FramedTerminal implements TerminalView {
 		};
 		// The box (its size, the theme), as the page's own terminal watches it; and the window,
 		// whose width and height the frame cannot see.
-		this.#cleanup.push(place.watch({ size: told, theme: told }));
-		addEventListener('resize', told);
-		this.#cleanup.push(() => removeEventListener('resize', told));
+		const resized = () => told();
+		this.#cleanup.push(place.watch({ size: resized, theme: () => told(true) }));
+		addEventListener('resize', resized);
+		this.#cleanup.push(() => removeEventListener('resize', resized));
 	}
 
 	/** As high as the terminal needs, or, with a height of the box's own (its corner dragged), the box's. */

@@ -41,11 +41,15 @@ function framePlace(setup: FrameSetup, box: HTMLElement) {
 	const update = (next: FrameSetup) => {
 		// A copy through the port each time: the same colours are not a new theme for xterm.
 		const themed = JSON.stringify(next.theme) !== JSON.stringify(current.theme);
+		const resized =
+			next.wide !== current.wide ||
+			next.windowHeight !== current.windowHeight ||
+			next.sized !== current.sized;
 		current = next;
-		paint();
+		if (themed) paint();
 		for (const listener of listeners) {
 			if (themed) listener.theme();
-			listener.size();
+			if (resized) listener.size();
 		}
 	};
 	return { place, update };
