@@ -32,6 +32,13 @@
  * WAI-ARIA's guidance for embedded editors allows if the way out is told: Escape then Tab (or
  * Shift+Tab) leaves the terminal, the Escape still reaching the command. Once nothing takes input,
  * Tab leaves at once.
+ *
+ * Copy and paste work as in the rest of the browser, as in VS Code's and Windows Terminal's
+ * terminals: Ctrl+C copies what is selected and clears the selection, so the next Ctrl+C
+ * interrupts the command as it does without one; Ctrl+V (and Ctrl+Shift+V) pastes. xterm.js sends
+ * both to the command as control characters, so a responder who selected output and pressed
+ * Ctrl+C copied nothing. On a Mac, Cmd+C and Cmd+V do this already, and Ctrl+C and Ctrl+V stay
+ * the command's.
  */
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
@@ -69,6 +76,8 @@ const MAX_ROWS = 30;
 const MAX_HEIGHT = 0.6;
 /** Growth adds rows in steps, so output trickling in resizes the pty a few times, not per line. */
 const GROW_STEP = 4;
+/** A Mac's copy and paste keys are Cmd's, which xterm.js leaves to the browser. */
+const MAC = /Mac|iPhone|iPad|iPod/.test(navigator.platform);
 
 export interface TerminalEvents {
 	/** Keystrokes (and pasted text) for the run. */
@@ -311,6 +320,17 @@ export class RunTerminal {
 	 */
 	#key(event: KeyboardEvent): boolean {
 		if (event.type !== 'keydown') return true;
+		if (event.ctrlKey && !event.altKey && !event.metaKey && !MAC) {
+			const key = event.key.toLowerCase();
+			if (key === 'c' && !event.shiftKey && this.term.hasSelection()) {
+				// The browser copies (xterm's copy handler puts the selection on the clipboard), then
+				// the selection goes, so a second Ctrl+C reaches the command.
+				setTimeout(() => this.term.clearSelection());
+				return false;
+			}
+			// The browser pastes; xterm hands the text to the command (bracketed, if it asked).
+			if (key === 'v') return false;
+		}
 		if (event.key === 'Tab' && !event.ctrlKey && !event.altKey && !event.metaKey) {
 			const leave = !this.#interactive || this.#escaped;
 			this.#escaped = false;

@@ -995,6 +995,45 @@ test('held output stays undrawn after a click in the terminal, and a selection s
 	await expect(selection).toHaveCount(0);
 });
 
+test('Ctrl+C copies what is selected in the terminal, and Ctrl+V pastes into the command', async ({
+	page,
+	context,
+	bridge,
+}) => {
+	await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: bridge.origin });
+	const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+	await openPaired(page, bridge);
+	const ask = block(page, 't.ask');
+	await runButton(ask).click();
+	await expect(screen(ask)).toContainText('Your name?');
+	await page.evaluate(() => navigator.clipboard.writeText('nothing yet'));
+	// Selected with the mouse, across the question, while the command waits for its answer.
+	const question = screen(ask).getByText(/Your name\?/);
+	const { x, y, height } = (await question.boundingBox())!;
+	await page.mouse.move(x + 2, y + height / 2);
+	await page.mouse.down();
+	await page.mouse.move(x + 60, y + height / 2, { steps: 4 });
+	await page.mouse.up();
+	await page.keyboard.press('Control+C');
+	await expect.poll(clipboard).toMatch(/^Your na/);
+	// Copied, not sent: the command still waits.
+	await expect(panel(ask).locator('.ob-run-state')).toHaveText('running');
+	await page.evaluate(() => navigator.clipboard.writeText('Ada'));
+	await page.keyboard.press('Control+V');
+	await expect(screen(ask)).toContainText('Your name? Ada');
+	await page.keyboard.press('Enter');
+	await expect(screen(ask)).toContainText('got [Ada]');
+	await expect(panel(ask).locator('.ob-run-exit')).toHaveText('exit 0');
+
+	// With nothing selected (the copy cleared it), Ctrl+C is the command's interrupt.
+	await panel(ask).getByRole('button', { name: 'Re-run' }).click();
+	await expect(panel(ask).locator('.ob-run-state')).toHaveText('running');
+	await expect(screen(ask)).toContainText('Your name?');
+	await terminal(ask).locator('.xterm').click();
+	await page.keyboard.press('Control+C');
+	await expect(panel(ask).locator('.ob-run-signal')).toHaveText('SIGINT');
+});
+
 test("keystrokes go in at the cursor once the terminal has focus; without it, output leaves xterm's textarea alone", async ({
 	page,
 	bridge,
