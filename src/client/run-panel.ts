@@ -143,17 +143,17 @@ export class RunPanel {
 	 * Says a run was requested, and loads the terminal the first time; returns the size to start
 	 * the run at. The request goes at once: the first run of a panel does not wait for its
 	 * terminal (a frame of its own takes a fifth of a second or more to come up), whose output
-	 * waits for it instead. Once the terminal shows, the panel is brought into view.
+	 * waits for it instead.
 	 */
 	request(): { cols: number; rows: number } {
 		this.#local = 'requested';
 		this.#message = '';
 		this.render();
-		this.#terminalReady().then(
-			// The terminal opens under the block: bring it into view if the block sat at the bottom.
-			() => this.section.isConnected && this.section.scrollIntoView({ block: 'nearest' }),
-			() => {},
-		);
+		// The panel opens under the block at a new terminal's height: bring it into view now if the
+		// block sat at the bottom, with the click, not once the terminal has loaded (the page then
+		// moved a fifth of a second after the click, under whatever was clicked next).
+		this.section.scrollIntoView({ block: 'nearest' });
+		this.#terminalReady().catch(() => {});
 		if (this.#loaded) return { cols: this.#loaded.cols, rows: this.#loaded.rows };
 		this.#guessed = firstSize();
 		return this.#guessed;
