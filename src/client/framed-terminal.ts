@@ -85,6 +85,9 @@ export async function createFramedTerminal(
 	frame.title = 'Terminal';
 	frame.setAttribute('sandbox', 'allow-scripts');
 	frame.src = frameUrl();
+	// Unseen until its terminal is there, but laid out at its size (Chromium holds back drawing a
+	// frame with no area): its document's own line, for whoever opens it alone, shows meanwhile.
+	frame.style.opacity = '0';
 	const place = boxPlace(container);
 	// The colours are read again only when the theme changes (they cost a style read and a
 	// canvas), not on each of a window's resize events.
@@ -193,6 +196,7 @@ class FramedTerminal implements TerminalView {
 		this.#rows = rows;
 		this.#height = height;
 		this.#fitHeight();
+		frame.style.opacity = '';
 		port.onmessage = ({ data }: MessageEvent<FrameOut>) => {
 			switch (data.type) {
 				case 'input':

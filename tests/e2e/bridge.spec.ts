@@ -667,9 +667,13 @@ test.describe('on a desktop screen', () => {
 		await expect.poll(() => asked).toBe(true);
 		await expect(panel(ask).locator('.ob-run-state')).toHaveText('running');
 		await expect(panel(ask).getByRole('button', { name: 'Stop' })).toBeVisible();
+		// The box stands at a new terminal's height, the frame unseen: its document's line for a
+		// reader who opens it alone ("A run's terminal: …") does not show in the panel.
+		await expect(panel(ask).locator('iframe.ob-term-frame')).toHaveCSS('opacity', '0');
 		// Widened meanwhile: the terminal turns out wider than the run started.
 		await panel(ask).getByRole('button', { name: 'Widen' }).click();
 		release();
+		await expect(panel(ask).locator('iframe.ob-term-frame')).toHaveCSS('opacity', '1');
 		// What the command wrote before the terminal was there: the size it started at, a
 		// wide screen's 120 columns, and its question.
 		await expect(screen(ask)).toContainText('Your name?');
