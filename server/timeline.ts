@@ -33,8 +33,9 @@ import {
 	timelineLine,
 	TimelineFileError,
 } from '../src/incident/file.ts';
-import { BRIDGE_KINDS, IncidentIdSchema, type TimelineEvent } from '../src/incident/schema.ts';
+import { IncidentIdSchema, type TimelineEvent } from '../src/incident/schema.ts';
 import {
+	BRIDGE_KINDS,
 	foldIncident,
 	summarizeIncident,
 	type IncidentState,

@@ -199,6 +199,3 @@ export const TimelineEventSchema = z.discriminatedUnion('kind', [
 export type TimelineEvent = z.infer<typeof TimelineEventSchema>;
 export type TimelineEventKind = TimelineEvent['kind'];
 export type EventOf<K extends TimelineEventKind> = Extract<TimelineEvent, { kind: K }>;
-
-/** Kinds only a bridge records of its own runs; a page may hand them over only in a merge. */
-export const BRIDGE_KINDS: ReadonlySet<TimelineEventKind> = new Set(['run-started', 'run-ended']);

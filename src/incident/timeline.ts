@@ -105,6 +105,15 @@ export interface IncidentSummary {
 	drill?: string;
 }
 
+/**
+ * Kinds only a bridge records of its own runs; a page may hand them over only in a merge. Here,
+ * not in `schema.ts`: every page's header reads it, and this module loads no zod.
+ */
+export const BRIDGE_KINDS: ReadonlySet<TimelineEvent['kind']> = new Set([
+	'run-started',
+	'run-ended',
+]);
+
 /** The kinds of event a summary reads: the others (runs, notes, decisions…) leave it as it is. */
 export const SUMMARY_KINDS: ReadonlySet<TimelineEvent['kind']> = new Set([
 	'declared',

@@ -16,8 +16,9 @@ import {
 	type TimelineMessage,
 	type WelcomeMessage,
 } from '../../protocol.ts';
-import { BRIDGE_KINDS, type TimelineEvent } from '../../incident/schema.ts';
+import type { TimelineEvent } from '../../incident/schema.ts';
 import {
+	BRIDGE_KINDS,
 	foldIncident,
 	mergeEvents,
 	summarizeIncident,
