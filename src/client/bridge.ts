@@ -541,8 +541,8 @@ class Bridge {
 		if (!element?.block) return;
 		// Our own request is on its way: `started` will bind it.
 		if ([...this.#requests.values()].some((panel) => panel.block === element)) return;
-		void this.#follow(this.#panelFor(element), run).then(() => {
-			if (this.#following.get(run.id)?.run?.id === run.id) this.#attach(run.id, 0);
+		void this.#follow(this.#panelFor(element), run).then((shown) => {
+			if (shown && this.#following.get(run.id)?.run?.id === run.id) this.#attach(run.id, 0);
 		});
 	}
 
@@ -572,11 +572,12 @@ class Bridge {
 		this.#detached.clear();
 	}
 
-	async #follow(panel: RunPanel, run: RunInfo) {
+	/** Resolves once the panel's terminal is there: to whether it could load. */
+	async #follow(panel: RunPanel, run: RunInfo): Promise<boolean> {
 		for (const [id, other] of this.#following) if (other === panel) this.#following.delete(id);
 		this.#following.set(run.id, panel);
 		this.#enableRun(run.block);
-		await panel.follow(run);
+		return (await panel.follow(run)) !== undefined;
 	}
 
 	/**

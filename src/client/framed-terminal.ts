@@ -121,7 +121,7 @@ function started(
 	frame: HTMLIFrameElement,
 	port: MessagePort,
 	theirs: MessagePort,
-	setup: () => FrameSetup,
+	setup: (themed?: boolean) => FrameSetup,
 	show: () => void,
 ): Promise<Ready> {
 	return new Promise((resolve, reject) => {
@@ -133,7 +133,8 @@ function started(
 				return;
 			greeted = true;
 			clearTimeout(afterLoad);
-			frame.contentWindow?.postMessage({ type: 'opsbook-terminal-port', setup: setup() }, '*', [
+			// The colours read again: the theme may have changed since the Run.
+			frame.contentWindow?.postMessage({ type: 'opsbook-terminal-port', setup: setup(true) }, '*', [
 				theirs,
 			]);
 		};
@@ -233,6 +234,8 @@ class FramedTerminal implements TerminalView {
 		this.#cleanup.push(place.watch({ size: resized, theme: () => told(true) }));
 		addEventListener('resize', resized);
 		this.#cleanup.push(() => removeEventListener('resize', resized));
+		// Watched from here on: a theme changed while the frame was getting ready is told now.
+		told(true);
 	}
 
 	/** As high as the terminal needs, or, with a height of the box's own (its corner dragged), the box's. */

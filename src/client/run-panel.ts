@@ -51,7 +51,7 @@ export class RunPanel {
 	#message = '';
 	readonly #host: PanelHost;
 	readonly #termElement: HTMLElement;
-	#terminal?: Promise<TerminalView>;
+	#terminal?: Promise<TerminalView | undefined>;
 	#loaded?: TerminalView;
 	/**
 	 * What came for the followed run before its terminal loaded (output, a gap in it), handed to
@@ -153,7 +153,7 @@ export class RunPanel {
 		// block sat at the bottom, with the click, not once the terminal has loaded (the page then
 		// moved a fifth of a second after the click, under whatever was clicked next).
 		this.section.scrollIntoView({ block: 'nearest' });
-		this.#terminalReady().catch(() => {});
+		void this.#terminalReady();
 		if (this.#loaded) return { cols: this.#loaded.cols, rows: this.#loaded.rows };
 		this.#guessed = firstSize();
 		return this.#guessed;
@@ -169,9 +169,9 @@ export class RunPanel {
 
 	/**
 	 * Follows `run` from its first byte, in a cleared terminal; resolves once the terminal has
-	 * loaded. Output that comes before that waits for it.
+	 * loaded (to nothing if it could not). Output that comes before that waits for it.
 	 */
-	follow(run: RunInfo): Promise<TerminalView> {
+	follow(run: RunInfo): Promise<TerminalView | undefined> {
 		this.run = run;
 		this.#local = undefined;
 		this.#message = '';
@@ -219,7 +219,8 @@ export class RunPanel {
 	/** The run started at {@link firstSize} and the terminal has another: the pty follows it. */
 	#fitPty() {
 		const [terminal, guessed, run] = [this.#loaded, this.#guessed, this.run];
-		if (!terminal || !guessed || !run) return;
+		// Still requested: `run` is the last one, and the guess is the new run's, for `follow`.
+		if (!terminal || !guessed || !run || this.#local === 'requested') return;
 		this.#guessed = undefined;
 		const { cols, rows } = terminal;
 		if (run.state !== 'exited' && (cols !== guessed.cols || rows !== guessed.rows))
@@ -324,7 +325,8 @@ export class RunPanel {
 		element.textContent = this.run && this.#local !== 'requested' ? duration(this.run) : '';
 	}
 
-	#terminalReady(): Promise<TerminalView> {
+	/** The terminal, loaded the first time; nothing if it could not load (the panel says so). */
+	#terminalReady(): Promise<TerminalView | undefined> {
 		this.#terminal ??= openTerminal(this.#termElement, {
 			input: (data) => this.run && this.#host.send({ type: 'input', run: this.run.id, data }),
 			resize: (cols, rows) => {
@@ -347,10 +349,16 @@ export class RunPanel {
 				return terminal;
 			},
 			(error: unknown) => {
-				// The run goes on without a terminal here: say so, and try again on the next run.
+				// Nothing here can show the run: let go of it, so the bridge does not hold its output
+				// (and every other page's) for this page; say so, and try again on the next run.
 				this.#terminal = undefined;
-				this.message(`The terminal did not load (${(error as Error).message}).`);
-				throw error;
+				this.#early = [];
+				if (this.run && this.run.state !== 'exited')
+					this.#host.send({ type: 'detach', run: this.run.id });
+				this.message(
+					`The terminal did not load (${(error as Error).message}); the run goes on: Stop still ends it.`,
+				);
+				return undefined;
 			},
 		);
 		return this.#terminal;

@@ -79,6 +79,16 @@ const GROW_STEP = 4;
 /** A Mac's copy and paste keys are Cmd's, which xterm.js leaves to the browser. */
 const MAC = /Mac|iPhone|iPad|iPod/.test(navigator.platform);
 
+/**
+ * The letter a shortcut means: the key's own, or on a layout without Latin letters (Cyrillic,
+ * Greek, Hebrew) the one at its place, as the browser reads Ctrl+C there and as xterm.js does.
+ */
+function letter(event: KeyboardEvent): string {
+	const key = event.key.toLowerCase();
+	if (/^[a-z]$/.test(key)) return key;
+	return /^Key[A-Z]$/.test(event.code) ? event.code.slice(3).toLowerCase() : key;
+}
+
 export interface TerminalEvents {
 	/** Keystrokes (and pasted text) for the run. */
 	input(data: string): void;
@@ -321,15 +331,19 @@ export class RunTerminal {
 	#key(event: KeyboardEvent): boolean {
 		if (event.type !== 'keydown') return true;
 		if (event.ctrlKey && !event.altKey && !event.metaKey && !MAC) {
-			const key = event.key.toLowerCase();
+			const key = letter(event);
 			if (key === 'c' && !event.shiftKey && this.term.hasSelection()) {
 				// The browser copies (xterm's copy handler puts the selection on the clipboard), then
 				// the selection goes, so a second Ctrl+C reaches the command.
+				this.#escaped = false;
 				setTimeout(() => this.term.clearSelection());
 				return false;
 			}
-			// The browser pastes; xterm hands the text to the command (bracketed, if it asked).
-			if (key === 'v') return false;
+			if (key === 'v') {
+				// The browser pastes; xterm hands the text to the command (bracketed, if it asked).
+				this.#escaped = false;
+				return false;
+			}
 		}
 		if (event.key === 'Tab' && !event.ctrlKey && !event.altKey && !event.metaKey) {
 			const leave = !this.#interactive || this.#escaped;

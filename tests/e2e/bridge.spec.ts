@@ -519,6 +519,26 @@ test("where the terminal's frame cannot load its scripts, the terminal draws in 
 	await expect(panel(seq).locator('.xterm-rows')).toContainText('5');
 });
 
+test('where no terminal can load at all, the run goes on and the panel says why', async ({
+	page,
+	bridge,
+}) => {
+	// As after the site was rebuilt under an open page: its terminal code is gone.
+	await page.route(/\/_astro\/(terminal|framed-terminal)[.\w-]*\.js$/, (route) => route.abort());
+	const errors: string[] = [];
+	page.on('pageerror', (error) => errors.push(error.message));
+	await openPaired(page, bridge);
+	const seq = block(page, 't.seq');
+	await runButton(seq).click();
+	await expect(panel(seq).locator('.ob-run-message')).toContainText('The terminal did not load');
+	await expect(panel(seq).locator('.ob-run-exit')).toHaveText('exit 0');
+	// The next run tries again, and says the same, with nothing thrown in the page.
+	await panel(seq).getByRole('button', { name: 'Re-run' }).click();
+	await expect(panel(seq).locator('.ob-run-message')).toContainText('The terminal did not load');
+	await expect(panel(seq).locator('.ob-run-exit')).toHaveText('exit 0');
+	expect(errors).toEqual([]);
+});
+
 test('a page that never runs anything loads no terminal code', async ({ page, bridge }) => {
 	const scripts: string[] = [];
 	page.on('request', (request) => {
