@@ -1,8 +1,8 @@
 /**
  * The size a run's terminal starts at, in cells: what `terminal.ts` gives a new terminal, and what
- * the page asks the bridge for when it starts a run before that terminal has loaded. No xterm
- * here, and nothing else: the page loads this with its run panels, and terminal code only on a
- * first Run.
+ * the page asks the bridge for when it starts a run before that terminal has loaded; and the
+ * height its panel opens at. No xterm here, and nothing else: the page loads this with its run
+ * panels, and terminal code only on a first Run.
  */
 
 /** Starlight's breakpoint for its sidebar: below it, a phone or a narrow window. */
@@ -24,4 +24,34 @@ export const MIN_ROWS = 8;
  */
 export function firstSize(): { cols: number; rows: number } {
 	return { cols: matchMedia(WIDE).matches ? WIDE_COLS : NARROW_COLS, rows: MIN_ROWS };
+}
+
+/** A new terminal's rows in CSS pixels: 8 rows of 13 px text, 15 px each in the usual monospace fonts. */
+const FIRST_ROWS_PX = 120;
+
+/** The height of a sideways scrollbar here: 0 where scrollbars overlay the content (phones). */
+export function scrollbarHeight(): number {
+	const probe = document.createElement('div');
+	probe.style.cssText =
+		'position: absolute; top: -200px; width: 100px; height: 100px; overflow: scroll';
+	document.body.append(probe);
+	const height = probe.offsetHeight - probe.clientHeight;
+	probe.remove();
+	return height;
+}
+
+/**
+ * The height a new terminal in `box` takes, in CSS pixels, before it has loaded: its rows, and
+ * under them the sideways scrollbar when its columns are wider than the box (always, in
+ * Starlight's content column; not in a window just under the wide breakpoint). The run panel
+ * opens at this height, so nothing under it moves when the terminal comes.
+ */
+export function firstHeight(box: HTMLElement): number {
+	const style = getComputedStyle(box);
+	const context = document.createElement('canvas').getContext('2d');
+	if (!context) return FIRST_ROWS_PX;
+	context.font = `13px ${style.fontFamily}`;
+	const columns = firstSize().cols * context.measureText('W').width;
+	const inside = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+	return FIRST_ROWS_PX + (columns > inside ? scrollbarHeight() : 0);
 }

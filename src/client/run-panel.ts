@@ -11,7 +11,7 @@ import { bridgeMode } from './mode.ts';
 import { duration, summarize } from './run-state.ts';
 import type { TerminalView } from './framed-terminal.ts';
 import type { TerminalEvents } from './terminal.ts';
-import { firstSize } from './pty-size.ts';
+import { firstHeight, firstSize } from './pty-size.ts';
 
 export interface PanelHost {
 	send(message: ClientMessage): void;
@@ -102,6 +102,8 @@ export class RunPanel {
 			.querySelector('.ob-run-widen')!
 			.addEventListener('click', () => this.#widen(this.section.dataset.wide !== 'true'));
 		block.append(this.section);
+		// Its sideways scrollbar included, where scrollbars take room (`firstHeight`).
+		this.section.style.setProperty('--ob-term-first', `${firstHeight(this.#termElement)}px`);
 	}
 
 	/**

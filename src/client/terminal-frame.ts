@@ -10,6 +10,7 @@
  * the height it needs go out. It has no socket and never reaches the bridge.
  */
 import type { FrameIn, FrameOut, FrameSetup } from './framed-terminal.ts';
+import { scrollbarHeight } from './pty-size.ts';
 import type { TerminalPlace } from './terminal-place.ts';
 
 const SANDBOX_READY: FrameOut = { type: 'opsbook-terminal-frame' };
@@ -53,17 +54,6 @@ function framePlace(setup: FrameSetup, box: HTMLElement) {
 		}
 	};
 	return { place, update };
-}
-
-/** The height of a sideways scrollbar here: 0 where scrollbars overlay the content (phones). */
-function scrollbarHeight(): number {
-	const probe = document.createElement('div');
-	probe.style.cssText =
-		'position: absolute; top: -200px; width: 100px; height: 100px; overflow: scroll';
-	document.body.append(probe);
-	const height = probe.offsetHeight - probe.clientHeight;
-	probe.remove();
-	return height;
 }
 
 /** Starts once the page hands over its port; a message from anyone else is ignored. */

@@ -16,12 +16,13 @@ import { readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { expect, type Locator, type Page } from '@playwright/test';
+import { chromium, expect, type Locator, type Page } from '@playwright/test';
 import { FRAGMENT_KEY } from '../../src/protocol.ts';
 import * as pairing from '../../src/client/pairing.ts';
 import { serveStatic, type StaticServer } from '../../server/static.ts';
 import { startTestBridge, type TestBridge } from '../support/bridge.ts';
 import { block, BRIDGE_SITE, terminalOf, test } from '../support/bridge-test.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { processesOfRun, processesRunning } from '../support/processes.ts';
 import { startSshd, type Sshd } from '../support/sshd.ts';
 
@@ -709,6 +710,36 @@ test.describe('on a desktop screen', () => {
 			.split(/\s+/)
 			.map(Number);
 		expect(cols).toBeGreaterThan(125);
+	});
+
+	test('a panel opens at its height, sideways scrollbar included, and keeps it as the terminal comes', async ({
+		bridge,
+	}) => {
+		// Scrollbars that take room, as on a desktop's Chromium (headless hides them).
+		const browser = await chromium.launch({
+			executablePath: CHROMIUM,
+			args: CHROMIUM_ARGS,
+			ignoreDefaultArgs: ['--hide-scrollbars'],
+		});
+		try {
+			const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+			await openPaired(page, bridge);
+			const echo = block(page, 't.echo');
+			const height = () =>
+				panel(echo).evaluate((element) => element.getBoundingClientRect().height);
+			await runButton(echo).click();
+			const opened = await height();
+			await expect(screen(echo)).toContainText('hello from opsbook');
+			// The terminal's 120 columns are wider than the content column: its scrollbar shows.
+			expect(
+				await screen(echo).evaluate(
+					() => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+				),
+			).toBe(true);
+			expect(await height()).toBe(opened);
+		} finally {
+			await browser.close();
+		}
 	});
 
 	test('Widen shows a 120-column line whole, past the content column, and Narrow puts it back', async ({
