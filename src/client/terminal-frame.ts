@@ -30,9 +30,14 @@ function framePlace(setup: FrameSetup, box: HTMLElement) {
 			listeners.add(changed);
 			const resized = new ResizeObserver(() => changed.size());
 			resized.observe(box);
+			// The frame itself resized: with a height of the box's own, its rows fit the frame, and
+			// dragging the corner again changes nothing the page tells.
+			const framed = () => changed.size();
+			addEventListener('resize', framed);
 			return () => {
 				listeners.delete(changed);
 				resized.disconnect();
+				removeEventListener('resize', framed);
 			};
 		},
 	};

@@ -808,6 +808,28 @@ test.describe('on a desktop screen', () => {
 	});
 });
 
+test('a terminal whose corner is dragged fits its rows to the box, every time', async ({
+	page,
+	bridge,
+}) => {
+	await openPaired(page, bridge);
+	const ask = block(page, 't.ask');
+	await runButton(ask).click();
+	await expect(screen(ask)).toContainText('Your name?');
+	const box = panel(ask).locator('.ob-term');
+	const rows = screen(ask).locator('> div');
+	// As the browser sets it when the corner is dragged: a height of the box's own.
+	const drag = (px: number) => box.evaluate((element, h) => (element.style.height = `${h}px`), px);
+	await drag(320);
+	await expect.poll(() => rows.count()).toBeGreaterThan(15);
+	const first = await rows.count();
+	await drag(480);
+	await expect.poll(() => rows.count()).toBeGreaterThan(first + 8);
+	await drag(200);
+	await expect.poll(() => rows.count()).toBeLessThan(first);
+	await panel(ask).getByRole('button', { name: 'Stop' }).click();
+});
+
 test.describe('on a phone', () => {
 	test.use({ viewport: { width: 390, height: 844 } });
 
