@@ -14,6 +14,8 @@ export const WIDE_COLS = 120;
 export const NARROW_COLS = 80;
 /** Rows before any output: a few lines, enough for a prompt and its answer. */
 export const MIN_ROWS = 8;
+/** The terminal's font size in CSS pixels: smaller than the page's code, so more columns show. */
+export const FONT_SIZE = 13;
 
 /**
  * The size a new terminal takes (`terminal.ts`), known before it has loaded: its fewest columns
@@ -29,15 +31,35 @@ export function firstSize(): { cols: number; rows: number } {
 /** A new terminal's rows in CSS pixels: 8 rows of 13 px text, 15 px each in the usual monospace fonts. */
 const FIRST_ROWS_PX = 120;
 
-/** The height of a sideways scrollbar here: 0 where scrollbars overlay the content (phones). */
+let scrollbar: number | undefined;
+/**
+ * The height of a sideways scrollbar here: 0 where scrollbars overlay the content (phones). Read
+ * once a document: the probe lays the page out, and a page opening many panels at once (runs
+ * brought back after a reload) would lay it out for each.
+ */
 export function scrollbarHeight(): number {
+	if (scrollbar !== undefined) return scrollbar;
 	const probe = document.createElement('div');
 	probe.style.cssText =
 		'position: absolute; top: -200px; width: 100px; height: 100px; overflow: scroll';
 	document.body.append(probe);
-	const height = probe.offsetHeight - probe.clientHeight;
+	scrollbar = probe.offsetHeight - probe.clientHeight;
 	probe.remove();
-	return height;
+	return scrollbar;
+}
+
+/** A cell's width at the terminal's font size, by font: measured once each. */
+const cellWidths = new Map<string, number>();
+function cellWidth(fontFamily: string): number | undefined {
+	let width = cellWidths.get(fontFamily);
+	if (width === undefined) {
+		const context = document.createElement('canvas').getContext('2d');
+		if (!context) return undefined;
+		context.font = `${FONT_SIZE}px ${fontFamily}`;
+		width = context.measureText('W').width;
+		cellWidths.set(fontFamily, width);
+	}
+	return width;
 }
 
 /**
@@ -48,10 +70,9 @@ export function scrollbarHeight(): number {
  */
 export function firstHeight(box: HTMLElement): number {
 	const style = getComputedStyle(box);
-	const context = document.createElement('canvas').getContext('2d');
-	if (!context) return FIRST_ROWS_PX;
-	context.font = `13px ${style.fontFamily}`;
-	const columns = firstSize().cols * context.measureText('W').width;
+	const cell = cellWidth(style.fontFamily);
+	if (cell === undefined) return FIRST_ROWS_PX;
+	const columns = firstSize().cols * cell;
 	const inside = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
 	return FIRST_ROWS_PX + (columns > inside ? scrollbarHeight() : 0);
 }

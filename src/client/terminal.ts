@@ -43,7 +43,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { GROUND, lineEnd, stateAfter } from './escape-state.ts';
-import { MIN_ROWS, NARROW_COLS, WIDE_COLS } from './pty-size.ts';
+import { FONT_SIZE, MIN_ROWS, NARROW_COLS, WIDE_COLS } from './pty-size.ts';
 import { boxPlace, type TerminalPlace } from './terminal-place.ts';
 import { skipEmptySelectionRedraws } from './xterm-fixes.ts';
 // As a URL, not a side-effect import: Astro would hoist the latter into every page's CSS.
@@ -249,8 +249,7 @@ export class RunTerminal {
 		this.#host = host;
 		this.term = new Terminal({
 			fontFamily: place.fontFamily,
-			// Smaller than the page's code, so more columns show before the terminal scrolls sideways.
-			fontSize: 13,
+			fontSize: FONT_SIZE,
 			rows: MIN_ROWS,
 			scrollback: 10_000,
 			theme: place.theme(),

@@ -227,9 +227,8 @@ for (const theme of ['dark', 'light'] as const) {
 				await expect(chip(page)).toContainText('connected');
 				await findings.measure(page, 'connected');
 
-				// One at a time: a run's panel pushes the blocks below it down, and once its terminal
-				// is ready the page scrolls the panel into view; a click sent as that happens lands on
-				// what moved there.
+				// One at a time: a run's panel pushes the blocks below it down as it opens, and the
+				// page scrolls it into view; a click sent as that happens lands on what moved there.
 				await block(page, 't.echo').getByRole('button', { name: 'Run', exact: true }).click();
 				await expect(panel(page, 't.echo')).toContainText('exit 0');
 				await block(page, 't.fail').getByRole('button', { name: 'Run', exact: true }).click();
