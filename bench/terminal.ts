@@ -595,7 +595,7 @@ try {
 	const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 	// Watch the socket from inside the page: when Run was clicked, when output arrived, and what
 	// the terminal acknowledged (its processed offset), without touching the page's code.
-	await page.addInitScript(() => {
+	const watchSocket = () => {
 		const bench = {
 			click: 0,
 			first: 0,
@@ -641,7 +641,8 @@ try {
 				});
 			}
 		};
-	});
+	};
+	await page.addInitScript(watchSocket);
 	type Bench = {
 		obBench: {
 			click: number;
@@ -693,29 +694,17 @@ try {
 		const own = await spawnTestBridge({ site, nodeFlags: await startNodeFlags() });
 		const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 		try {
-			// In the page and in the terminal's frame: absolute times, the two are other documents.
+			await fresh.addInitScript(watchSocket);
+			// In the terminal's frame, when its rows (in its shadow root) first show the output: an
+			// absolute time, as the frame is another document than the page.
 			await fresh.addInitScript(() => {
-				const now = () => performance.timeOrigin + performance.now();
-				const times = { click: 0, arrived: 0, shown: 0 };
-				Object.assign(window, { obFirst: times });
-				if (window === top) {
-					document.addEventListener('click', () => (times.click ||= now()), true);
-					const Native = WebSocket;
-					window.WebSocket = class extends Native {
-						constructor(url: string | URL, protocols?: string | string[]) {
-							super(url, protocols);
-							this.addEventListener('message', (event: MessageEvent) => {
-								if (typeof event.data !== 'string') times.arrived ||= now();
-							});
-						}
-					};
-					return;
-				}
-				// Drawn: the frame after the terminal's rows (in its shadow root) show the output.
+				if (window === top) return;
+				const drawn = { at: 0 };
+				Object.assign(window, { obDrawn: drawn });
 				const look = () => {
 					const rows = document.querySelector('.ob-term-screen')?.shadowRoot;
 					if (rows?.querySelector('.xterm-rows')?.textContent?.includes('from opsbook')) {
-						times.shown = now();
+						drawn.at = performance.timeOrigin + performance.now();
 					} else requestAnimationFrame(look);
 				};
 				requestAnimationFrame(look);
@@ -725,17 +714,20 @@ try {
 			const echo = fresh.locator('opsbook-command#cmd-t\\.echo');
 			await click(echo.getByRole('button', { name: 'Run', exact: true }));
 			await echo.locator('.ob-run-again').waitFor({ state: 'visible' });
-			type First = { obFirst: { click: number; arrived: number; shown: number } };
 			const frame = echo.locator('iframe.ob-term-frame').contentFrame().locator('body');
-			const drawnAt = () => frame.evaluate(() => (window as unknown as First).obFirst.shown);
+			const drawnAt = () =>
+				frame.evaluate(() => (window as unknown as { obDrawn: { at: number } }).obDrawn.at);
 			let drawn = await drawnAt();
 			while (drawn === 0) {
 				await fresh.waitForTimeout(50);
 				drawn = await drawnAt();
 			}
-			const page = await fresh.evaluate(() => (window as unknown as First).obFirst);
-			arrived.push(page.arrived - page.click);
-			shown.push(drawn - page.click);
+			const clicked = await fresh.evaluate(() => ({
+				...(window as unknown as Bench).obBench,
+				origin: performance.timeOrigin,
+			}));
+			arrived.push(clicked.first - clicked.click);
+			shown.push(drawn - (clicked.origin + clicked.click));
 		} finally {
 			await fresh.close();
 			await own.dispose();
