@@ -15,7 +15,7 @@ import type { RunInfo } from '../../src/protocol.ts';
 import type { CommandBlock } from '../../src/runbook/schema.ts';
 import { defaultStateDir } from '../audit-log.ts';
 import { projectPaths } from '../../src/runbook/runbooks-fs.ts';
-import { EXIT, EXIT_CODES_HELP, paramValues, parse, UsageError, type Command } from './common.ts';
+import { EXIT, paramValues, parse, UsageError, type Command } from './common.ts';
 import { ask, askParam, interactive } from './prompt.ts';
 import { openSession, type Session } from './session.ts';
 

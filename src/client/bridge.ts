@@ -17,7 +17,6 @@ import {
 	RISK_LEVELS,
 	decodeOutput,
 	type ClientMessage,
-	type ModeMessage,
 	type RunInfo,
 	type ServerMessage,
 	type TargetInfo,
@@ -34,6 +33,8 @@ import { RunPanel } from './run-panel.ts';
 import { RunsList } from './runs-list.ts';
 import { announceRun } from './run-events.ts';
 import { incidentStore } from './incident/store.ts';
+// The bridge keeps the timeline: a paired page shows its incident (the header loads the bar lazily).
+import './incident/incident-header.ts';
 import { bridgeMode, modeScope } from './mode.ts';
 import './mode-header.ts';
 

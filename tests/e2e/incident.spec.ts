@@ -213,6 +213,24 @@ test.describe('without a bridge', () => {
 		);
 	});
 
+	test('an incident declared in one tab shows in the others already open, and its notes too', async ({
+		page,
+	}) => {
+		const other = await page.context().newPage();
+		await other.goto(`${site.url}procedure/`);
+		await page.goto(site.url);
+		await expect(declareButton(other)).toBeVisible();
+		await declare(page, { title: 'Queue backs up', level: 2 });
+		// No reload: a responder's other tab, opened before the incident, learns of it.
+		await expect(bar(other)).toContainText('Queue backs up');
+		await expect(declareButton(other)).toBeHidden();
+		await addNote(page, 'Workers restarted');
+		await other.bringToFront();
+		await bar(other).getByRole('link', { name: 'Timeline' }).click();
+		await expect(timelineList(other)).toContainText('Workers restarted');
+		await other.close();
+	});
+
 	test('on a phone the bar fits and keeps every control', async ({ page }) => {
 		await page.setViewportSize({ width: 390, height: 844 });
 		await page.goto(site.url);

@@ -10,8 +10,9 @@
  * is in the drill's banner (`mode-header.ts`), and not again here.
  *
  * It also records the decision tree's answers while an incident is open (`opsbook:decision`),
- * and the escalation reminders that fall due. Loaded on every page, so it stays small: the
- * dialog loads on the first Declare. The clock is a 15-second timer, nothing per frame.
+ * and the escalation reminders that fall due. Not loaded on every page: `incident-boot.ts` loads
+ * it when the page may show an incident, or on the first Declare; the dialog loads on that
+ * Declare. The clock is a 15-second timer, nothing per frame.
  */
 import { dueReminders, escalationStatus } from '../../incident/escalation.ts';
 import type { EventOf, TimelineEvent } from '../../incident/schema.ts';

@@ -27,8 +27,7 @@ import {
 } from '../../incident/timeline.ts';
 
 import { batches } from './batches.ts';
-
-const STORAGE_KEY = 'opsbook-incident';
+import { INCIDENT_STORAGE_KEY as STORAGE_KEY } from './storage-key.ts';
 
 export const CHANGE_EVENT = 'change';
 
