@@ -48,6 +48,8 @@ export class RunPanel {
 	readonly section: HTMLElement;
 	run?: RunInfo | undefined;
 	#local?: LocalState | undefined;
+	/** Stop or Re-run was pressed with focus on it: the button that takes its place gets focus. */
+	#passFocus = false;
 	#message = '';
 	readonly #host: PanelHost;
 	readonly #termElement: HTMLElement;
@@ -89,15 +91,19 @@ export class RunPanel {
 			<div class="ob-term"></div>
 			<p class="ob-term-hint">${HINTS.idle}</p>`;
 		this.#termElement = this.section.querySelector('.ob-term')!;
-		this.section.querySelector('.ob-run-stop')!.addEventListener('click', () => this.#stop());
-		this.section
-			.querySelector('.ob-run-again')!
-			.addEventListener('click', () =>
-				this.#host.rerun(
-					this.block,
-					this.run?.blockTarget === undefined ? undefined : this.run.target,
-				),
+		const stop = this.section.querySelector<HTMLButtonElement>('.ob-run-stop')!;
+		stop.addEventListener('click', () => {
+			this.#passFocus = document.activeElement === stop;
+			this.#stop();
+		});
+		const again = this.section.querySelector<HTMLButtonElement>('.ob-run-again')!;
+		again.addEventListener('click', () => {
+			this.#passFocus = document.activeElement === again;
+			this.#host.rerun(
+				this.block,
+				this.run?.blockTarget === undefined ? undefined : this.run.target,
 			);
+		});
 		this.section
 			.querySelector('.ob-run-widen')!
 			.addEventListener('click', () => this.#widen(this.section.dataset.wide !== 'true'));
@@ -307,9 +313,12 @@ export class RunPanel {
 		$('.ob-run-message').textContent = messages.filter(Boolean).join(' ');
 		const running =
 			run !== undefined && run.state !== 'exited' && local !== 'requested' && local !== 'lost';
-		$('.ob-run-stop').hidden = !running || local === 'disconnected';
-		($('.ob-run-stop') as HTMLButtonElement).disabled = local === 'stopping';
-		$('.ob-run-again').hidden = this.busy && local !== 'lost';
+		const stop = $('.ob-run-stop') as HTMLButtonElement;
+		const again = $('.ob-run-again') as HTMLButtonElement;
+		stop.hidden = !running || local === 'disconnected';
+		stop.disabled = local === 'stopping';
+		again.hidden = this.busy && local !== 'lost';
+		if (this.#passFocus) this.#handFocus(stop, again);
 		if (this.#loaded) {
 			this.#loaded.interactive = running && local === undefined;
 			const hint = $('.ob-term-hint');
@@ -320,6 +329,26 @@ export class RunPanel {
 		this.#renderDuration();
 		clearInterval(this.#tick);
 		if (running) this.#tick = window.setInterval(() => this.#renderDuration(), 1000);
+	}
+
+	/**
+	 * Stop and Re-run replace each other, and the one pressed hides: for a responder on the
+	 * keyboard, focus goes to the one that takes its place once it shows (Re-run when the run
+	 * ends, Stop when the new run starts), not to the top of the page. Unless focus moved on
+	 * meanwhile.
+	 */
+	#handFocus(...buttons: HTMLButtonElement[]) {
+		const active = document.activeElement;
+		const gone = buttons.some((button) => button === active && (button.hidden || button.disabled));
+		// Focus is on something shown (the button pressed, still there, or wherever it moved).
+		if (!gone && active !== null && active !== document.body) {
+			this.#passFocus = false;
+			return;
+		}
+		const next = buttons.find((button) => !button.hidden && !button.disabled);
+		if (!next) return;
+		this.#passFocus = false;
+		next.focus();
 	}
 
 	#renderDuration() {

@@ -8,7 +8,7 @@ import type { RunInfo } from '../protocol.ts';
 export type Outcome = 'running' | 'ok' | 'failed' | 'stopped' | 'warn';
 
 export interface RunSummary {
-	/** running, done, failed, stopped, timed out, failed to start */
+	/** running, done, failed, stopped, timed out, failed to start; a check's passed, warning, failed */
 	state: string;
 	outcome: Outcome;
 	/** `exit 3`, when the command exited. */
@@ -20,16 +20,21 @@ export interface RunSummary {
 
 const VERDICT_WORDS = { pass: 'check passed', warn: 'check warns', fail: 'check failed' } as const;
 const VERDICT_OUTCOMES = { pass: 'ok', warn: 'warn', fail: 'failed' } as const;
+/** A check's word for a run that ran to its end: the verdict's, not the exit code's. */
+const VERDICT_STATES = { pass: 'passed', warn: 'warning', fail: 'failed' } as const;
 
 /**
- * How a run reads. A check's verdict decides its colour, so a command that exited 0 but printed
- * no line the check looks for reads as failed.
+ * How a run reads. A check's verdict decides its word and colour, so a command that exited 0 but
+ * printed no line the check looks for reads as failed, and one whose exit 2 means a warning reads
+ * as a warning, not as failed. A run stopped, timed out or that failed to start says so.
  */
 export function summarize(run: RunInfo): RunSummary {
 	const summary = summarizeProcess(run);
 	if (!run.verdict) return summary;
+	const ended = run.state === 'exited' && (run.end === undefined || run.end === 'exited');
 	return {
 		...summary,
+		...(ended ? { state: VERDICT_STATES[run.verdict.outcome] } : {}),
 		outcome: VERDICT_OUTCOMES[run.verdict.outcome],
 		verdict: `${VERDICT_WORDS[run.verdict.outcome]}: ${run.verdict.reason}`,
 	};

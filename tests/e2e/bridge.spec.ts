@@ -143,6 +143,29 @@ test('Stop ends a long run and everything it started', async ({ page, bridge }) 
 	await expect.poll(() => processesOfRun(runId)).toEqual([]);
 });
 
+test('on the keyboard, Stop hands focus to Re-run, and Re-run to Stop', async ({
+	page,
+	bridge,
+}) => {
+	await openPaired(page, bridge);
+	const sleep = block(page, 't.sleep');
+	const stop = panel(sleep).getByRole('button', { name: 'Stop' });
+	const again = panel(sleep).getByRole('button', { name: 'Re-run' });
+	await runButton(sleep).focus();
+	await page.keyboard.press('Enter');
+	await expect(screen(sleep)).toContainText('sleeping');
+	await stop.focus();
+	await page.keyboard.press('Enter');
+	await expect(panel(sleep).locator('.ob-run-state')).toHaveText('stopped', { timeout: 10_000 });
+	// Stop went with the run: the next press is Re-run's, not lost at the top of the page.
+	await expect(again).toBeFocused();
+	await page.keyboard.press('Space');
+	await expect(panel(sleep).locator('.ob-run-state')).toHaveText('running');
+	await expect(stop).toBeFocused();
+	await page.keyboard.press('Enter');
+	await expect(again).toBeFocused({ timeout: 10_000 });
+});
+
 test('a reload during a run reattaches to it', async ({ page, bridge }) => {
 	await openPaired(page, bridge);
 	const sleep = block(page, 't.sleep');
@@ -1284,8 +1307,13 @@ test('a check shows its verdict in words, in the bar and the Runs panel', async 
 	const warn = block(page, 't.check-warn');
 	await runButton(warn).click();
 	await expect(panel(warn).locator('.ob-run-verdict')).toHaveText('check warns: exit 2, a warning');
+	// One word, the verdict's: a warning is not "failed" for its exit code, a pass not just "done".
+	await expect(panel(warn).locator('.ob-run-state')).toHaveText('warning');
+	await expect(panel(ready).locator('.ob-run-state')).toHaveText('passed');
+	await expect(panel(down).locator('.ob-run-state')).toHaveText('failed');
 	await page.getByRole('button', { name: /^Runs/ }).click();
 	await expect(page.locator('#ob-runs')).toContainText('check failed: exit 1, expected 0');
+	await expect(page.locator('#ob-runs')).toContainText('warning · exit 2 · check warns');
 	// A step that is not a check says nothing of the kind.
 	const echo = block(page, 't.echo');
 	await runButton(echo).click();
