@@ -111,10 +111,13 @@ test.describe('without a bridge', () => {
 		// A hand answer of the tree lands on the timeline.
 		await page.goto(`${site.url}tree/`);
 		await expect(bar(page)).toContainText('API | down');
-		await page
+		const no = page
 			.getByRole('group', { name: /^Answer Step 1:/ })
-			.getByRole('button', { name: 'No' })
-			.click();
+			.getByRole('button', { name: 'No' });
+		await no.click();
+		await expect(no).toHaveAttribute('aria-pressed', 'true');
+		// Clicked again, the answer already given is not a second decision on the timeline.
+		await no.click();
 		await page.reload();
 		await expect(bar(page)).toContainText('API | down');
 
