@@ -14,6 +14,7 @@ import {
 	askOtherTabs,
 	bridgeAddress,
 	bridgeStatus,
+	markUnpaired,
 	pairBrowser,
 	sameOriginBridge,
 	storePairing,
@@ -86,6 +87,7 @@ export class OpsbookBridge extends HTMLElement {
 		}
 		if (!status) return;
 		this.show('offline', 'not paired', NOT_PAIRED, 'npx opsbook pair');
+		markUnpaired(true);
 		// Run says the same as the chip: a bridge is here, this tab is not paired with it.
 		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
 			element.setRunnable?.(undefined, `${NOT_PAIRED} npx opsbook pair`);
@@ -94,6 +96,7 @@ export class OpsbookBridge extends HTMLElement {
 
 	#connect(pairing: Pairing, fromLink: boolean) {
 		this.#pairing = pairing;
+		markUnpaired(false);
 		const address = this.querySelector<HTMLElement>('.ob-bridge-address');
 		if (address) {
 			const own = pairing.url === sameOriginBridge(location);

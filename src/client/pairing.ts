@@ -221,6 +221,30 @@ export async function pairBrowser(pairing: Pairing): Promise<void> {
  * Asks the bridge serving this page whether it is one, and whether this browser holds its
  * pairing cookie. `undefined`: no bridge serves this page.
  */
+/**
+ * Said on `document` once the header finds a bridge serving this site that this tab is not
+ * paired with (the chip says "not paired"): pages that show what a bridge keeps (its incidents)
+ * say why they show none. {@link unpairedBridgeHere} tells it afterwards.
+ */
+export const UNPAIRED_EVENT = 'opsbook:unpaired';
+
+/** Whether the header found a bridge here that this tab is not paired with. */
+export function unpairedBridgeHere(): boolean {
+	return document.documentElement.dataset.obBridge === 'unpaired';
+}
+
+/** Marks the tab as one a bridge here is not paired with, or no longer (`false`). */
+export function markUnpaired(unpaired: boolean) {
+	if (unpaired === unpairedBridgeHere()) return;
+	if (unpaired) document.documentElement.dataset.obBridge = 'unpaired';
+	else delete document.documentElement.dataset.obBridge;
+	document.dispatchEvent(new Event(UNPAIRED_EVENT));
+}
+
+/** What a page that shows a bridge's incidents says in a tab a bridge here is not paired with. */
+export const UNPAIRED_INCIDENTS =
+	'A bridge is running here, and this tab is not paired with it: the incidents it keeps show once it is. Open the link the bridge printed, or print it again with npx opsbook pair in the site’s folder.';
+
 export async function bridgeStatus(): Promise<{ paired: boolean } | undefined> {
 	if (!sameOriginBridge(location)) return undefined;
 	try {

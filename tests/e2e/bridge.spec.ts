@@ -231,6 +231,16 @@ test('a tab of a browser never paired says a bridge runs here, and connects nowh
 	await runButton(echo).click({ force: true });
 	await expect(echo.getByRole('status')).toContainText('this tab is not paired with it');
 	await expect(page.getByRole('button', { name: /^Runs/ })).toBeHidden();
+	// The bridge's incidents are not this tab's to see: the timeline page says why it shows none,
+	// and Declare says where an incident declared now would be kept.
+	await page.goto(`${bridge.origin}/incident/`);
+	await expect(page.locator('.ob-tl-summary')).toContainText(
+		'No incident in this browser. A bridge is running here, and this tab is not paired with it',
+	);
+	await page.getByRole('button', { name: 'Declare incident' }).click();
+	await expect(page.getByRole('dialog', { name: 'Declare an incident' })).toContainText(
+		'This tab is not paired with the bridge running here: an incident declared now stays in this browser',
+	);
 	expect(sockets).toEqual([]);
 });
 

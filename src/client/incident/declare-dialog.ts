@@ -4,6 +4,7 @@
  * unless the alert fired earlier) and who is responding. Loaded on the first press of Declare.
  */
 import type { SeverityLevel } from '../../runbook/incident-content.ts';
+import { unpairedBridgeHere } from '../pairing.ts';
 import { incidentContent, make, rememberResponder, responderName } from './common.ts';
 
 export interface Declaration {
@@ -21,6 +22,10 @@ const localValue = (date: Date) => date.toISOString().slice(0, 16);
 
 let dialog: HTMLDialogElement | undefined;
 
+/** Before declaring in a tab that a bridge here is not paired with. */
+const UNPAIRED_DECLARE =
+	'This tab is not paired with the bridge running here: an incident declared now stays in this browser until it is, and the bridge may have one open already. npx opsbook pair prints the link that pairs it.';
+
 function build(levels: SeverityLevel[]): HTMLDialogElement {
 	const element = make('dialog', 'ob-confirm ob-declare-dialog');
 	element.setAttribute('aria-labelledby', 'ob-declare-title');
@@ -30,6 +35,8 @@ function build(levels: SeverityLevel[]): HTMLDialogElement {
 	const heading = make('h2', undefined, 'Declare an incident');
 	heading.id = 'ob-declare-title';
 
+	// Shown while a bridge here is not paired with this tab (`askDeclaration`).
+	const unpaired = make('p', 'ob-declare-hint ob-declare-unpaired', UNPAIRED_DECLARE);
 	const title = field('Title', { name: 'title', maxlength: 200, required: true });
 	const severity = make('fieldset', 'ob-declare-levels');
 	severity.append(make('legend', undefined, 'Severity'));
@@ -81,7 +88,7 @@ function build(levels: SeverityLevel[]): HTMLDialogElement {
 	submit.type = 'submit';
 	submit.value = 'declare';
 	buttons.append(cancel, submit);
-	form.append(heading, title, severity, detected, name, others, error, buttons);
+	form.append(heading, unpaired, title, severity, detected, name, others, error, buttons);
 	element.append(form);
 	document.body.append(element);
 	return element;
@@ -110,6 +117,7 @@ export function askDeclaration(): Promise<Declaration | undefined> {
 	input('name').value = responderName();
 	const error = element.querySelector<HTMLElement>('.ob-declare-error')!;
 	error.textContent = '';
+	element.querySelector<HTMLElement>('.ob-declare-unpaired')!.hidden = !unpairedBridgeHere();
 
 	const read = (): Declaration | string => {
 		const title = input('title').value.trim();

@@ -34,6 +34,7 @@ import {
 	utcClock,
 } from './common.ts';
 import { CHANGE_EVENT, incidentStore } from './store.ts';
+import { UNPAIRED_EVENT, UNPAIRED_INCIDENTS, unpairedBridgeHere } from '../pairing.ts';
 
 type Filter = 'all' | 'runs' | 'checks' | 'decisions' | 'notes' | 'milestones' | 'key';
 
@@ -150,6 +151,7 @@ export class OpsbookTimeline extends HTMLElement {
 			if (location.hash === '#debrief') this.#showDebrief();
 		});
 		incidentStore.addEventListener(CHANGE_EVENT, () => this.#render());
+		document.addEventListener(UNPAIRED_EVENT, () => this.#render());
 		this.#render();
 	}
 
@@ -195,7 +197,9 @@ export class OpsbookTimeline extends HTMLElement {
 		if (!state) {
 			summary.textContent =
 				asked === undefined
-					? 'No incident has been declared. Declare one from the header of any page; its timeline shows here.'
+					? unpairedBridgeHere()
+						? `No incident in this browser. ${UNPAIRED_INCIDENTS}`
+						: 'No incident has been declared. Declare one from the header of any page; its timeline shows here.'
 					: (incidentStore.missing.get(asked) ??
 						(incidentStore.mode === 'bridge'
 							? 'Loading the incident’s timeline from the bridge…'
