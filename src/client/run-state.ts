@@ -3,6 +3,7 @@
  * stands, its exit code, how long it took.
  */
 import type { RunInfo } from '../protocol.ts';
+import { runDuration } from '../incident/duration.ts';
 
 /** How the page colours a run, besides the word that says it. */
 export type Outcome = 'running' | 'ok' | 'failed' | 'stopped' | 'warn';
@@ -62,14 +63,7 @@ function summarizeProcess(run: RunInfo): RunSummary {
 
 /** How long the run took, or has been running. */
 export function duration(run: RunInfo, now = Date.now()): string {
-	const ms = run.durationMs ?? Math.max(0, now - run.startedAt);
-	if (ms < 1000) return `${ms} ms`;
-	if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-	const minutes = Math.floor(ms / 60_000);
-	const seconds = Math.floor((ms % 60_000) / 1000);
-	return minutes < 60
-		? `${minutes} min ${seconds} s`
-		: `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+	return runDuration(run.durationMs ?? Math.max(0, now - run.startedAt));
 }
 
 /** The address of the block a run comes from: `runbooks/database` → `/runbooks/database/#cmd-…`. */

@@ -28,8 +28,8 @@ import {
 } from './walkthrough-state.ts';
 import { element, update } from './dom.ts';
 
-const time = (ms: number) =>
-	new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+/** `07:48 UTC`: the time as the incident bar, the timeline and the report give it. */
+const time = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 
 /** "3 of 9 steps done", the words of every progress bar. */
 export const progressText = (done: number, total: number) =>

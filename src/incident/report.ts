@@ -28,6 +28,7 @@
  */
 import type { IncidentContent, ReportTemplate } from '../runbook/incident-content.ts';
 import { formatMinutes } from './escalation.ts';
+import { runDuration } from './duration.ts';
 import type { EventOf } from './schema.ts';
 import type { IncidentRun, IncidentState } from './timeline.ts';
 
@@ -486,13 +487,7 @@ function exitCell(ended: EventOf<'run-ended'> | undefined): string {
 }
 
 function took(ended: EventOf<'run-ended'> | undefined): string {
-	if (!ended) return '—';
-	if (ended.durationMs < 1000) return `${Math.round(ended.durationMs)} ms`;
-	const s = ended.durationMs / 1000;
-	if (s < 10) return `${s.toFixed(1)} s`;
-	if (s < 60) return `${Math.round(s)} s`;
-	const m = Math.floor(s / 60);
-	return m < 60 ? `${m} min ${Math.round(s % 60)} s` : formatMinutes(m);
+	return ended ? runDuration(ended.durationMs) : '—';
 }
 
 function verdictCell(ended: EventOf<'run-ended'> | undefined): string {

@@ -104,7 +104,7 @@ test.describe('without a bridge', () => {
 		await expect(bar(page)).toContainText('Kept in this browser only');
 		// The header keeps the severity and the clock in view, and leads back to the bar.
 		const chip = page.getByRole('link', { name: /^Incident open: SEV-2, 0 min since detection/ });
-		await expect(chip).toHaveText('SEV-2 0:00');
+		await expect(chip).toHaveText('SEV-2 0m');
 		await addNote(page, 'Restarted the `api` container', true);
 		await addNote(page, 'Looked at the dashboards | grafana');
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunInfo } from '../../src/protocol.ts';
-import { summarize } from '../../src/client/run-state.ts';
+import { duration, summarize } from '../../src/client/run-state.ts';
+import { runDuration } from '../../src/incident/duration.ts';
 
 /** A run of a block that ended as `end` says, exiting with `exitCode`. */
 function run(fields: Partial<RunInfo>): RunInfo {
@@ -49,4 +50,22 @@ test('a step with no check reads by its exit code', () => {
 	assert.equal(summarize(run({ exitCode: 0 })).state, 'done');
 	assert.equal(summarize(run({ exitCode: 1 })).state, 'failed');
 	assert.equal(summarize(run({ state: 'running', end: undefined })).state, 'running');
+});
+
+test('a run took the same time in every view: ms, s, min, h', () => {
+	assert.equal(runDuration(35), '35 ms');
+	assert.equal(runDuration(1249), '1.2 s');
+	assert.equal(runDuration(9940), '9.9 s');
+	assert.equal(runDuration(9999), '10 s');
+	assert.equal(runDuration(12_700), '13 s');
+	assert.equal(runDuration(59_400), '59 s');
+	assert.equal(runDuration(59_999), '1 min 0 s');
+	assert.equal(runDuration(125_000), '2 min 5 s');
+	assert.equal(runDuration(3_780_000), '1 h 3 min');
+	assert.equal(runDuration(7_200_000), '2 h');
+	// The bar and the Runs panel count a running run up from its start.
+	assert.equal(
+		duration(run({ state: 'running', end: undefined, durationMs: undefined, startedAt: 0 }), 1500),
+		'1.5 s',
+	);
 });

@@ -62,10 +62,16 @@ export function elapsed(ms: number): string {
 	return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-/** `0:42`, `2:05`, `51:10`: hours and minutes, for a clock with little room. */
+/**
+ * `42m`, `2h05m`, `3d04h`: for a clock with little room (the header's chip), with its units, so
+ * that 11 minutes never reads as 11 seconds.
+ */
 export function elapsedShort(ms: number): string {
 	const minutes = Math.floor(Math.max(0, ms) / 60_000);
-	return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
+	if (minutes < 60) return `${minutes}m`;
+	const hours = Math.floor(minutes / 60);
+	if (hours < 24) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
+	return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
 }
 
 /** Creates an element with a class and text. */

@@ -19,6 +19,7 @@ import { gfmTable, gfmTableHtml } from 'micromark-extension-gfm-table';
 import { parseTimeline, serializeTimeline, timelineHeader } from '../../incident/file.ts';
 import { debrief, renderDebrief } from '../../incident/debrief.ts';
 import { renderReport } from '../../incident/report.ts';
+import { runDuration } from '../../incident/duration.ts';
 import type { EventOf, TimelineEvent } from '../../incident/schema.ts';
 import { newEventId, type IncidentRun, type IncidentState } from '../../incident/timeline.ts';
 import type { ReportTemplate } from '../../runbook/incident-content.ts';
@@ -403,7 +404,7 @@ export class OpsbookTimeline extends HTMLElement {
 			else result.push(ended.end + (ended.signal ? ` (${ended.signal})` : ''));
 			if (ended.verdict)
 				result.push(`check ${VERDICT_WORDS[ended.verdict.outcome]}: ${ended.verdict.reason}`);
-			result.push(`${(ended.durationMs / 1000).toFixed(1)} s`);
+			result.push(runDuration(ended.durationMs));
 			if (ended.message) result.push(ended.message);
 		}
 		const label = make(
