@@ -226,7 +226,8 @@ export async function main(argv: string[]): Promise<RunningBridge | undefined> {
 			'',
 			`  Bridge: ${where}; risk up to ${maxRisk}. Audit log: ${bridge.auditLog}`,
 			...modeLines(bridge),
-			...(bridge.openIncident
+			// A drill started with --drill has just declared its own incident: the DRILL lines say so.
+			...(bridge.openIncident && !isDrillIncident(bridge)
 				? [
 						`  Incident still open: “${bridge.openIncident.title}”, SEV-${bridge.openIncident.severity}, detected ${bridge.openIncident.detectedAt.slice(0, 16).replace('T', ' ')} UTC.`,
 						`  Its timeline goes on in ${bridge.openIncident.file}`,
@@ -255,6 +256,12 @@ function isBridgeCommand(name: string): name is keyof typeof HELP {
 }
 
 /** What a practice or drill bridge says under its link, loudly: nobody should mistake it. */
+/** Whether the incident open at start-up is the one of the drill the bridge is running. */
+function isDrillIncident({ bridge, openIncident }: RunningBridge): boolean {
+	const mode = bridge.mode();
+	return mode.kind === 'drill' && mode.drill.incident === openIncident?.id;
+}
+
 function modeLines({ bridge }: RunningBridge): string[] {
 	const mode = bridge.mode();
 	if (mode.kind === 'live') return [];

@@ -55,7 +55,7 @@ export interface RunningBridge extends BridgeServer {
 	token: string;
 	auditLog: string;
 	/** The incident open on this bridge's timeline when it started, to say so at start-up. */
-	openIncident?: { title: string; severity: number; detectedAt: string; file: string };
+	openIncident?: { id: string; title: string; severity: number; detectedAt: string; file: string };
 	/** The bridge's own copy of the runbooks. */
 	registry: ExecutableRegistry;
 	/** The bridge's logic: its mode, and drills started or ended without a page. */
@@ -242,6 +242,6 @@ export async function startBridge(options: StartOptions): Promise<RunningBridge>
 function openIncident(timeline: Timeline): Pick<RunningBridge, 'openIncident'> {
 	const open = timeline.open();
 	if (!open?.state) return {};
-	const { title, severity, detectedAt } = open.state;
-	return { openIncident: { title, severity, detectedAt, file: open.file } };
+	const { id, title, severity, detectedAt } = open.state;
+	return { openIncident: { id, title, severity, detectedAt, file: open.file } };
 }

@@ -507,6 +507,9 @@ describe('npm start -- --drill NAME', () => {
 			const mode = welcomeOf(client).mode;
 			assert.equal(mode.kind === 'drill' && mode.drill.name, 'db-down');
 			assert.equal(welcomeOf(client).incident?.id, mode.kind === 'drill' && mode.drill.incident);
+			// It says DRILL, and not that an incident was left open: the drill's is the one it declared.
+			assert.match(bridge.printed(), /DRILL: .*\(SEV-\d\), incident /);
+			assert.doesNotMatch(bridge.printed(), /Incident still open/);
 			const { run } = await client.run('d.start');
 			assert.ok(run);
 			assert.equal((await client.ended(run.id)).exitCode, 0);

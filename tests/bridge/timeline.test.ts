@@ -432,6 +432,8 @@ describe('the timeline survives', () => {
 
 			const again = await spawnTestBridge({ stateDir: dir });
 			try {
+				// Whoever starts it is told first thing that an incident is still open, and where.
+				assert.match(again.printed(), /Incident still open: “.+”, SEV-\d, detected /);
 				const next = await TestClient.connect(again);
 				const welcome = welcomeOf(next);
 				assert.equal(welcome.incident?.id, incident);

@@ -65,6 +65,8 @@ export interface BridgeProcess extends Pick<TestBridge, 'stateDir' | 'origin' | 
 	child: ChildProcess;
 	/** Where its audit log is (in `stateDir`, its XDG state home). */
 	auditLog: string;
+	/** What it has printed so far. */
+	printed(): string;
 	/** Stops it (SIGTERM, as Ctrl-C would) and removes its state. */
 	dispose(): Promise<void>;
 }
@@ -135,6 +137,7 @@ export async function spawnTestBridge(
 			token,
 			wsUrl: `${origin.replace('http', 'ws')}${BRIDGE_PATH}`,
 			auditLog: join(stateDir, 'opsbook', 'audit.jsonl'),
+			printed: () => printed,
 			dispose,
 		};
 	} catch (error) {
