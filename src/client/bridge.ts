@@ -38,6 +38,14 @@ import './incident/incident-header.ts';
 import { bridgeMode, modeScope } from './mode.ts';
 import './mode-header.ts';
 
+/**
+ * A target as the page names it: its label, and that it is production. A comma, not brackets:
+ * labels often carry brackets of their own ("orion (Hetzner CAX11), production").
+ */
+function targetName(target: Pick<TargetInfo, 'label' | 'production'>): string {
+	return target.production ? `${target.label}, production` : target.label;
+}
+
 /** Close codes after which reconnecting only repeats the refusal, and what to tell the responder. */
 const REFUSALS: ReadonlyMap<number, string> = new Map([
 	[
@@ -416,7 +424,7 @@ class Bridge {
 				const item = document.createElement('li');
 				const name = document.createElement('span');
 				name.className = 'ob-targets-name';
-				name.textContent = target.production ? `${target.label} (production)` : target.label;
+				name.textContent = targetName(target);
 				if (target.production) name.dataset.production = 'true';
 				const state = document.createElement('span');
 				state.className = 'ob-targets-state';
@@ -810,7 +818,7 @@ class Bridge {
 		const busy = requested || this.#panels.get(blockId)?.busy;
 		const overCeiling = this.#overCeiling(block);
 		const mode = bridgeMode.mode?.kind;
-		const where = `${target.label}${target.production ? ' (production)' : ''}`;
+		const where = targetName(target);
 		const unreachable = !target.armed && !this.#armable(target);
 		const unreachableNote = `Not run in practice: this step would run on ${where}, which a practice bridge never reaches. Read steps run on this machine's targets only.`;
 		// Said where Run is, before anyone presses it: a new hire learns why, not that it failed.

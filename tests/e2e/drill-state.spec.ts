@@ -121,6 +121,10 @@ test.describe('a practice bridge', () => {
 		await expect(page.locator('#ob-bridge-detail .ob-bridge-message')).toHaveText(
 			'Connected to a practice bridge: it runs read steps on this machine only, and never reaches another target.',
 		);
+		// A production target is named so, its label's own brackets left alone.
+		await expect(page.locator('#ob-bridge-detail .ob-targets')).toContainText(
+			'prodbox (test sshd), production',
+		);
 	});
 });
 
