@@ -179,6 +179,8 @@ test.describe('a drill', () => {
 			await expect(debrief(page)).toBeVisible();
 			await expect(debrief(page)).toContainText('Does the service answer?');
 			await expectDebriefFits(page);
+			// The timeline ends with the drill, not with a resolution someone gave.
+			await expect(page.getByRole('list', { name: 'Timeline' })).toContainText('Drill ended');
 			await expect(debrief(page)).toContainText('Is everything up?');
 			await expect(debrief(page).getByRole('heading', { name: /wrong turns/i })).toBeVisible();
 			const markdown = await download(page);

@@ -313,7 +313,11 @@ export class OpsbookTimeline extends HTMLElement {
 			if (event.kind === 'decision') kinds.push('decisions');
 			if (event.kind === 'note')
 				kinds.push('notes', ...(keyNotes.has(event.id) ? (['key'] as const) : []));
-			items.push({ at: event.at, kinds, node: () => this.#event(event, keyNotes.has(event.id)) });
+			items.push({
+				at: event.at,
+				kinds,
+				node: () => this.#event(event, keyNotes.has(event.id), state.drill !== undefined),
+			});
 		}
 		// A run is one line, at its start (or its end, when the start is not in the record).
 		for (const run of state.runs) {
@@ -327,7 +331,7 @@ export class OpsbookTimeline extends HTMLElement {
 		return items.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 	}
 
-	#event(event: TimelineEvent, key: boolean): HTMLLIElement {
+	#event(event: TimelineEvent, key: boolean, drill = false): HTMLLIElement {
 		const item = make('li', 'ob-tl-item');
 		item.dataset.kind = event.kind;
 		const text = make('span', 'ob-tl-text');
@@ -350,7 +354,8 @@ export class OpsbookTimeline extends HTMLElement {
 				if (key) item.dataset.key = 'true';
 				break;
 			case 'resolved':
-				text.textContent = 'Resolved';
+				// A drill's incident is resolved when the drill ends, and only then.
+				text.textContent = drill ? 'Drill ended' : 'Resolved';
 				break;
 			case 'reopened':
 				text.textContent = 'Reopened';
