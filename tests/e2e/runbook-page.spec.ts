@@ -290,6 +290,9 @@ test.describe('without JavaScript', () => {
 		await expect(block.locator('form')).toBeHidden();
 		await expect(block.getByRole('button', { name: 'Copy' })).toBeHidden();
 		await expect(page.locator('aside.starlight-aside--danger')).toContainText('SEV-1');
+		// Starlight's search and theme picker need a script to do anything: not offered.
+		await expect(page.getByRole('button', { name: 'Search' })).toBeHidden();
+		await expect(page.getByRole('combobox', { name: 'Select theme' })).toBeHidden();
 	});
 
 	test('every page shows every command it holds, tabs included', async ({ page }) => {
