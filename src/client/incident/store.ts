@@ -286,7 +286,7 @@ export class IncidentStore extends EventTarget {
 		this.#outbox = this.#outbox.filter((e) => !echoed.has(e.id));
 		if (this.#outbox.length !== before) this.#save();
 		if (this.#handing > 0 && this.#outbox.length === 0) {
-			this.notice = `The ${events(this.#handing)} kept in this browser are on the bridge’s timeline now.`;
+			this.notice = `The ${events(this.#handing)} kept in this browser ${this.#handing === 1 ? 'is' : 'are'} on the bridge’s timeline now.`;
 			this.#handing = 0;
 		}
 	}
