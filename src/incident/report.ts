@@ -140,7 +140,11 @@ export function renderReport(
 		if (field && name && !filled.has(name) && !line.trimStart().startsWith('|')) {
 			filled.add(name);
 			const value = fields[name as keyof typeof fields](field[3]!.trim());
-			out.push(`${field[1]} ${value}`);
+			// The template's fields stand on lines of their own, one paragraph in Markdown: each
+			// but the last ends in a hard break (two spaces), or they render as one run-on line.
+			const next = lines[i + 1]?.trim() ?? '';
+			const breaks = !/^\s*[-*]\s/.test(line) && next !== '' && !/^[#|>`~]/.test(next);
+			out.push(`${field[1]} ${value}${breaks ? '  ' : ''}`);
 			continue;
 		}
 		out.push(line);
