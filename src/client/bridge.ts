@@ -37,6 +37,8 @@ import { incidentStore } from './incident/store.ts';
 import './incident/incident-header.ts';
 import { bridgeMode, modeScope } from './mode.ts';
 import './mode-header.ts';
+// Run all comes with the bridge that runs its steps (`run-all-boot.ts` shows it until then).
+import './run-all.ts';
 
 /**
  * A target as the page names it: its label, and that it is production. A comma, not brackets:

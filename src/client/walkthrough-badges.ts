@@ -4,7 +4,8 @@
  * opened, on every page of the site. A walkthrough never opened keeps the author's text: its
  * number of steps is known only to its own page.
  *
- * Loaded on every page by the header; reads only localStorage.
+ * Reads only localStorage. Loaded by `walkthrough-boot.ts` once this browser has opened a
+ * walkthrough, and by a walkthrough's own page.
  */
 import { WALK_EVENT, allWalks, onOtherTab } from './walkthrough-state.ts';
 

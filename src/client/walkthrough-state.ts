@@ -17,10 +17,11 @@
  * without the walkthrough's model. Every change is announced as `opsbook:walk` on `document`.
  */
 import type { Outcome } from '../runbook/verdict.ts';
+import { WALK_PREFIX } from './storage-keys.ts';
 import type { WalkthroughModel } from '../runbook/walkthrough.ts';
 
 export const WALK_EVENT = 'opsbook:walk';
-const PREFIX = 'opsbook-walk:';
+const PREFIX = WALK_PREFIX;
 
 export interface StepDone {
 	how: 'check' | 'hand';

@@ -27,6 +27,8 @@ import {
 	type WalkState,
 } from './walkthrough-state.ts';
 import { element, update } from './dom.ts';
+// The sidebar's badges follow this walkthrough's progress as it is made.
+import './walkthrough-badges.ts';
 
 /** `07:48 UTC`: the time as the incident bar, the timeline and the report give it. */
 const time = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;

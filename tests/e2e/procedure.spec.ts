@@ -248,3 +248,27 @@ test('without JavaScript there is no Run all, and the needs still read', async (
 	);
 	await context.close();
 });
+
+test('without a bridge Run all shows, says why it cannot run, and loads none of its code', async ({
+	page,
+	bridge,
+}) => {
+	// The site of a running bridge, in a tab not paired with it: nothing here can run a step.
+	await page.goto(`${bridge.origin}/procedure/`);
+	await expect(page.locator('opsbook-bridge .ob-chip')).toContainText('not paired');
+	const diagnose = runAll(page, 3);
+	// Disabled for the moment (aria-disabled), still focusable, and pressed it says why.
+	await diagnose.getByRole('button', { name: 'Run all 3 steps' }).focus();
+	await page.keyboard.press('Enter');
+	await expect(diagnose.getByRole('status')).toHaveText(
+		'Running steps from the page needs the local Opsbook bridge.',
+	);
+	// The control's code comes with the bridge client, not with every reader's page.
+	expect(await page.evaluate(() => customElements.get('opsbook-run-all') === undefined)).toBe(true);
+	// Paired, the same control runs the steps.
+	await openProcedure(page, bridge);
+	await expect(diagnose.getByRole('button', { name: 'Run all 3 steps' })).toHaveAttribute(
+		'aria-disabled',
+		'false',
+	);
+});

@@ -41,6 +41,9 @@ test.describe('without a bridge', () => {
 		// Never opened: the badge says what its author wrote.
 		await page.goto(site.url);
 		await expect(badge(page)).toHaveText('Walkthrough');
+		// Another tab, on another page, opened before any progress: its badge follows too.
+		const other = await page.context().newPage();
+		await other.goto(`${site.url}procedure/`);
 		await page.goto(`${site.url}walkthrough/`);
 		await expect(progress(page)).toBeVisible();
 		await expect(progress(page).getByRole('status')).toHaveText('0 of 4 steps done');
@@ -56,6 +59,8 @@ test.describe('without a bridge', () => {
 		await page.keyboard.press('Enter');
 		await expect(step(page, 1).getByRole('button', { name: 'Mark as not done' })).toBeFocused();
 		await expect(step(page, 1).getByRole('heading')).toContainText('Done');
+		await expect(badge(other)).toHaveText('1/4 steps done');
+		await other.close();
 		await expect(stateOf(page, 1)).toContainText(/^Done: you marked it done at \d\d:\d\d UTC\.$/);
 		await markDone(page, 3).focus();
 		await page.keyboard.press('Enter');
@@ -84,6 +89,9 @@ test.describe('without a bridge', () => {
 		await expect(
 			overview.getByRole('progressbar', { name: 'Progress of Practice walk' }),
 		).toHaveJSProperty('value', 2);
+		await expect(badge(page)).toHaveText('2/4 steps done');
+		// And on a page with no walkthrough of its own.
+		await page.goto(`${site.url}procedure/`);
 		await expect(badge(page)).toHaveText('2/4 steps done');
 	});
 

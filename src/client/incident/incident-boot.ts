@@ -13,7 +13,7 @@
  * An open incident is the only time the bar records anything on its own (the decision tree's
  * answers, reminders), and by then it is loaded.
  */
-import { INCIDENT_STORAGE_KEY } from './storage-key.ts';
+import { INCIDENT_STORAGE_KEY } from '../storage-keys.ts';
 
 const TAG = 'opsbook-incident';
 

@@ -27,7 +27,7 @@ import {
 } from '../../incident/timeline.ts';
 
 import { batches } from './batches.ts';
-import { INCIDENT_STORAGE_KEY as STORAGE_KEY } from './storage-key.ts';
+import { INCIDENT_STORAGE_KEY as STORAGE_KEY } from '../storage-keys.ts';
 
 export const CHANGE_EVENT = 'change';
 
