@@ -255,13 +255,13 @@ function isBridgeCommand(name: string): name is keyof typeof HELP {
 	return Object.hasOwn(HELP, name);
 }
 
-/** What a practice or drill bridge says under its link, loudly: nobody should mistake it. */
 /** Whether the incident open at start-up is the one of the drill the bridge is running. */
 function isDrillIncident({ bridge, openIncident }: RunningBridge): boolean {
 	const mode = bridge.mode();
 	return mode.kind === 'drill' && mode.drill.incident === openIncident?.id;
 }
 
+/** What a practice or drill bridge says under its link, loudly: nobody should mistake it. */
 function modeLines({ bridge }: RunningBridge): string[] {
 	const mode = bridge.mode();
 	if (mode.kind === 'live') return [];

@@ -11,6 +11,7 @@
 import { constants } from 'node:os';
 import { checkParamValue } from '../../src/runbook/params.ts';
 import { renderTemplate } from '../../src/runbook/template.ts';
+import { runDuration } from '../../src/incident/duration.ts';
 import type { RunInfo } from '../../src/protocol.ts';
 import type { CommandBlock } from '../../src/runbook/schema.ts';
 import { defaultStateDir } from '../audit-log.ts';
@@ -106,10 +107,9 @@ export function exitCodeOf(info: RunInfo): number {
 	return signal ? 128 + signal : EXIT.failed;
 }
 
-/** `exit 3 after 0.2 s`, `check fail: no line matched /^up$/`… */
+/** `exit 3 after 240 ms`, `check fail: no line matched /^up$/`… */
 export function describeEnd(info: RunInfo): string {
-	const took =
-		info.durationMs !== undefined ? ` after ${(info.durationMs / 1000).toFixed(1)} s` : '';
+	const took = info.durationMs !== undefined ? ` after ${runDuration(info.durationMs)}` : '';
 	const how =
 		info.end === 'exited'
 			? info.exitCode !== undefined

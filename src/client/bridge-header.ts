@@ -15,6 +15,7 @@ import {
 	bridgeAddress,
 	bridgeStatus,
 	markUnpaired,
+	NOT_PAIRED,
 	pairBrowser,
 	sameOriginBridge,
 	storePairing,
@@ -26,9 +27,6 @@ export type ChipState = 'offline' | 'connecting' | 'connected' | 'production' | 
 
 const START_HINT =
 	'Steps can run from this page through the local Opsbook bridge. Build the site and start it in the site’s folder (in the Opsbook repository, npm start does both), then open the link it prints:';
-
-const NOT_PAIRED =
-	'A bridge is running here, but this tab is not paired with it. Open the link the bridge printed when it started, or print it again (the bridge keeps running) with this command in the site’s folder:';
 
 export class OpsbookBridge extends HTMLElement {
 	#started = false;

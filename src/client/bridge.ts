@@ -539,7 +539,7 @@ class Bridge {
 		if (!panel || !panel.section.isConnected) {
 			panel = new RunPanel(element, {
 				send: (message) => this.send(message),
-				rerun: (block, on) => void this.#run(block, on),
+				rerun: (block, on) => this.#run(block, on),
 			});
 			this.#panels.set(id, panel);
 		}

@@ -71,9 +71,7 @@ function saveState(tree: string, state: TreeState) {
 
 /**
  * Answers `step` of `tree` with its `outcome`, by the verdicts of its checks or by hand, and
- * announces the record. Returns it. The same answer given by hand again (a second click on the
- * answer already chosen) changes nothing and is not announced: an incident's timeline records a
- * decision once.
+ * announces the record. Returns it.
  */
 export function decide(
 	tree: string,
@@ -92,8 +90,6 @@ export function decide(
 		...(verdicts ? { verdicts } : {}),
 	};
 	const state = loadState(tree);
-	const answered = state.decisions[step.id];
-	if (how === 'hand' && answered?.how === 'hand' && answered.outcome === outcome) return answered;
 	state.decisions[step.id] = record;
 	saveState(tree, state);
 	document.dispatchEvent(new CustomEvent<DecisionRecord>(DECISION_EVENT, { detail: record }));

@@ -218,10 +218,6 @@ export async function pairBrowser(pairing: Pairing): Promise<void> {
 }
 
 /**
- * Asks the bridge serving this page whether it is one, and whether this browser holds its
- * pairing cookie. `undefined`: no bridge serves this page.
- */
-/**
  * Said on `document` once the header finds a bridge serving this site that this tab is not
  * paired with (the chip says "not paired"): pages that show what a bridge keeps (its incidents)
  * say why they show none. {@link unpairedBridgeHere} tells it afterwards.
@@ -241,10 +237,18 @@ export function markUnpaired(unpaired: boolean) {
 	document.dispatchEvent(new Event(UNPAIRED_EVENT));
 }
 
+/** What the header says, and Run where it is, in a tab a bridge here is not paired with. */
+export const NOT_PAIRED =
+	'A bridge is running here, but this tab is not paired with it. Open the link the bridge printed when it started, or print it again (the bridge keeps running) with this command in the site’s folder:';
+
 /** What a page that shows a bridge's incidents says in a tab a bridge here is not paired with. */
 export const UNPAIRED_INCIDENTS =
 	'A bridge is running here, and this tab is not paired with it: the incidents it keeps show once it is. Open the link the bridge printed, or print it again with npx opsbook pair in the site’s folder.';
 
+/**
+ * Asks the bridge serving this page whether it is one, and whether this browser holds its
+ * pairing cookie. `undefined`: no bridge serves this page.
+ */
 export async function bridgeStatus(): Promise<{ paired: boolean } | undefined> {
 	if (!sameOriginBridge(location)) return undefined;
 	try {

@@ -1,9 +1,11 @@
 /**
  * What a page with Run all loads (`src/components/RunAll.astro`): the control, shown, and on a
- * press, why it cannot run yet (the button's title: it needs the local bridge). The control itself
+ * press, why it cannot run yet (it needs the local bridge, or this tab paired with the one here). The control itself
  * (`run-all.ts`) comes with the bridge client, which enables it and runs the steps: a page read
  * without a bridge never loads it.
  */
+import { NOT_PAIRED, unpairedBridgeHere } from './pairing.ts';
+
 const TAG = 'opsbook-run-all';
 
 for (const element of document.querySelectorAll<HTMLElement>(TAG)) {
@@ -13,6 +15,8 @@ for (const element of document.querySelectorAll<HTMLElement>(TAG)) {
 		// Loaded: the control's own handler has the press.
 		if (customElements.get(TAG)) return;
 		const status = element.querySelector('.ob-run-all-status');
-		if (status) status.textContent = start.title;
+		if (status) {
+			status.textContent = unpairedBridgeHere() ? `${NOT_PAIRED} npx opsbook pair` : start.title;
+		}
 	});
 }

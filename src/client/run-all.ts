@@ -42,6 +42,8 @@ export class OpsbookRunAll extends HTMLElement {
 		if (this.dataset.ready) return;
 		this.dataset.ready = 'true';
 		this.hidden = false;
+		// What `run-all-boot.ts` said before the bridge came is no longer so.
+		this.querySelector('.ob-run-all-status')?.replaceChildren();
 		this.#start.addEventListener('click', () => void this.#runAll());
 		this.#stop.addEventListener('click', () => this.#abort?.abort());
 	}

@@ -16,7 +16,8 @@ import { firstHeight, firstSize } from './pty-size.ts';
 export interface PanelHost {
 	send(message: ClientMessage): void;
 	/** Runs the block again, as its Run button does; `on` when the last run was elsewhere by choice. */
-	rerun(block: OpsbookCommand, on?: string): void;
+	/** Runs the block again; resolves with whether it ran (at its end), or why it did not. */
+	rerun(block: OpsbookCommand, on?: string): Promise<{ ran: boolean }>;
 }
 
 /** A state of the panel that the bridge's `RunInfo` does not tell. */
@@ -99,10 +100,12 @@ export class RunPanel {
 		const again = this.section.querySelector<HTMLButtonElement>('.ob-run-again')!;
 		again.addEventListener('click', () => {
 			this.#passFocus = document.activeElement === again;
-			this.#host.rerun(
-				this.block,
-				this.run?.blockTarget === undefined ? undefined : this.run.target,
-			);
+			void this.#host
+				.rerun(this.block, this.run?.blockTarget === undefined ? undefined : this.run.target)
+				.then(({ ran }) => {
+					// Not run (a confirmation cancelled, a target not armed): nothing takes its place.
+					if (!ran) this.#passFocus = false;
+				});
 		});
 		this.section
 			.querySelector('.ob-run-widen')!
@@ -348,7 +351,7 @@ export class RunPanel {
 		const next = buttons.find((button) => !button.hidden && !button.disabled);
 		if (!next) return;
 		this.#passFocus = false;
-		next.focus();
+		next.focus({ preventScroll: true });
 	}
 
 	#renderDuration() {

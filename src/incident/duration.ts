@@ -3,7 +3,9 @@
  * timeline, the report): `35 ms`, `1.2 s`, `13 s`, `2 min 5 s`, `1 h 3 min`.
  */
 export function runDuration(ms: number): string {
-	if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+	// A file merged from elsewhere may hold anything: say nothing rather than "NaN h".
+	if (!Number.isFinite(ms)) return '—';
+	if (ms < 999.5) return `${Math.max(0, Math.round(ms))} ms`;
 	// Tenths while they matter, and never "10.0 s".
 	if (ms < 9950) return `${(ms / 1000).toFixed(1)} s`;
 	const seconds = Math.round(ms / 1000);

@@ -216,6 +216,25 @@ test.describe('without a bridge', () => {
 		);
 	});
 
+	test('an answer given before the incident, given again after declaring, is on its timeline once', async ({
+		page,
+	}) => {
+		await page.goto(`${site.url}tree/`);
+		const no = page
+			.getByRole('group', { name: /^Answer Step 1:/ })
+			.getByRole('button', { name: 'No' });
+		await no.click();
+		await expect(no).toHaveAttribute('aria-pressed', 'true');
+		await declare(page, { title: 'Tree before the incident', level: 3 });
+		// The tree still shows the earlier answer; the responder gives it again for the record.
+		await no.click();
+		await no.click();
+		await bar(page).getByRole('link', { name: 'Timeline' }).click();
+		const list = timelineList(page);
+		await expect(list).toContainText('Step 1: Does the service answer? → No (answered by hand)');
+		await expect(list.getByText(/→ No \(answered by hand\)/)).toHaveCount(1);
+	});
+
 	test('an incident declared in one tab shows in the others already open, and its notes too', async ({
 		page,
 	}) => {
@@ -260,7 +279,9 @@ test.describe('without a bridge', () => {
 		);
 		// With no "On this page" bar, the chip hangs over the incident bar: the title ends before it.
 		await page.goto(`${site.url}incident/`);
+		await expect(chip).toBeVisible();
 		const title = bar(page).locator('.ob-ib-title');
+		await expect(title).toBeVisible();
 		const [chipBox2, titleBox] = [await chip.boundingBox(), await title.boundingBox()];
 		const overlaps =
 			titleBox!.x + titleBox!.width > chipBox2!.x &&

@@ -260,9 +260,10 @@ test('without a bridge Run all shows, says why it cannot run, and loads none of 
 	// Disabled for the moment (aria-disabled), still focusable, and pressed it says why.
 	await diagnose.getByRole('button', { name: 'Run all 3 steps' }).focus();
 	await page.keyboard.press('Enter');
-	await expect(diagnose.getByRole('status')).toHaveText(
-		'Running steps from the page needs the local Opsbook bridge.',
+	await expect(diagnose.getByRole('status')).toContainText(
+		'A bridge is running here, but this tab is not paired with it.',
 	);
+	await expect(diagnose.getByRole('status')).toContainText('npx opsbook pair');
 	// The control's code comes with the bridge client, not with every reader's page.
 	expect(await page.evaluate(() => customElements.get('opsbook-run-all') === undefined)).toBe(true);
 	// Paired, the same control runs the steps.
@@ -271,4 +272,5 @@ test('without a bridge Run all shows, says why it cannot run, and loads none of 
 		'aria-disabled',
 		'false',
 	);
+	await expect(diagnose.locator('.ob-run-all-status')).toBeEmpty();
 });

@@ -54,6 +54,8 @@ test('a step with no check reads by its exit code', () => {
 
 test('a run took the same time in every view: ms, s, min, h', () => {
 	assert.equal(runDuration(35), '35 ms');
+	assert.equal(runDuration(999.7), '1.0 s');
+	assert.equal(runDuration(Number.NaN), '—');
 	assert.equal(runDuration(1249), '1.2 s');
 	assert.equal(runDuration(9940), '9.9 s');
 	assert.equal(runDuration(9999), '10 s');

@@ -18,7 +18,12 @@ import { INCIDENT_STORAGE_KEY } from '../storage-keys.ts';
 const TAG = 'opsbook-incident';
 
 let loading: Promise<unknown> | undefined;
-const load = () => (loading ??= import('./incident-header.ts'));
+/** Loads the bar; a failed load (a flaky network, a site redeployed under the page) may be retried. */
+const load = () =>
+	(loading ??= import('./incident-header.ts').catch((error: unknown) => {
+		loading = undefined;
+		throw error;
+	}));
 
 function kept(): boolean {
 	try {
@@ -29,27 +34,37 @@ function kept(): boolean {
 }
 
 const element = document.querySelector<HTMLElement>(TAG);
+const declare = element?.querySelector<HTMLButtonElement>('.ob-declare');
+
+/** The first Declare: loads the bar, then hands it the press, unless it has an incident open. */
+function declareFirst() {
+	// Loaded already: the bar's own handler has this press.
+	if (customElements.get(TAG) || !declare) return;
+	load()
+		.then(() => customElements.whenDefined(TAG))
+		// The bar hides Declare while an incident is open: no second one from a press made while
+		// it loaded.
+		.then(() => !declare.hidden && declare.click())
+		.catch(() => {
+			declare.title = 'Declare incident could not load: check the connection and press it again.';
+			declare.addEventListener('click', declareFirst, { once: true });
+		});
+}
+
 if (element) {
-	// Declare works from the first click: shown now, as the bar's element shows it once loaded.
 	element.hidden = false;
-	const declare = element.querySelector<HTMLButtonElement>('.ob-declare');
-	declare?.addEventListener(
-		'click',
-		() => {
-			// Loaded already: the bar's own handler has this click.
-			if (customElements.get(TAG)) return;
-			void load()
-				.then(() => customElements.whenDefined(TAG))
-				.then(() => declare.click());
-		},
-		{ once: true },
-	);
-	if (kept()) void load();
-	else {
+	declare?.addEventListener('click', declareFirst, { once: true });
+	if (kept()) {
+		// This browser keeps an incident, maybe open: Declare shows once the bar says it may.
+		if (declare) declare.hidden = true;
+		load().catch(() => {
+			if (declare) declare.hidden = false;
+		});
+	} else {
 		const other = (event: StorageEvent) => {
 			if (event.key !== INCIDENT_STORAGE_KEY || event.newValue === null) return;
 			removeEventListener('storage', other);
-			void load();
+			load().catch(() => addEventListener('storage', other));
 		};
 		addEventListener('storage', other);
 	}

@@ -125,7 +125,13 @@ export class OpsbookIncident extends HTMLElement {
 			.map((element) => element.tree)
 			.find((model) => model?.page === record.tree);
 		const title = tree?.steps.find((step) => step.id === record.step)?.title ?? '';
-		incidentStore.append([decisionEvent(state, record, title)]);
+		const event = decisionEvent(state, record, title);
+		// The answer this incident already has for the step, given by hand again (a second click
+		// on it), is not a second decision. The tree keeps its answers across incidents, so this
+		// asks the incident's timeline, not the tree.
+		const last = state.decisions.findLast((d) => d.page === event.page && d.step === event.step);
+		if (event.how === 'hand' && last?.how === 'hand' && last.outcome === event.outcome) return;
+		incidentStore.append([event]);
 	}
 
 	#append(event: TimelineEvent) {

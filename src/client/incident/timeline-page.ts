@@ -35,6 +35,8 @@ import {
 	utcClock,
 } from './common.ts';
 import { CHANGE_EVENT, incidentStore } from './store.ts';
+// The bar too: an incident merged from a file here opens one, and no other tab tells this one.
+import './incident-header.ts';
 import { UNPAIRED_EVENT, UNPAIRED_INCIDENTS, unpairedBridgeHere } from '../pairing.ts';
 
 type Filter = 'all' | 'runs' | 'checks' | 'decisions' | 'notes' | 'milestones' | 'key';
