@@ -230,7 +230,20 @@ export function parseRunbook(
 	const perHeading = new Map<string, number>();
 	let fenceIndex = 0;
 
+	/** What the page's imports and exports define, and the components it uses, with where. */
+	const esm: string[] = [];
+	const elements: Array<{ name: string; node: MdastNode }> = [];
 	const visit = (node: MdastNode) => {
+		if (node.type === 'mdxjsEsm' && 'value' in node && typeof node.value === 'string') {
+			esm.push(node.value);
+		}
+		if (
+			(node.type === 'mdxJsxFlowElement' || node.type === 'mdxJsxTextElement') &&
+			'name' in node &&
+			typeof node.name === 'string'
+		) {
+			elements.push({ name: node.name, node });
+		}
 		if (node.type === 'heading') {
 			const text = textOf(node).trim();
 			heading = { text, slug: slugger.slug(text) };
@@ -510,6 +523,7 @@ export function parseRunbook(
 	};
 
 	visit(tree);
+	checkComponents(esm, elements, config, problem);
 	// The page shows blocks by their meta and code; two identical ones could not be told apart.
 	const seen = new Map<string, FoundBlock>();
 	for (const found of blocks) {
@@ -634,4 +648,74 @@ export function opensInteractiveSession(command: string): boolean {
 
 function unknownTarget(name: string, config: OpsbookConfig, where: string): string {
 	return `${where} names target "${name}", which opsbook.config.ts does not define (targets: ${Object.keys(config.targets).join(', ')})`;
+}
+
+/** `import A, { B, C as D } from …`, `import * as E from …`, `export const F`: the names defined. */
+function definedNames(esm: readonly string[]): Set<string> {
+	const names = new Set<string>();
+	for (const code of esm) {
+		for (const [, clause = ''] of code.matchAll(/\bimport\s+([^'";]+?)\s+from\s/g)) {
+			const braces = /\{([^}]*)\}/.exec(clause);
+			for (const part of braces?.[1]?.split(',') ?? []) {
+				const name = part
+					.trim()
+					.split(/\s+as\s+/)
+					.at(-1)
+					?.trim();
+				if (name) names.add(name);
+			}
+			const outside = clause.replace(/\{[^}]*\}/, '');
+			for (const part of outside.split(',')) {
+				const name = part.trim().replace(/^\*\s+as\s+/, '');
+				if (/^[A-Za-z_$][\w$]*$/.test(name)) names.add(name);
+			}
+		}
+		for (const [, name = ''] of code.matchAll(
+			/\bexport\s+(?:const|let|var|function|class)\s+([A-Za-z_$][\w$]*)/g,
+		)) {
+			names.add(name);
+		}
+	}
+	return names;
+}
+
+/**
+ * What the build would stop at with no place to point to: a component the page neither imports
+ * nor defines (`<Tabz>`: MDX fails with "Expected component `Tabz` to be defined"), and a
+ * `<Var name="…">` that names no variable of the config. Said here at their line and column.
+ */
+function checkComponents(
+	esm: readonly string[],
+	elements: ReadonlyArray<{ name: string; node: MdastNode }>,
+	config: OpsbookConfig,
+	problem: (line: number, column: number, message: string) => void,
+) {
+	const defined = definedNames(esm);
+	for (const { name, node } of elements) {
+		const line = node.position?.start.line ?? 1;
+		const column = node.position?.start.column ?? 1;
+		const root = name.split('.')[0]!;
+		// Lower-case names are HTML; Fragment is MDX's own.
+		if (/^[A-Z]/.test(root) && root !== 'Fragment' && !defined.has(root)) {
+			problem(
+				line,
+				column,
+				`<${name}> is not defined on this page: import it (Opsbook's components come from its components module), or check its spelling`,
+			);
+			continue;
+		}
+		if (name !== 'Var') continue;
+		const attributes = ('attributes' in node ? node.attributes : []) as Array<{
+			name?: string;
+			value?: unknown;
+		}>;
+		const value = attributes.find((a) => a.name === 'name')?.value;
+		if (typeof value === 'string' && !Object.hasOwn(config.vars, value)) {
+			problem(
+				line,
+				column,
+				`<Var name="${value}" /> names no variable; define it under vars in opsbook.config.ts (known: ${Object.keys(config.vars).join(', ') || 'none'})`,
+			);
+		}
+	}
 }

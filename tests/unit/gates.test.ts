@@ -104,7 +104,7 @@ describe('whether a gate is open', () => {
 });
 
 describe('<RunAll steps="…" />', () => {
-	const blocks = `${fence('id=a risk=read', 'true')}\n\n${fence('id=b risk=read', 'false')}`;
+	const blocks = `${fence('id=a risk=read', 'true')}\n\n${fence('id=b risk=read', 'false')}\n\nimport { RunAll } from '../src/components.ts';`;
 	it('reads the steps it runs, in order', () => {
 		const { runAll, problems } = parse(page(`## Diagnose\n\n<RunAll steps="b a" />\n\n${blocks}`));
 		assert.deepEqual(problems, []);

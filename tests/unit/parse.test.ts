@@ -265,6 +265,8 @@ describe('refusing a malformed block', () => {
 					fence('id=a.two risk=read needs=a.one', 'uptime -p'),
 					'',
 					'<RunAll steps="a.one a.two" />',
+					'',
+					"import { RunAll } from '../src/components.ts';",
 				].join('\n'),
 			),
 		);
@@ -341,6 +343,48 @@ describe('expected results', () => {
 		assert.match(
 			problemOf(fenceWith('expect-exit=0 expect-warn-exit=300')),
 			/expect-warn-exit must be an exit code from 0 to 255/,
+		);
+	});
+});
+
+describe('components a page uses', () => {
+	it('says where a component is neither imported nor defined, as the build would fail on it', () => {
+		const { problems } = parse(
+			page(
+				[
+					"import { Tabs, TabItem as Item } from '../src/components.ts';",
+					"import Steps, * as Parts from './parts.ts';",
+					'export const Note = () => null;',
+					'',
+					'<Tabs><Item label="a">x</Item></Tabs> <Steps /> <Parts.One /> <Note /> <div /> <Fragment />',
+					'',
+					'Say <Tabz>hi</Tabz>.',
+				].join('\n'),
+			),
+		);
+		assert.deepEqual(
+			problems.map((p) => `${p.line}:${p.column}: ${p.message}`),
+			[
+				"11:5: <Tabz> is not defined on this page: import it (Opsbook's components come from its components module), or check its spelling",
+			],
+		);
+	});
+
+	it('says where a <Var> names no variable of the config', () => {
+		const { problems } = parse(
+			page(
+				[
+					"import { Var } from '../src/components.ts';",
+					'',
+					'In <Var name="app_path" />, not <Var name="app_pth" />.',
+				].join('\n'),
+			),
+		);
+		assert.deepEqual(
+			problems.map((p) => `${p.line}:${p.column}: ${p.message}`),
+			[
+				'7:33: <Var name="app_pth" /> names no variable; define it under vars in opsbook.config.ts (known: app_path)',
+			],
 		);
 	});
 });
