@@ -3,7 +3,7 @@
  * ones that turn files into files: `report` (a timeline into the post-incident report) and
  * `import` (MkDocs or Markdown runbooks into Opsbook pages).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { formatReport, summarizeReport } from '../../src/import/index.ts';
@@ -108,7 +108,19 @@ ${EXIT_CODES_HELP}`,
 		if (values.risk !== undefined && !(RISKS as readonly string[]).includes(values.risk)) {
 			throw new UsageError(`--risk must be one of ${RISKS.join(', ')}, not "${values.risk}"`);
 		}
-		const found = (await blocks()).filter(
+		const loaded = await loadValidRunbooks(projectPaths());
+		const all = loaded.blocks.map((b) => b.block);
+		// A typo is not "no blocks match": say what there is, as run and test do.
+		const targets = ['local', ...Object.keys(loaded.config.targets).filter((t) => t !== 'local')];
+		if (values.target !== undefined && !targets.includes(values.target)) {
+			throw new UsageError(`No target "${values.target}": the targets are ${targets.join(', ')}.`);
+		}
+		if (values.page !== undefined && !all.some((b) => onPage(b, values.page!))) {
+			throw new UsageError(
+				`No page with command blocks is "${values.page}": opsbook list shows each block's page.`,
+			);
+		}
+		const found = all.filter(
 			(b) =>
 				(values.page === undefined || onPage(b, values.page)) &&
 				(values.risk === undefined || b.risk === values.risk) &&
@@ -269,7 +281,7 @@ Exit codes: 0 all valid, 1 a runbook has problems, 2 a usage or configuration er
 			return EXIT.failed;
 		}
 		console.log(
-			`${loaded.blocks.length} command blocks in ${loaded.runbooks.length} pages: all valid.`,
+			`${count(loaded.blocks.length, 'command block')} in ${count(loaded.runbooks.length, 'page')}: all valid.`,
 		);
 		return EXIT.ok;
 	},
@@ -372,6 +384,17 @@ Exit codes: 0 imported, 1 a page written has problems (opsbook check would list 
 		}
 		for (const file of positionals) {
 			if (!existsSync(file)) throw new UsageError(`No such file: ${file}`);
+			// Pages only: a folder, or MkDocs' own mkdocs.yml, would be read as a page of text.
+			if (statSync(file).isDirectory()) {
+				throw new UsageError(
+					`${file} is a folder: name the Markdown pages in it (opsbook import ${file.replace(/\/$/, '')}/*.md)`,
+				);
+			}
+			if (!/\.(md|markdown|mdx)$/i.test(file)) {
+				throw new UsageError(
+					`${file} is not a Markdown page (.md, .markdown or .mdx)${/mkdocs\.ya?ml$/i.test(file) ? ': name the pages its nav lists' : ''}`,
+				);
+			}
 		}
 		const paths = projectPaths();
 		const outDir = values.out ?? paths.contentDir;
@@ -405,3 +428,8 @@ Exit codes: 0 imported, 1 a page written has problems (opsbook check would list 
 		return problems > 0 ? EXIT.failed : EXIT.ok;
 	},
 };
+
+/** `1 page`, `19 pages`. */
+function count(n: number, noun: string): string {
+	return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -13,7 +13,8 @@
  * Node's own `node:test/reporters` `tap` reporter, fed one event per block: the TAP the Node test
  * runner prints, with no dependency.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { tap } from 'node:test/reporters';
 import { create } from 'xmlbuilder2';
@@ -293,7 +294,11 @@ Exit codes: 0 every check run passed, 1 a check failed, 2 a usage or configurati
 			await session.close();
 		}
 		const took = performance.now() - began;
-		if (values.junit !== undefined) await writeFile(values.junit, junit(results, took));
+		if (values.junit !== undefined) {
+			// CI names a reports folder that does not exist yet (reports/runbooks.xml): make it.
+			await mkdir(dirname(resolve(values.junit)), { recursive: true });
+			await writeFile(values.junit, junit(results, took));
+		}
 		if (values.tap) process.stdout.write(await tapReport(results));
 		const line = summary(results);
 		if (values.tap) console.error(line);

@@ -88,12 +88,21 @@ export async function loadConfig({
 }: ProjectPaths): Promise<OpsbookConfig> {
 	const path = resolve(root, configFile);
 	let raw: unknown = {};
+	if (!existsSync(path)) {
+		// A site needs no config of its own; one named (OPSBOOK_CONFIG) must be there.
+		if (configFile === DEFAULT_CONFIG_FILE) return ConfigSchema.parse({});
+		throw new ProjectError(`There is no config at ${configFile} (${path}): check OPSBOOK_CONFIG.`);
+	}
 	try {
 		// Read at run time from the project, never bundled (Vite would warn it cannot follow it).
 		raw = ((await import(/* @vite-ignore */ pathToFileURL(path).href)) as { default: unknown })
 			.default;
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+		// A config that cannot load (a syntax error, an import it cannot find) is not an empty one:
+		// read as one, every variable and target it defines would be reported unknown.
+		throw new ProjectError(
+			`${configFile} could not be loaded: ${(error as Error).message.split('\n')[0]}`,
+		);
 	}
 	const parsed = ConfigSchema.safeParse(raw);
 	if (!parsed.success) {

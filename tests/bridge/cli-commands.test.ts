@@ -196,11 +196,17 @@ describe('opsbook --help and usage errors', () => {
 			['frobnicate'],
 			['list', '--bogus'],
 			['list', '--risk', 'high'],
+			// A typo is not "no blocks match".
+			['list', '--target', 'nosuch'],
+			['list', '--page', 'nosuch'],
 			['show'],
 			['show', 'no.such.block'],
 			['run', 't.seq', '--param', 'count'],
 			['test', '--risk', 'everything'],
 			['import', '--format', 'rst', 'x.md'],
+			// A folder, or MkDocs' config, is not a page to import.
+			['import', 'tests/fixtures/import'],
+			['import', 'package.json'],
 			['report'],
 		]) {
 			const { code, stderr } = opsbook(args);
@@ -208,6 +214,10 @@ describe('opsbook --help and usage errors', () => {
 			assert.ok(stderr.length > 0, args.join(' '));
 			noStack(stderr);
 		}
+		assert.match(
+			opsbook(['import', 'tests/fixtures/import']).stderr,
+			/tests\/fixtures\/import is a folder: name the Markdown pages in it/,
+		);
 	});
 });
 
@@ -373,6 +383,38 @@ describe('opsbook list, show and check', () => {
 			/^opsbook check: There is no runbooks folder at no\/such\/folder /,
 		);
 		noStack(missing.stderr);
+	});
+
+	it('stops at a config that is missing or cannot load, instead of reading it as empty', async () => {
+		const dir = await mkdtemp(join(tmpdir(), 'opsbook-config-'));
+		try {
+			const named = opsbook(['check'], { OPSBOOK_CONFIG: join(dir, 'nowhere.ts') });
+			assert.equal(named.code, 2, named.stderr);
+			assert.match(named.stderr, /^opsbook check: There is no config at .*nowhere\.ts/);
+			noStack(named.stderr);
+			// Its own import is missing: not "unknown variable" for every variable it defines.
+			const importing = join(dir, 'importing.ts');
+			await writeFile(
+				importing,
+				"import { hosts } from './hosts.ts';\nexport default { hosts };\n",
+			);
+			const broken = opsbook(['check'], { OPSBOOK_CONFIG: importing });
+			assert.equal(broken.code, 2, broken.stderr);
+			assert.match(
+				broken.stderr,
+				/^opsbook check: .*importing\.ts could not be loaded: .*hosts\.ts/,
+			);
+			assert.doesNotMatch(broken.stderr, /unknown variable/);
+			noStack(broken.stderr);
+			const syntax = join(dir, 'syntax.ts');
+			await writeFile(syntax, 'export default { targets: { ;\n');
+			const unparsable = opsbook(['check'], { OPSBOOK_CONFIG: syntax });
+			assert.equal(unparsable.code, 2, unparsable.stderr);
+			assert.match(unparsable.stderr, /syntax\.ts could not be loaded: /);
+			noStack(unparsable.stderr);
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
 	});
 });
 
@@ -656,7 +698,8 @@ describe('opsbook run and test on the test sshd', () => {
 
 describe('opsbook test', () => {
 	it('reports every check as JUnit and TAP, one failing, and exits 1', async () => {
-		const junitFile = join(state, 'junit.xml');
+		// In a folder not made yet, as a CI job names it (reports/runbooks.xml).
+		const junitFile = join(state, 'reports', 'junit.xml');
 		const result = opsbook([
 			'test',
 			'--page',

@@ -64,7 +64,7 @@ describe('the import corpus', () => {
 			);
 		}
 		// And as one site: ids unique across pages, links and gates resolved.
-		const loaded = await loadRunbooks({ root: dir, contentDir: 'content', configFile: 'none.ts' });
+		const loaded = await loadRunbooks({ root: dir, contentDir: 'content' });
 		assert.deepEqual(loaded.problems, [], formatProblems(loaded.problems));
 		assert.equal(
 			loaded.blocks.length,
@@ -92,7 +92,7 @@ describe('the import corpus', () => {
 
 	it('has every command of the seed as a typed block', async () => {
 		const page = pages.find((p) => p.from.includes('seed-mkdocs'))!;
-		const loaded = await loadRunbooks({ root: dir, contentDir: 'content', configFile: 'none.ts' });
+		const loaded = await loadRunbooks({ root: dir, contentDir: 'content' });
 		const blocks = loaded.blocks.filter((b) => page.to.endsWith(`${b.block.page.slug}.mdx`));
 		const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 		const shown = squash(blocks.map((b) => displayTemplate(b.block).text).join('\n'));
