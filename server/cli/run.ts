@@ -119,7 +119,9 @@ export function describeEnd(info: RunInfo): string {
 				? 'timed out'
 				: (info.end ?? 'ended');
 	const verdict = info.verdict ? `check ${info.verdict.outcome}: ${info.verdict.reason}; ` : '';
-	return `${verdict}${how}${took}${info.message ? `. ${info.message}` : ''}`;
+	// A timeout's message only says the timeout again ("Stopped after the block's timeout of 1 s").
+	const message = info.end === 'timeout' ? undefined : info.message;
+	return `${verdict}${how}${took}${message ? `. ${message}` : ''}`;
 }
 
 /** The parameter values for `block`: given, else asked at a terminal, else a usage error. */

@@ -164,7 +164,15 @@ export function parseRunbook(
 			contentPath.endsWith('.mdx') ? mdxToMdast(source) : markdownToMdast(source)
 		) as MdastNode;
 	} catch (error) {
-		problem(1, 1, `the page cannot be parsed: ${(error as Error).message}`);
+		// The parser's message starts with where it stopped (`8:3: Expected a closing tag…`): the
+		// problem is put there, in the page's own lines.
+		const message = (error as Error).message;
+		const at = /^(\d+):(\d+):\s*/.exec(message);
+		problem(
+			at ? Number(at[1]) : 1,
+			at ? Number(at[2]) : 1,
+			`the page cannot be parsed: ${at ? message.slice(at[0].length) : message}`,
+		);
 		return {
 			file,
 			slug: slugOf(contentPath),

@@ -388,3 +388,12 @@ describe('components a page uses', () => {
 		);
 	});
 });
+
+describe('a page the parser cannot read', () => {
+	it('is reported where the parser stopped, not at the top of the page', () => {
+		assert.equal(
+			problemOf(page('# Steps\n\n<Tabs>\n  nothing closes it\n')),
+			'7: the page cannot be parsed: Expected a closing tag for `<Tabs>` (7:1) (mdx-jsx:unexpected-character)',
+		);
+	});
+});
