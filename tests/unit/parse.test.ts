@@ -348,22 +348,21 @@ describe('expected results', () => {
 });
 
 describe('components a page uses', () => {
+	/** The problems of a page of these lines, as `line:column: message`. */
+	const problemsAt = (lines: string[]) =>
+		parse(page(lines.join('\n'))).problems.map((p) => `${p.line}:${p.column}: ${p.message}`);
+
 	it('says where a component is neither imported nor defined, as the build would fail on it', () => {
-		const { problems } = parse(
-			page(
-				[
-					"import { Tabs, TabItem as Item } from '../src/components.ts';",
-					"import Steps, * as Parts from './parts.ts';",
-					'export const Note = () => null;',
-					'',
-					'<Tabs><Item label="a">x</Item></Tabs> <Steps /> <Parts.One /> <Note /> <div /> <Fragment />',
-					'',
-					'Say <Tabz>hi</Tabz>.',
-				].join('\n'),
-			),
-		);
 		assert.deepEqual(
-			problems.map((p) => `${p.line}:${p.column}: ${p.message}`),
+			problemsAt([
+				"import { Tabs, TabItem as Item } from '../src/components.ts';",
+				"import Steps, * as Parts from './parts.ts';",
+				'export const Note = () => null;',
+				'',
+				'<Tabs><Item label="a">x</Item></Tabs> <Steps /> <Parts.One /> <Note /> <div /> <Fragment />',
+				'',
+				'Say <Tabz>hi</Tabz>.',
+			]),
 			[
 				"11:5: <Tabz> is not defined on this page: import it (Opsbook's components come from its components module), or check its spelling",
 			],
@@ -371,17 +370,12 @@ describe('components a page uses', () => {
 	});
 
 	it('says where a <Var> names no variable of the config', () => {
-		const { problems } = parse(
-			page(
-				[
-					"import { Var } from '../src/components.ts';",
-					'',
-					'In <Var name="app_path" />, not <Var name="app_pth" />.',
-				].join('\n'),
-			),
-		);
 		assert.deepEqual(
-			problems.map((p) => `${p.line}:${p.column}: ${p.message}`),
+			problemsAt([
+				"import { Var } from '../src/components.ts';",
+				'',
+				'In <Var name="app_path" />, not <Var name="app_pth" />.',
+			]),
 			[
 				'7:33: <Var name="app_pth" /> names no variable; define it under vars in opsbook.config.ts (known: app_path)',
 			],
