@@ -111,9 +111,10 @@ ${EXIT_CODES_HELP}`,
 		const loaded = await loadValidRunbooks(projectPaths());
 		const all = loaded.blocks.map((b) => b.block);
 		// A typo is not "no blocks match": say what there is, as run and test do.
-		const targets = ['local', ...Object.keys(loaded.config.targets).filter((t) => t !== 'local')];
-		if (values.target !== undefined && !targets.includes(values.target)) {
-			throw new UsageError(`No target "${values.target}": the targets are ${targets.join(', ')}.`);
+		if (values.target !== undefined && !Object.hasOwn(loaded.config.targets, values.target)) {
+			throw new UsageError(
+				`No target "${values.target}": the targets are ${Object.keys(loaded.config.targets).join(', ')}.`,
+			);
 		}
 		if (values.page !== undefined && !all.some((b) => onPage(b, values.page!))) {
 			throw new UsageError(

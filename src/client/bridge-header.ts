@@ -16,6 +16,7 @@ import {
 	bridgeStatus,
 	markUnpaired,
 	NOT_PAIRED,
+	NOT_PAIRED_RUN,
 	pairBrowser,
 	sameOriginBridge,
 	storePairing,
@@ -88,7 +89,7 @@ export class OpsbookBridge extends HTMLElement {
 		markUnpaired(true);
 		// Run says the same as the chip: a bridge is here, this tab is not paired with it.
 		for (const element of document.querySelectorAll<OpsbookCommand>('opsbook-command')) {
-			element.setRunnable?.(undefined, `${NOT_PAIRED} npx opsbook pair`);
+			element.setRunnable?.(undefined, NOT_PAIRED_RUN);
 		}
 	}
 

@@ -241,6 +241,9 @@ export function markUnpaired(unpaired: boolean) {
 export const NOT_PAIRED =
 	'A bridge is running here, but this tab is not paired with it. Open the link the bridge printed when it started, or print it again (the bridge keeps running) with this command in the site’s folder:';
 
+/** What Run and Run all say, pressed in such a tab: {@link NOT_PAIRED} and the command. */
+export const NOT_PAIRED_RUN = `${NOT_PAIRED} npx opsbook pair`;
+
 /** What a page that shows a bridge's incidents says in a tab a bridge here is not paired with. */
 export const UNPAIRED_INCIDENTS =
 	'A bridge is running here, and this tab is not paired with it: the incidents it keeps show once it is. Open the link the bridge printed, or print it again with npx opsbook pair in the site’s folder.';

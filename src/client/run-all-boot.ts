@@ -1,10 +1,10 @@
 /**
  * What a page with Run all loads (`src/components/RunAll.astro`): the control, shown, and on a
- * press, why it cannot run yet (it needs the local bridge, or this tab paired with the one here). The control itself
- * (`run-all.ts`) comes with the bridge client, which enables it and runs the steps: a page read
- * without a bridge never loads it.
+ * press, why it cannot run yet (it needs the local bridge, or this tab paired with the one here).
+ * The control itself (`run-all.ts`) comes with the bridge client, which enables it and runs the
+ * steps: a page read without a bridge never loads it.
  */
-import { NOT_PAIRED, unpairedBridgeHere } from './pairing.ts';
+import { NOT_PAIRED_RUN, unpairedBridgeHere } from './pairing.ts';
 
 const TAG = 'opsbook-run-all';
 
@@ -16,7 +16,7 @@ for (const element of document.querySelectorAll<HTMLElement>(TAG)) {
 		if (customElements.get(TAG)) return;
 		const status = element.querySelector('.ob-run-all-status');
 		if (status) {
-			status.textContent = unpairedBridgeHere() ? `${NOT_PAIRED} npx opsbook pair` : start.title;
+			status.textContent = unpairedBridgeHere() ? NOT_PAIRED_RUN : start.title;
 		}
 	});
 }

@@ -21,7 +21,6 @@ import { WALK_PREFIX } from './storage-keys.ts';
 import type { WalkthroughModel } from '../runbook/walkthrough.ts';
 
 export const WALK_EVENT = 'opsbook:walk';
-const PREFIX = WALK_PREFIX;
 
 export interface StepDone {
 	how: 'check' | 'hand';
@@ -52,7 +51,7 @@ export interface WalkState {
 	checks: Record<string, CheckHeard>;
 }
 
-const key = (page: string) => `${PREFIX}${page}`;
+const key = (page: string) => `${WALK_PREFIX}${page}`;
 
 const empty = (startedAt = 0): WalkState => ({
 	version: 1,
@@ -99,9 +98,9 @@ export function allWalks(): Map<string, WalkState> {
 	try {
 		for (let i = 0; i < localStorage.length; i++) {
 			const name = localStorage.key(i);
-			if (!name?.startsWith(PREFIX)) continue;
+			if (!name?.startsWith(WALK_PREFIX)) continue;
 			const state = parse(localStorage.getItem(name));
-			if (state) walks.set(name.slice(PREFIX.length), state);
+			if (state) walks.set(name.slice(WALK_PREFIX.length), state);
 		}
 	} catch {
 		// No storage: no progress to show.
@@ -169,6 +168,6 @@ export function resetWalk(page: string) {
 /** Calls `listener` when another tab of this browser changes a walkthrough's progress. */
 export function onOtherTab(listener: () => void) {
 	addEventListener('storage', (event) => {
-		if (event.key === null || event.key.startsWith(PREFIX)) listener();
+		if (event.key === null || event.key.startsWith(WALK_PREFIX)) listener();
 	});
 }

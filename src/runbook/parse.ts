@@ -28,7 +28,7 @@ import {
 	TimeoutSchema,
 	type CommandBlock,
 } from './schema.ts';
-import { parseTemplate } from './template.ts';
+import { defineVarHint, parseTemplate } from './template.ts';
 import { readDecisionTree, type DecisionTreeModel, type PageHeading } from './tree.ts';
 import { isCheck } from './verdict.ts';
 import { readWalkthrough, type WalkthroughModel } from './walkthrough.ts';
@@ -722,7 +722,7 @@ function checkComponents(
 			problem(
 				line,
 				column,
-				`<Var name="${value}" /> names no variable; define it under vars in opsbook.config.ts (known: ${Object.keys(config.vars).join(', ') || 'none'})`,
+				`<Var name="${value}" /> names no variable; ${defineVarHint(config.vars)}`,
 			);
 		}
 	}

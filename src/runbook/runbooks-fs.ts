@@ -87,11 +87,14 @@ export async function loadConfig({
 	configFile = DEFAULT_CONFIG_FILE,
 }: ProjectPaths): Promise<OpsbookConfig> {
 	const path = resolve(root, configFile);
-	let raw: unknown = {};
+	let raw: unknown;
 	if (!existsSync(path)) {
-		// A site needs no config of its own; one named (OPSBOOK_CONFIG) must be there.
+		// A site needs no config of its own; one named (OPSBOOK_CONFIG, the plugin's configFile)
+		// must be there.
 		if (configFile === DEFAULT_CONFIG_FILE) return ConfigSchema.parse({});
-		throw new ProjectError(`There is no config at ${configFile} (${path}): check OPSBOOK_CONFIG.`);
+		throw new ProjectError(
+			`There is no config at ${configFile} (${path}): check OPSBOOK_CONFIG, or the plugin's configFile.`,
+		);
 	}
 	try {
 		// Read at run time from the project, never bundled (Vite would warn it cannot follow it).

@@ -71,7 +71,7 @@ export function parseTemplate(
 			if (value === undefined) {
 				problems.push({
 					offset: start,
-					message: `unknown variable "vars.${name}"; define it under vars in opsbook.config.ts (known: ${Object.keys(vars).join(', ') || 'none'})`,
+					message: `unknown variable "vars.${name}"; ${defineVarHint(vars)}`,
 				});
 			}
 			pieces.push(value ?? '');
@@ -299,4 +299,12 @@ export function displayTemplate(
 		text += shown;
 	}
 	return { text, holes };
+}
+
+/**
+ * What every message about a variable the config does not define ends with (a command's
+ * `{{vars.x}}`, a page's `<Var name="x" />`): where to define it, and the names there are.
+ */
+export function defineVarHint(vars: Readonly<Record<string, string>>): string {
+	return `define it under vars in opsbook.config.ts (known: ${Object.keys(vars).join(', ') || 'none'})`;
 }
