@@ -18,7 +18,7 @@ import {
 	type DecisionTreeModel,
 	type TreeStep,
 } from '../runbook/tree.ts';
-import type { Outcome } from '../runbook/verdict.ts';
+import { CHECK_WORDS } from '../runbook/verdict.ts';
 import {
 	DECISION_EVENT,
 	RESET_EVENT,
@@ -31,16 +31,7 @@ import {
 	type TreeState,
 } from './decision-state.ts';
 import { onRun } from './run-events.ts';
-import { element } from './dom.ts';
-
-const VERDICT_WORDS: Record<Outcome, string> = {
-	pass: 'check passed',
-	warn: 'check warns',
-	fail: 'check failed',
-};
-
-/** `03:12 UTC`: the time every incident record and report uses, whatever the browser's zone. */
-const time = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+import { element, utcMinute } from './dom.ts';
 
 /** The parts of one step on the page. */
 interface StepView {
@@ -170,8 +161,8 @@ export class OpsbookTree extends HTMLElement {
 		result.dataset.how = record.how;
 		const why =
 			record.how === 'hand'
-				? `answered by hand at ${time(record.at)}`
-				: `${this.#verdictText(record.verdicts ?? [])}, at ${time(record.at)}`;
+				? `answered by hand at ${utcMinute(record.at)}`
+				: `${this.#verdictText(record.verdicts ?? [])}, at ${utcMinute(record.at)}`;
 		const head = element(
 			'p',
 			{ className: 'ob-decided-head' },
@@ -209,7 +200,7 @@ export class OpsbookTree extends HTMLElement {
 	#verdictText(verdicts: CheckVerdict[]): string {
 		if (verdicts.length === 1) {
 			const [v] = verdicts;
-			return `${VERDICT_WORDS[v!.outcome]}: ${v!.reason}`;
+			return `${CHECK_WORDS[v!.outcome]}: ${v!.reason}`;
 		}
 		const failed = verdicts.filter((v) => v.outcome === 'fail');
 		if (failed.length > 0) {
@@ -289,7 +280,7 @@ export class OpsbookTree extends HTMLElement {
 					link,
 					': ',
 					element('strong', { text: r.label }),
-					` (${how}, ${time(r.at)})`,
+					` (${how}, ${utcMinute(r.at)})`,
 				);
 			}),
 		);

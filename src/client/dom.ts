@@ -1,4 +1,4 @@
-/** Small element builders shared by the page's scripts. */
+/** Small element builders shared by the page's scripts, and the one way they write a time of day. */
 
 /** `tag` with a class and text, and children after the text. */
 export function element<K extends keyof HTMLElementTagNameMap>(
@@ -39,4 +39,13 @@ export function update(
 		if (value === undefined) node.removeAttribute(name);
 		else if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 	}
+}
+
+/**
+ * `03:12 UTC`: a time of day as every record and report of the site gives it, whatever the
+ * browser's zone. Here, in the module every page loads already, so a page that writes one loads
+ * nothing more for it.
+ */
+export function utcMinute(at: number | Date = new Date()): string {
+	return `${new Date(at).toISOString().slice(11, 16)} UTC`;
 }

@@ -4,6 +4,7 @@
  */
 import type { RunInfo } from '../protocol.ts';
 import { runDuration } from '../incident/duration.ts';
+import { CHECK_WORDS } from '../runbook/verdict.ts';
 
 /** How the page colours a run, besides the word that says it. */
 export type Outcome = 'running' | 'ok' | 'failed' | 'stopped' | 'warn';
@@ -19,7 +20,6 @@ export interface RunSummary {
 	verdict?: string;
 }
 
-const VERDICT_WORDS = { pass: 'check passed', warn: 'check warns', fail: 'check failed' } as const;
 const VERDICT_OUTCOMES = { pass: 'ok', warn: 'warn', fail: 'failed' } as const;
 /** A check's word for a run that ran to its end: the verdict's, not the exit code's. */
 const VERDICT_STATES = { pass: 'passed', warn: 'warning', fail: 'failed' } as const;
@@ -37,7 +37,7 @@ export function summarize(run: RunInfo): RunSummary {
 		...summary,
 		...(ended ? { state: VERDICT_STATES[run.verdict.outcome] } : {}),
 		outcome: VERDICT_OUTCOMES[run.verdict.outcome],
-		verdict: `${VERDICT_WORDS[run.verdict.outcome]}: ${run.verdict.reason}`,
+		verdict: `${CHECK_WORDS[run.verdict.outcome]}: ${run.verdict.reason}`,
 	};
 }
 

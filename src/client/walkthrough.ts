@@ -26,12 +26,9 @@ import {
 	visit,
 	type WalkState,
 } from './walkthrough-state.ts';
-import { element, update } from './dom.ts';
+import { element, update, utcMinute } from './dom.ts';
 // The sidebar's badges follow this walkthrough's progress as it is made.
 import './walkthrough-badges.ts';
-
-/** `07:48 UTC`: the time as the incident bar, the timeline and the report give it. */
-const time = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 
 /** "3 of 9 steps done", the words of every progress bar. */
 export const progressText = (done: number, total: number) =>
@@ -207,11 +204,11 @@ export class OpsbookWalkthrough extends HTMLElement {
 		const checkTitle = step.check ? this.#title(step.check) : '';
 		let text: string;
 		if (done?.how === 'check') {
-			text = `Done: “${checkTitle}” passed (${done.reason ?? 'pass'}) at ${time(done.at)}.`;
+			text = `Done: “${checkTitle}” passed (${done.reason ?? 'pass'}) at ${utcMinute(done.at)}.`;
 		} else if (done) {
-			text = `Done: you marked it done at ${time(done.at)}.`;
+			text = `Done: you marked it done at ${utcMinute(done.at)}.`;
 		} else if (heard && heard.outcome !== 'pass') {
-			text = `“${checkTitle}” did not pass (${heard.reason}) at ${time(heard.at)}: read its output and what to look for, then run it again.`;
+			text = `“${checkTitle}” did not pass (${heard.reason}) at ${utcMinute(heard.at)}: read its output and what to look for, then run it again.`;
 		} else if (step.check) {
 			text = `Run “${checkTitle}”: the step is done when it passes. No bridge? Run it in a terminal and mark it done.`;
 		} else {

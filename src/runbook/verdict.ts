@@ -32,6 +32,13 @@ export interface Expectation {
 export const OUTCOMES = ['pass', 'warn', 'fail'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
+/** A verdict in words, as the page, the Runs panel and the timeline say it. */
+export const CHECK_WORDS: Readonly<Record<Outcome, string>> = {
+	pass: 'check passed',
+	warn: 'check warns',
+	fail: 'check failed',
+};
+
 export interface Verdict {
 	outcome: Outcome;
 	/** Why, in a few words: `exit 1, expected 0`, `no line matched \`PONG\``. */

@@ -19,7 +19,7 @@ import type { EventOf, TimelineEvent } from '../../incident/schema.ts';
 import { newEventId, newIncidentId, type IncidentState } from '../../incident/timeline.ts';
 import type { DecisionRecord, DecisionTreeModel } from '../../runbook/tree.ts';
 import { DECISION_EVENT } from '../decision-state.ts';
-import { update } from '../dom.ts';
+import { update, utcMinute } from '../dom.ts';
 import { bridgeMode, MODE_EVENT } from '../mode.ts';
 import { elapsed, elapsedShort, incidentContent, make, responderName } from './common.ts';
 import { CHANGE_EVENT, incidentStore } from './store.ts';
@@ -273,7 +273,7 @@ export class OpsbookIncident extends HTMLElement {
 		const { confirmPlainly } = await import('../confirm-dialog.ts');
 		return confirmPlainly({
 			title: 'Resolve the incident?',
-			lead: `The resolution time, ${new Date().toISOString().slice(11, 16)} UTC, goes on the timeline (you can reopen it later) for`,
+			lead: `The resolution time, ${utcMinute()}, goes on the timeline (you can reopen it later) for`,
 			target: state.title,
 			production: false,
 			action: 'Resolve',

@@ -25,6 +25,7 @@ import { newEventId, type IncidentRun, type IncidentState } from '../../incident
 import type { ReportTemplate } from '../../runbook/incident-content.ts';
 import type { DrillScenario } from '../../runbook/drill.ts';
 import type { DecisionTreeModel } from '../../runbook/tree.ts';
+import { CHECK_WORDS } from '../../runbook/verdict.ts';
 import {
 	elapsed,
 	incidentContent,
@@ -40,8 +41,6 @@ import './incident-header.ts';
 import { UNPAIRED_EVENT, UNPAIRED_INCIDENTS, unpairedBridgeHere } from '../pairing.ts';
 
 type Filter = 'all' | 'runs' | 'checks' | 'decisions' | 'notes' | 'milestones' | 'key';
-
-const VERDICT_WORDS = { pass: 'passed', warn: 'warns', fail: 'failed' } as const;
 
 const MILESTONES = new Set(['declared', 'severity', 'reminder', 'resolved', 'reopened']);
 
@@ -410,7 +409,7 @@ export class OpsbookTimeline extends HTMLElement {
 			if (ended.end === 'exited') result.push(`exit ${ended.exitCode ?? '?'}`);
 			else result.push(ended.end + (ended.signal ? ` (${ended.signal})` : ''));
 			if (ended.verdict)
-				result.push(`check ${VERDICT_WORDS[ended.verdict.outcome]}: ${ended.verdict.reason}`);
+				result.push(`${CHECK_WORDS[ended.verdict.outcome]}: ${ended.verdict.reason}`);
 			result.push(runDuration(ended.durationMs));
 			if (ended.message) result.push(ended.message);
 		}
